@@ -1,0 +1,1 @@
+"""Productivity Hub: application wiring (settings, HTTP app, CLI)."""
