@@ -1,0 +1,177 @@
+"""Loaders for activities and clock records, keyed by employee (and work date)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from db.engine import Database
+from db.models import Activity, ClockBreak, ClockRecord, Role
+from loaders.base import BatchLoader, by_key, grouped
+from loaders.org import RoleByIdLoader
+from services.scoring import MAX_SHIFT
+
+EmployeeDate = tuple[int, date]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleTotal:
+    role: Role
+    items: int
+    activities: int
+
+    @property
+    def points(self) -> float:
+        return self.items * self.role.points_per_item
+
+    @property
+    def earned_minutes(self) -> float:
+        rate = self.role.expected_per_hour
+        return self.items * 60 / rate if rate > 0 else 0.0
+
+
+class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]]):
+    """Items per role for an employee's work date; primes the role loader with the roles."""
+
+    def __init__(self, db: Database, roles: RoleByIdLoader) -> None:
+        super().__init__(db)
+        self.roles = roles
+
+    async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[RoleTotal]]:
+        totals = (
+            select(
+                Activity.employee_id,
+                Activity.work_date,
+                Activity.role_id,
+                func.sum(Activity.items_count).label("item_sum"),
+                func.count().label("activity_count"),
+            )
+            .where(
+                Activity.employee_id.in_({e for e, _ in keys}),
+                Activity.work_date.in_({d for _, d in keys}),
+                Activity.voided_at.is_(None),
+            )
+            .group_by(Activity.employee_id, Activity.work_date, Activity.role_id)
+            .subquery()
+        )
+        rows = await self.tuples(
+            select(totals.c.employee_id, totals.c.work_date, totals.c.item_sum, totals.c.activity_count, Role)
+            .join(Role, Role.id == totals.c.role_id)
+            .order_by(totals.c.employee_id, Role.key)
+        )
+        found: dict[EmployeeDate, list[RoleTotal]] = defaultdict(list)
+        for employee_id, work_date, items, count, role in rows:
+            found[(employee_id, work_date)].append(RoleTotal(role, int(items), int(count)))
+        self.roles.prime_rows(row[-1] for row in rows)
+        return grouped(keys, found)
+
+
+class ClockRecordsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[ClockRecord]]):
+    async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[ClockRecord]]:
+        rows = await self.rows(
+            select(ClockRecord)
+            .where(
+                ClockRecord.employee_id.in_({e for e, _ in keys}),
+                ClockRecord.work_date.in_({d for _, d in keys}),
+            )
+            .order_by(ClockRecord.clock_in)
+        )
+        found: dict[EmployeeDate, list[ClockRecord]] = defaultdict(list)
+        for row in rows:
+            found[(row.employee_id, row.work_date)].append(row)
+        return grouped(keys, found)
+
+
+class OpenClockRecordByEmployeeLoader(BatchLoader[int, ClockRecord | None]):
+    """The record an employee is clocked in on now (open, and younger than the 16 h cap)."""
+
+    def __init__(self, db: Database, now: datetime) -> None:
+        super().__init__(db)
+        self.now = now
+
+    async def load_batch(self, keys: list[int]) -> Sequence[ClockRecord | None]:
+        rows = await self.rows(
+            select(ClockRecord)
+            .where(
+                ClockRecord.employee_id.in_(keys),
+                ClockRecord.clock_out.is_(None),
+                ClockRecord.clock_in > self.now - MAX_SHIFT,
+                ClockRecord.clock_in <= self.now,
+            )
+            .order_by(ClockRecord.clock_in)
+        )
+        return by_key(keys, {row.employee_id: row for row in rows})
+
+
+class BreaksByClockRecordLoader(BatchLoader[int, list[ClockBreak]]):
+    async def load_batch(self, keys: list[int]) -> Sequence[list[ClockBreak]]:
+        rows = await self.rows(
+            select(ClockBreak).where(ClockBreak.clock_record_id.in_(keys)).order_by(ClockBreak.start)
+        )
+        found: dict[int, list[ClockBreak]] = defaultdict(list)
+        for row in rows:
+            found[row.clock_record_id].append(row)
+        return grouped(keys, found)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityPageKey:
+    """One employee's page of activities ordered by (window_start, id)."""
+
+    employee_id: int
+    start: datetime | None
+    end: datetime | None
+    limit: int
+    after: tuple[datetime, int] | None
+
+    @property
+    def shape(self) -> tuple[datetime | None, datetime | None, int, tuple[datetime, int] | None]:
+        return self.start, self.end, self.limit, self.after
+
+
+class ActivityPageByEmployeeLoader(BatchLoader[ActivityPageKey, list[Activity]]):
+    """Up to ``limit + 1`` activities per employee; one statement per distinct page shape."""
+
+    async def load_batch(self, keys: list[ActivityPageKey]) -> Sequence[list[Activity]]:
+        shapes: dict[tuple[object, ...], list[ActivityPageKey]] = defaultdict(list)
+        for key in keys:
+            shapes[key.shape].append(key)
+        found: dict[ActivityPageKey, list[Activity]] = {}
+        for group in shapes.values():
+            rows = await self.rows(_page_statement(group))
+            by_employee: dict[int, list[Activity]] = defaultdict(list)
+            for row in rows:
+                by_employee[row.employee_id].append(row)
+            for key in group:
+                found[key] = by_employee.get(key.employee_id, [])
+        return [found[key] for key in keys]
+
+
+def _page_statement(group: list[ActivityPageKey]) -> Select[tuple[Activity]]:
+    first = group[0]
+    conditions = [Activity.employee_id.in_({k.employee_id for k in group})]
+    if first.start is not None:
+        conditions.append(Activity.window_start >= first.start)
+    if first.end is not None:
+        conditions.append(Activity.window_start < first.end)
+    if first.after is not None:
+        start, last_id = first.after
+        conditions.append(
+            or_(Activity.window_start > start, and_(Activity.window_start == start, Activity.id > last_id))
+        )
+    position = (
+        func.row_number()
+        .over(partition_by=Activity.employee_id, order_by=(Activity.window_start, Activity.id))
+        .label("position")
+    )
+    ranked = select(Activity.id, position).where(*conditions).subquery()
+    return (
+        select(Activity)
+        .join(ranked, ranked.c.id == Activity.id)
+        .where(ranked.c.position <= first.limit + 1)
+        .order_by(Activity.employee_id, Activity.window_start, Activity.id)
+    )

@@ -1,0 +1,58 @@
+"""Loaders for daily scores and idle periods, keyed by employee and work date."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+
+from db.models import DailyScore, IdlePeriod
+from loaders.base import BatchLoader, by_key, grouped
+
+EmployeeDate = tuple[int, date]
+EmployeeRange = tuple[int, date, date]
+
+
+class ScoreByEmployeeDateLoader(BatchLoader[EmployeeDate, DailyScore | None]):
+    async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[DailyScore | None]:
+        rows = await self.rows(
+            select(DailyScore).where(
+                DailyScore.employee_id.in_({e for e, _ in keys}),
+                DailyScore.work_date.in_({d for _, d in keys}),
+            )
+        )
+        return by_key(keys, {(row.employee_id, row.work_date): row for row in rows})
+
+
+class ScoresByEmployeeRangeLoader(BatchLoader[EmployeeRange, list[DailyScore]]):
+    async def load_batch(self, keys: list[EmployeeRange]) -> Sequence[list[DailyScore]]:
+        rows = await self.rows(
+            select(DailyScore)
+            .where(
+                DailyScore.employee_id.in_({e for e, _, _ in keys}),
+                DailyScore.work_date.between(min(k[1] for k in keys), max(k[2] for k in keys)),
+            )
+            .order_by(DailyScore.employee_id, DailyScore.work_date)
+        )
+        return [
+            [r for r in rows if r.employee_id == emp and start <= r.work_date <= end]
+            for emp, start, end in keys
+        ]
+
+
+class IdlePeriodsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[IdlePeriod]]):
+    async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[IdlePeriod]]:
+        rows = await self.rows(
+            select(IdlePeriod)
+            .where(
+                IdlePeriod.employee_id.in_({e for e, _ in keys}),
+                IdlePeriod.work_date.in_({d for _, d in keys}),
+            )
+            .order_by(IdlePeriod.start)
+        )
+        found: dict[EmployeeDate, list[IdlePeriod]] = defaultdict(list)
+        for row in rows:
+            found[(row.employee_id, row.work_date)].append(row)
+        return grouped(keys, found)

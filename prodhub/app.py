@@ -1,0 +1,44 @@
+"""The Starlette application: GraphQL, health and readiness."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from db.engine import Database, get_database
+from prodhub.graphql_app import GraphQLApp
+from prodhub.health import readiness
+from prodhub.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+    """Build the app. Nothing connects here: the engine is created on the first request."""
+    settings = settings or get_settings()
+    database = db or get_database()
+    graphql = GraphQLApp(db=database, settings=settings)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        report = await readiness(database, settings)
+        return JSONResponse(report, status_code=200 if report["ready"] else 503)
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,31 @@
+"""The GraphQL endpoint: Strawberry's ASGI view with our per-request context."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from db.engine import Database
+from prodhub.settings import Settings
+from schema.build import build_schema
+from schema.context import Context
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, *, db: Database, settings: Settings) -> None:
+        super().__init__(
+            build_schema(production=settings.is_production),
+            graphql_ide=None if settings.is_production else "graphiql",
+            allow_queries_via_get=True,
+        )
+        self.db = db
+        self.settings = settings
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        return Context(db=self.db, settings=self.settings, now=datetime.now(UTC))

@@ -1,0 +1,1 @@
+"""Resolvers: arguments, permissions and orchestration between the schema and the services."""

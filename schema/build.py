@@ -1,0 +1,39 @@
+"""The executable schema, with its limits and error masking."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from resolvers.errors import should_mask
+from schema.activity import Activity, ClockRecord
+from schema.employee import Employee
+from schema.org import Role, Team
+from schema.query import Query
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    extensions: list[object] = [
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        MaskErrors(should_mask_error=should_mask),
+    ]
+    if production:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query,
+        types=[Employee, Team, Role, Activity, ClockRecord],
+        extensions=extensions,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,55 @@
+"""The root query type."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import employees as employee_resolvers
+from resolvers import org as org_resolvers
+from schema.context import Info
+from schema.employee import Employee
+from schema.org import Role, Team
+from schema.nodes import resolve_node
+from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global id; null when it does not exist.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        type_name, db_id = from_global_id(id)
+        return await resolve_node(info, type_name, db_id)
+
+    @strawberry.field
+    async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
+        row = await org_resolvers.employee_by_id(info.context, expect_global_id(id, "Employee"))
+        return Employee.from_row(row) if row else None
+
+    @strawberry.field(description="Employees by name; page size at most 100.")
+    async def employees(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        team_id: strawberry.ID | None = None,
+        search: str | None = None,
+        include_inactive: bool | None = None,
+    ) -> Connection[Employee]:
+        page = await employee_resolvers.employee_page(
+            info.context,
+            first=first,
+            after=after,
+            team_id=expect_global_id(team_id, "Team") if team_id is not None else None,
+            search=search,
+            include_inactive=bool(include_inactive),
+        )
+        edges = [Edge(cursor=c, node=Employee.from_row(row)) for c, row in page.rows]  # type: ignore[arg-type]
+        return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
+
+    @strawberry.field
+    async def teams(self, info: Info) -> list[Team]:
+        return [Team.from_row(row) for row in await org_resolvers.all_teams(info.context)]
+
+    @strawberry.field
+    async def roles(self, info: Info) -> list[Role]:
+        return [Role.from_row(row) for row in await org_resolvers.all_roles(info.context)]

@@ -1,0 +1,59 @@
+"""Daily scores and idle periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from db import models
+
+
+def _one_decimal(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+@strawberry.type
+class DailyScore:
+    date: dt.date
+    items_processed: int
+    points_earned: float
+    earned_minutes: float
+    active_minutes: float
+    clocked_minutes: float
+    break_minutes: float
+    available_minutes: float
+    idle_minutes: float
+    productivity: float | None = strawberry.field(description="Earned / available × 100.")
+    utilization: float | None = strawberry.field(description="Active in available / available.")
+    is_final: bool
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: models.DailyScore) -> DailyScore:
+        return cls(
+            date=row.work_date,
+            items_processed=row.items_processed,
+            points_earned=round(row.points_earned, 2),
+            earned_minutes=round(row.earned_minutes, 2),
+            active_minutes=round(row.active_minutes, 2),
+            clocked_minutes=round(row.clocked_minutes, 2),
+            break_minutes=round(row.break_minutes, 2),
+            available_minutes=round(row.available_minutes, 2),
+            idle_minutes=round(row.idle_minutes, 2),
+            productivity=_one_decimal(row.productivity),
+            utilization=_one_decimal(row.utilization),
+            is_final=row.is_final,
+            updated_at=row.updated_at,
+        )
+
+
+@strawberry.type
+class IdlePeriod:
+    start: dt.datetime
+    end: dt.datetime
+    minutes: float
+
+    @classmethod
+    def from_row(cls, row: models.IdlePeriod) -> IdlePeriod:
+        return cls(start=row.start, end=row.end, minutes=round(row.minutes, 2))

@@ -1,0 +1,1 @@
+"""Business rules and transactions. Never imports the GraphQL layer."""

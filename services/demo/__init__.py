@@ -1,0 +1,1 @@
+"""Deterministic synthetic demo data (``prodhub seed-demo``)."""

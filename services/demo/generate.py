@@ -1,0 +1,72 @@
+"""Shifts, breaks and 10-minute activity windows for one employee-day, from a seeded RNG."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Worker:
+    employee_id: int
+    team_timezone: str
+    default_role_id: int
+    skill: float  # multiplies the engineered rate
+    day_off: int  # weekday (0 = Monday) this worker never works
+    shift_hour: int  # local start hour
+
+
+@dataclass(slots=True)
+class DayPlan:
+    clock_in: datetime
+    clock_out: datetime | None
+    breaks: list[tuple[datetime, datetime]] = field(default_factory=list)
+    windows: list[tuple[int, int, datetime, datetime]] = field(default_factory=list)  # role, items
+
+
+def plan_day(
+    rng: random.Random,
+    worker: Worker,
+    day: date,
+    rates: dict[int, float],
+    now: datetime,
+) -> DayPlan | None:
+    """The worker's day, cut off at ``now``; None when the worker does not work that day."""
+    if day.weekday() == worker.day_off or rng.random() < 0.06:
+        return None
+    zone = ZoneInfo(worker.team_timezone)
+    start_minute = rng.choice((0, 0, 15, 30))
+    clock_in = datetime.combine(day, time(worker.shift_hour, start_minute), zone).astimezone(
+        now.tzinfo
+    )
+    if clock_in >= now:
+        return None
+    clock_out = clock_in + timedelta(hours=10, minutes=rng.choice((0, 15, 30)))
+    breaks = [
+        (clock_in + timedelta(hours=2), clock_in + timedelta(hours=2, minutes=15)),
+        (clock_in + timedelta(hours=5), clock_in + timedelta(hours=5, minutes=30)),
+        (clock_in + timedelta(hours=8), clock_in + timedelta(hours=8, minutes=15)),
+    ]
+    plan = DayPlan(clock_in, clock_out if clock_out <= now else None)
+    plan.breaks = [(b, e) for b, e in breaks if e <= now]
+    cursor = clock_in
+    end = min(clock_out, now)
+    roles = list(rates)
+    while cursor + WINDOW <= end:
+        on_break = next((e for b, e in breaks if b <= cursor < e), None)
+        if on_break is not None:
+            cursor = on_break
+            continue
+        if rng.random() < 0.03:  # an idle gap: waiting for stock, a jam, a long chat
+            cursor += WINDOW * rng.choice((1, 2, 3, 4))
+            continue
+        role = worker.default_role_id if rng.random() < 0.8 else rng.choice(roles)
+        mean = rates[role] * worker.skill / 6
+        items = max(0, round(rng.gauss(mean, mean * 0.15)))
+        plan.windows.append((role, items, cursor, cursor + WINDOW))
+        cursor += WINDOW
+    return plan

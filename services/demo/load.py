@@ -1,0 +1,233 @@
+"""Bulk-load a demo dataset in one transaction, scoring every employee-day as it goes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import models
+from services.demo.generate import DayPlan, Worker, plan_day
+from services.demo.profiles import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    OTHER_TIMEZONES,
+    ROLES,
+    TEAM_NAMES,
+    Profile,
+)
+from services.scoring import ClockSample, RoleStandard, WorkSample, compute_day
+
+CHUNK_ROWS = 5000
+DOMAIN_TABLES = [  # children first
+    models.Flag, models.Badge, models.IdlePeriod, models.DailyScore, models.Activity,
+    models.ClockBreak, models.ClockRecord, models.ScheduledShift, models.AuditLog,
+    models.JobRun, models.SyncRun, models.Employee, models.Role, models.Team,
+]  # fmt: skip
+
+
+@dataclass(slots=True)
+class SeedCounts:
+    teams: int = 0
+    roles: int = 0
+    employees: int = 0
+    activities: int = 0
+    clock_records: int = 0
+    daily_scores: int = 0
+    idle_periods: int = 0
+
+
+async def has_data(session: AsyncSession) -> bool:
+    return (await session.scalar(select(func.count()).select_from(models.Employee))) != 0
+
+
+async def clear_domain_data(session: AsyncSession) -> None:
+    await session.execute(update(models.User).values(employee_id=None))
+    for model in DOMAIN_TABLES:
+        await session.execute(delete(model))
+
+
+async def seed_demo(
+    *,
+    session: AsyncSession,
+    profile: Profile,
+    seed: int,
+    today: date,
+    now: datetime,
+    company_timezone: str,
+    progress: Callable[[int], None] = lambda _: None,
+) -> SeedCounts:
+    """Load ``profile`` for the days up to ``today``; ``progress`` is told of each employee."""
+    rng = random.Random(seed)
+    counts = SeedCounts()
+    roles = await _insert_roles(session, profile)
+    teams = await _insert_teams(session, profile, company_timezone)
+    workers = await _insert_employees(session, rng, profile, teams, list(roles))
+    counts.roles, counts.teams, counts.employees = len(roles), len(teams), profile.employees
+    progress(profile.employees - len(workers))  # inactive employees have no days to plan
+
+    standards = {rid: RoleStandard(r.points_per_item, r.expected_per_hour) for rid, r in roles.items()}
+    rates = {rid: r.expected_per_hour for rid, r in roles.items()}
+    days = [today - timedelta(days=n) for n in range(profile.days - 1, -1, -1)]
+    next_clock_id = (await session.scalar(select(func.max(models.ClockRecord.id))) or 0) + 1
+    batch = _Batch(session, counts)
+    for worker, team_id in workers:
+        for day in days:
+            plan = plan_day(rng, worker, day, rates, now)
+            if plan is None:
+                continue
+            batch.add_day(next_clock_id, worker, team_id, day, plan, standards, now, today)
+            next_clock_id += 1
+        await batch.flush_if_full()
+        progress(1)
+    await batch.flush()
+    return counts
+
+
+async def _insert_roles(session: AsyncSession, profile: Profile) -> dict[int, models.Role]:
+    rows = [
+        models.Role(key=key, name=name, points_per_item=points, expected_per_hour=rate)
+        for key, name, points, rate in ROLES[: profile.roles]
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return {row.id: row for row in rows}
+
+
+async def _insert_teams(
+    session: AsyncSession, profile: Profile, company_timezone: str
+) -> list[models.Team]:
+    rows = [
+        models.Team(
+            key=f"team-{n + 1:02d}",
+            name=TEAM_NAMES[n % len(TEAM_NAMES)],
+            timezone=OTHER_TIMEZONES[n % 2] if n % 5 == 4 else company_timezone,
+        )
+        for n in range(profile.teams)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def _insert_employees(
+    session: AsyncSession,
+    rng: random.Random,
+    profile: Profile,
+    teams: Sequence[models.Team],
+    role_ids: list[int],
+) -> list[tuple[Worker, int]]:
+    rows = []
+    for n in range(profile.employees):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        rows.append(
+            models.Employee(
+                code=f"E{n + 1:05d}",
+                name=f"{first} {last}",
+                email=f"{first}.{last}.{n + 1}@example.com".lower(),
+                team_id=teams[n % len(teams)].id,
+                default_role_id=rng.choice(role_ids),
+                active=rng.random() > 0.03,
+            )
+        )
+    session.add_all(rows)
+    await session.flush()
+    zones = {team.id: team.timezone for team in teams}
+    return [
+        (
+            Worker(
+                employee_id=row.id,
+                team_timezone=zones[row.team_id or 0],
+                default_role_id=row.default_role_id or role_ids[0],
+                skill=rng.uniform(0.7, 1.3),
+                day_off=row.id % 7,
+                shift_hour=rng.choice((5, 6, 7, 8, 14)),
+            ),
+            row.team_id or 0,
+        )
+        for row in rows
+        if row.active
+    ]
+
+
+class _Batch:
+    """Rows waiting to be inserted, written in chunks with one multi-row INSERT per table."""
+
+    def __init__(self, session: AsyncSession, counts: SeedCounts) -> None:
+        self.session = session
+        self.counts = counts
+        self.rows: dict[type[Any], list[dict[str, Any]]] = {
+            models.ClockRecord: [], models.ClockBreak: [], models.Activity: [],
+            models.DailyScore: [], models.IdlePeriod: [],
+        }  # fmt: skip
+
+    def add_day(
+        self,
+        clock_id: int,
+        worker: Worker,
+        team_id: int,
+        day: date,
+        plan: DayPlan,
+        standards: dict[int, RoleStandard],
+        now: datetime,
+        today: date,
+    ) -> None:
+        employee_id = worker.employee_id
+        self.rows[models.ClockRecord].append(
+            {"id": clock_id, "employee_id": employee_id, "clock_in": plan.clock_in,
+             "clock_out": plan.clock_out, "work_date": day, "source": "connecteam",
+             "created_at": now, "updated_at": now}
+        )  # fmt: skip
+        self.rows[models.ClockBreak].extend(
+            {"clock_record_id": clock_id, "start": start, "end": end} for start, end in plan.breaks
+        )
+        self.rows[models.Activity].extend(
+            {"employee_id": employee_id, "role_id": role, "items_count": items,
+             "window_start": start, "window_end": end, "work_date": day, "source": "scanner",
+             "created_at": end}
+            for role, items, start, end in plan.windows
+        )  # fmt: skip
+        score = compute_day(
+            work=[WorkSample(role, items, start, end) for role, items, start, end in plan.windows],
+            clocks=[ClockSample(plan.clock_in, plan.clock_out, plan.breaks)],
+            roles=standards,
+            now=now,
+        )
+        self.rows[models.DailyScore].append(
+            {"employee_id": employee_id, "team_id": team_id, "work_date": day,
+             "items_processed": score.items_processed, "points_earned": score.points_earned,
+             "earned_minutes": score.earned_minutes, "active_minutes": score.active_minutes,
+             "clocked_minutes": score.clocked_minutes, "break_minutes": score.break_minutes,
+             "available_minutes": score.available_minutes, "idle_minutes": score.idle_minutes,
+             "productivity": score.productivity, "utilization": score.utilization,
+             "is_final": day < today, "updated_at": now}
+        )  # fmt: skip
+        self.rows[models.IdlePeriod].extend(
+            {"employee_id": employee_id, "work_date": day, "start": start, "end": end,
+             "minutes": (end - start) / timedelta(minutes=1)}
+            for start, end in score.idle_periods
+        )  # fmt: skip
+
+    async def flush_if_full(self) -> None:
+        if len(self.rows[models.Activity]) >= CHUNK_ROWS:
+            await self.flush()
+
+    async def flush(self) -> None:
+        for model, rows in self.rows.items():
+            for start in range(0, len(rows), CHUNK_ROWS):
+                await self.session.execute(insert(model), rows[start : start + CHUNK_ROWS])
+            self._count(model, len(rows))
+            rows.clear()
+
+    def _count(self, model: type[Any], n: int) -> None:
+        name = {
+            models.Activity: "activities", models.ClockRecord: "clock_records",
+            models.DailyScore: "daily_scores", models.IdlePeriod: "idle_periods",
+        }.get(model)  # fmt: skip
+        if name is not None:
+            setattr(self.counts, name, getattr(self.counts, name) + n)
