@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from db.engine import Database
 from db.models import Activity, ClockBreak, ClockRecord, Role
@@ -59,7 +60,13 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
             .subquery()
         )
         rows = await self.tuples(
-            select(totals.c.employee_id, totals.c.work_date, totals.c.item_sum, totals.c.activity_count, Role)
+            select(
+                totals.c.employee_id,
+                totals.c.work_date,
+                totals.c.item_sum,
+                totals.c.activity_count,
+                Role,
+            )
             .join(Role, Role.id == totals.c.role_id)
             .order_by(totals.c.employee_id, Role.key)
         )
@@ -110,7 +117,9 @@ class OpenClockRecordByEmployeeLoader(BatchLoader[int, ClockRecord | None]):
 class BreaksByClockRecordLoader(BatchLoader[int, list[ClockBreak]]):
     async def load_batch(self, keys: list[int]) -> Sequence[list[ClockBreak]]:
         rows = await self.rows(
-            select(ClockBreak).where(ClockBreak.clock_record_id.in_(keys)).order_by(ClockBreak.start)
+            select(ClockBreak)
+            .where(ClockBreak.clock_record_id.in_(keys))
+            .order_by(ClockBreak.start)
         )
         found: dict[int, list[ClockBreak]] = defaultdict(list)
         for row in rows:
@@ -151,9 +160,11 @@ class ActivityPageByEmployeeLoader(BatchLoader[ActivityPageKey, list[Activity]])
         return [found[key] for key in keys]
 
 
-def _page_statement(group: list[ActivityPageKey]) -> Select[tuple[Activity]]:
+def _page_statement(group: list[ActivityPageKey]) -> Select[Any]:
     first = group[0]
-    conditions = [Activity.employee_id.in_({k.employee_id for k in group})]
+    conditions: list[ColumnElement[bool]] = [
+        Activity.employee_id.in_({k.employee_id for k in group})
+    ]
     if first.start is not None:
         conditions.append(Activity.window_start >= first.start)
     if first.end is not None:
@@ -161,7 +172,10 @@ def _page_statement(group: list[ActivityPageKey]) -> Select[tuple[Activity]]:
     if first.after is not None:
         start, last_id = first.after
         conditions.append(
-            or_(Activity.window_start > start, and_(Activity.window_start == start, Activity.id > last_id))
+            or_(
+                Activity.window_start > start,
+                and_(Activity.window_start == start, Activity.id > last_id),
+            )
         )
     position = (
         func.row_number()

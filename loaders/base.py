@@ -15,7 +15,7 @@ V = TypeVar("V")
 
 
 class BatchLoader(DataLoader[K, V]):
-    """A DataLoader whose batch function is the ``load_batch`` method and whose reads go to ``db``."""
+    """A DataLoader batching through ``load_batch``, reading from ``db``."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -32,7 +32,8 @@ class BatchLoader(DataLoader[K, V]):
     async def tuples(self, statement: Select[Any]) -> Sequence[Any]:
         """Run one SELECT of columns in a session of its own."""
         async with self.db.session() as session:
-            return (await session.execute(statement)).all()
+            result: Sequence[Any] = (await session.execute(statement)).all()
+        return result
 
 
 def by_key(keys: Iterable[K], found: dict[K, V]) -> list[V | None]:
@@ -41,5 +42,3 @@ def by_key(keys: Iterable[K], found: dict[K, V]) -> list[V | None]:
 
 def grouped(keys: Iterable[K], found: dict[K, list[V]]) -> list[list[V]]:
     return [found.get(key, []) for key in keys]
-
-

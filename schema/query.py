@@ -8,8 +8,8 @@ from resolvers import employees as employee_resolvers
 from resolvers import org as org_resolvers
 from schema.context import Info
 from schema.employee import Employee
-from schema.org import Role, Team
 from schema.nodes import resolve_node
+from schema.org import Role, Team
 from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
 
 

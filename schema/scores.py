@@ -24,8 +24,12 @@ class DailyScore:
     break_minutes: float
     available_minutes: float
     idle_minutes: float
-    productivity: float | None = strawberry.field(description="Earned / available × 100.")
-    utilization: float | None = strawberry.field(description="Active in available / available.")
+    productivity: float | None = strawberry.field(
+        description="Earned / available minutes, in percent."
+    )
+    utilization: float | None = strawberry.field(
+        description="Active minutes inside available time, in percent."
+    )
     is_final: bool
     updated_at: dt.datetime
 

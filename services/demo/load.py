@@ -71,7 +71,9 @@ async def seed_demo(
     counts.roles, counts.teams, counts.employees = len(roles), len(teams), profile.employees
     progress(profile.employees - len(workers))  # inactive employees have no days to plan
 
-    standards = {rid: RoleStandard(r.points_per_item, r.expected_per_hour) for rid, r in roles.items()}
+    standards = {
+        rid: RoleStandard(r.points_per_item, r.expected_per_hour) for rid, r in roles.items()
+    }
     rates = {rid: r.expected_per_hour for rid, r in roles.items()}
     days = [today - timedelta(days=n) for n in range(profile.days - 1, -1, -1)]
     next_clock_id = (await session.scalar(select(func.max(models.ClockRecord.id))) or 0) + 1
