@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    AddValidationRules,
+    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -35,7 +34,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: MaskErrors(should_mask_error=should_mask),
     ]
     if production:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         types=[Employee, Team, Role, Activity, ClockRecord],

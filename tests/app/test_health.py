@@ -1,0 +1,56 @@
+"""Liveness and readiness endpoints."""
+
+from __future__ import annotations
+
+import httpx
+
+from db.engine import Database
+from prodhub.app import create_app
+from prodhub.settings import Settings
+from tests.conftest import Backend
+
+
+async def test_healthz_answers_without_touching_the_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_reports_database_and_pool(
+    backend: Backend, client: httpx.AsyncClient
+) -> None:
+    response = await client.get("/readyz")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["ready"] is True
+    assert body["checks"]["database"]["ok"] is True
+    assert set(body["checks"]["database"]["pool"]) == {"size", "checked_out", "overflow", "idle"}
+    if backend.settings.redis_url:
+        assert body["checks"]["redis"] == {"ok": True}
+    else:
+        assert "redis" not in body["checks"]
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url="mysql+aiomysql://nobody:nothing@127.0.0.1:1/none",
+        redis_url="redis://127.0.0.1:1/0",
+    )
+    db = Database(settings)
+    app = create_app(settings, db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/readyz")
+    await db.dispose()
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "ready": False,
+        "checks": {
+            "database": {"ok": False, "error": "OperationalError"},
+            "redis": {"ok": False, "error": "ConnectionError"},
+        },
+    }
