@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,11 +17,15 @@ from prodhub.health import readiness
 from prodhub.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    db: Database | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Starlette:
     """Build the app. Nothing connects here: the engine is created on the first request."""
     settings = settings or get_settings()
     database = db or get_database()
-    graphql = GraphQLApp(db=database, settings=settings)
+    graphql = GraphQLApp(db=database, settings=settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

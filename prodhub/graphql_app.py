@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from starlette.requests import Request
@@ -16,7 +17,13 @@ from schema.context import Context
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, *, db: Database, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(
             build_schema(production=settings.is_production),
             graphql_ide=None if settings.is_production else "graphiql",
@@ -24,8 +31,14 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.db = db
         self.settings = settings
+        self.clock = clock or _utcnow
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context(db=self.db, settings=self.settings, now=datetime.now(UTC))
+        """One context per request: fresh loaders, and one ``now`` for every field."""
+        return Context(db=self.db, settings=self.settings, now=self.clock())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
 
 from db.models import Activity, Employee
 from loaders.activity import ActivityPageKey
@@ -18,9 +19,12 @@ MAX_SEARCH_LENGTH = 100
 MAX_SCORE_RANGE = timedelta(days=366)
 
 
+R = TypeVar("R")
+
+
 @dataclass(frozen=True, slots=True)
-class PageOf:
-    rows: Sequence[tuple[str, object]]  # (cursor, row)
+class PageOf(Generic[R]):
+    rows: Sequence[tuple[str, R]]  # (cursor, row)
     has_next: bool
     has_previous: bool
 
@@ -33,7 +37,7 @@ async def employee_page(
     team_id: int | None,
     search: str | None,
     include_inactive: bool,
-) -> PageOf:
+) -> PageOf[Employee]:
     page = forward_page(first, after, cursor_kind="employees")
     keyset = _name_id_keyset(page.after) if page.after is not None else None
     if search is not None and len(search) > MAX_SEARCH_LENGTH:
@@ -81,16 +85,18 @@ def score_range(start: date, end: date) -> tuple[date, date]:
 
 async def activity_page(
     ctx: Context,
-    employee: Employee | int,
+    employee_id: int,
     *,
     start: datetime | None,
     end: datetime | None,
     first: int | None,
     after: str | None,
-) -> PageOf:
-    employee_id = employee if isinstance(employee, int) else employee.id
+) -> PageOf[Activity]:
     page = forward_page(first, after, cursor_kind="activities")
     keyset = _start_id_keyset(page.after) if page.after is not None else None
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and value.utcoffset() is None:
+            raise BadInputError(f"`{name}` needs a UTC offset, e.g. 2026-11-22T10:05:00Z")
     if start is not None and end is not None and start >= end:
         raise BadInputError("`from` must be before `to`")
     key = ActivityPageKey(employee_id, start, end, page.limit, keyset)

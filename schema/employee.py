@@ -80,7 +80,7 @@ class Employee(Node):
         page = await resolve.activity_page(
             info.context, self.db_id, start=from_, end=to, first=first, after=after
         )
-        edges = [Edge(cursor=c, node=Activity.from_row(row)) for c, row in page.rows]  # type: ignore[arg-type]
+        edges = [Edge(cursor=c, node=Activity.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
     @strawberry.field(description="Items and points per role for the day.")

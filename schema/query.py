@@ -43,7 +43,7 @@ class Query:
             search=search,
             include_inactive=bool(include_inactive),
         )
-        edges = [Edge(cursor=c, node=Employee.from_row(row)) for c, row in page.rows]  # type: ignore[arg-type]
+        edges = [Edge(cursor=c, node=Employee.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
     @strawberry.field

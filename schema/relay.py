@@ -69,5 +69,5 @@ def from_global_id(global_id: str) -> tuple[str, int]:
 def expect_global_id(global_id: str, type_name: str) -> int:
     found, db_id = from_global_id(global_id)
     if found != type_name:
-        raise BadInputError(f"id {global_id!r} is a {found}, expected a {type_name}")
+        raise BadInputError(f"id {global_id!r} is of type {found}, expected {type_name}")
     return db_id

@@ -24,6 +24,12 @@ from db.models import Base
 from prodhub.app import create_app
 from prodhub.settings import Settings
 
+# The developer's own configuration must not leak into the tests.
+for _name in [
+    n for n in os.environ if n.startswith("PRODHUB_") and not n.startswith("PRODHUB_TEST_")
+]:
+    del os.environ[_name]
+
 MYSQL_URL = os.environ.get("PRODHUB_TEST_MYSQL_URL")
 REDIS_URL = os.environ.get("PRODHUB_TEST_REDIS_URL")
 if os.environ.get("PRODHUB_TEST_REQUIRE_MARIADB") == "1" and not (MYSQL_URL and REDIS_URL):
@@ -50,9 +56,10 @@ _backends: dict[str, Backend] = {}
 async def _backend(name: str, sqlite_path: Path) -> Backend:
     if name not in _backends:
         if name == "sqlite":
-            settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{sqlite_path}")
+            settings = Settings(database_url=f"sqlite+aiosqlite:///{sqlite_path}")
         else:
-            settings = Settings(_env_file=None, database_url=MYSQL_URL, redis_url=REDIS_URL)
+            assert MYSQL_URL is not None
+            settings = Settings(database_url=MYSQL_URL, redis_url=REDIS_URL)
         database = Database(settings)
         await upgrade(database.engine)
         _backends[name] = Backend(name, settings, database)
@@ -121,9 +128,18 @@ class GraphQLClient:
         return result
 
 
+NOW = datetime(2026, 11, 20, 20, 30, tzinfo=UTC)  # 14:30 in Chicago, a Friday
+
+
 @pytest.fixture
-async def client(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(backend.settings, backend.db)
+def now() -> datetime:
+    """The instant every request in a test sees; override the fixture to move it."""
+    return NOW
+
+
+@pytest.fixture
+async def client(backend: Backend, now: datetime) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(backend.settings, backend.db, clock=lambda: now)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
@@ -134,5 +150,5 @@ def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)

@@ -147,12 +147,12 @@ async def _insert_employees(
                 team_timezone=zones[row.team_id or 0],
                 default_role_id=row.default_role_id or role_ids[0],
                 skill=rng.uniform(0.7, 1.3),
-                day_off=row.id % 7,
+                day_off=n % 7,  # by position, never by database id: ids differ by backend
                 shift_hour=rng.choice((5, 6, 7, 8, 14)),
             ),
             row.team_id or 0,
         )
-        for row in rows
+        for n, row in enumerate(rows)
         if row.active
     ]
 

@@ -35,7 +35,6 @@ async def test_readyz_reports_database_and_pool(
 
 async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     settings = Settings(
-        _env_file=None,
         database_url="mysql+aiomysql://nobody:nothing@127.0.0.1:1/none",
         redis_url="redis://127.0.0.1:1/0",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
@@ -25,8 +26,8 @@ def gid(type_name: str, db_id: int) -> str:
     return base64.b64encode(f"{type_name}:{db_id}".encode()).decode()
 
 
-def names(data: dict[str, object]) -> list[str]:
-    edges = data["employees"]["edges"]  # type: ignore[index]
+def names(data: dict[str, Any]) -> list[str]:
+    edges = data["employees"]["edges"]
     return [edge["node"]["name"] for edge in edges]
 
 
@@ -132,9 +133,9 @@ async def test_unknown_but_well_formed_ids_are_null(gql: GraphQLClient) -> None:
         ('{ employees(after: "!!!") { edges { cursor } } }', {}, "malformed cursor '!!!'"),
         ('{ employee(id: "not-an-id") { name } }', {}, "malformed id 'not-an-id'"),
         ('{ node(id: "Rm9vOjE=") { id } }', {}, "no node type 'Foo'"),
-        ('{ employee(id: "VGVhbTox") { name } }', {}, "id 'VGVhbTox' is a Team, expected a Employee"),
+        ('{ employee(id: "VGVhbTox") { name } }', {}, "id 'VGVhbTox' is of type Team, expected Employee"),
         ('{ employees(teamId: "RW1wbG95ZWU6MQ==") { edges { cursor } } }', {},
-         "id 'RW1wbG95ZWU6MQ==' is a Employee, expected a Team"),
+         "id 'RW1wbG95ZWU6MQ==' is of type Employee, expected Team"),
     ],
 )  # fmt: skip
 async def test_bad_input_is_a_clear_typed_error(

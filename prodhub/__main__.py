@@ -1,0 +1,3 @@
+from prodhub.cli import app
+
+app(prog_name="prodhub")

@@ -1,0 +1,137 @@
+"""The demo seeder: deterministic, internally consistent, and safe to re-run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from db import models
+from db.engine import Database
+from services.demo import load
+from services.demo.profiles import Profile
+
+TINY = Profile("T", employees=12, teams=3, roles=4, days=3)
+TODAY = date(2026, 11, 20)
+END = datetime.combine(TODAY + timedelta(days=1), time(), ZoneInfo("America/Chicago")).astimezone(
+    UTC
+)
+
+
+async def _seed(db: Database, seed: int) -> load.SeedCounts:
+    async with db.session() as session, session.begin():
+        await load.clear_domain_data(session)
+        return await load.seed_demo(
+            session=session, profile=TINY, seed=seed, today=TODAY, now=END,
+            company_timezone="America/Chicago",
+        )  # fmt: skip
+
+
+async def _fingerprint(db: Database) -> list[tuple[str, int, int]]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(
+                models.Employee.code,
+                func.count(models.Activity.id),
+                func.sum(models.Activity.items_count),
+            )
+            .join(models.Activity, models.Activity.employee_id == models.Employee.id)
+            .group_by(models.Employee.code)
+            .order_by(models.Employee.code)
+        )
+        return [(code, int(n), int(items)) for code, n, items in rows]
+
+
+async def test_same_seed_same_data_other_seed_other_data(db: Database) -> None:
+    counts = await _seed(db, seed=7)
+    first = await _fingerprint(db)
+    assert await _seed(db, seed=7) == counts
+    again = await _fingerprint(db)
+    await _seed(db, seed=8)
+    other = await _fingerprint(db)
+
+    assert first == again
+    assert first != other
+    assert counts.employees == 12 and counts.teams == 3 and counts.roles == 4
+    assert counts.activities == sum(n for _, n, _ in first)
+    assert counts.daily_scores == counts.clock_records
+
+
+async def test_scores_agree_with_the_activities_they_summarize(db: Database) -> None:
+    await _seed(db, seed=3)
+
+    activity_totals = (
+        select(
+            models.Activity.employee_id,
+            models.Activity.work_date,
+            func.sum(models.Activity.items_count).label("item_sum"),
+            func.sum(models.Activity.items_count * models.Role.points_per_item).label("point_sum"),
+        )
+        .join(models.Role, models.Role.id == models.Activity.role_id)
+        .group_by(models.Activity.employee_id, models.Activity.work_date)
+        .subquery()
+    )
+    async with db.session() as session:
+        rows = (
+            await session.execute(
+                select(
+                    models.DailyScore, activity_totals.c.item_sum, activity_totals.c.point_sum
+                ).join(
+                    activity_totals,
+                    (activity_totals.c.employee_id == models.DailyScore.employee_id)
+                    & (activity_totals.c.work_date == models.DailyScore.work_date),
+                )
+            )
+        ).all()
+        idle_rows = await session.execute(
+            select(
+                models.IdlePeriod.employee_id,
+                models.IdlePeriod.work_date,
+                func.sum(models.IdlePeriod.minutes),
+            ).group_by(models.IdlePeriod.employee_id, models.IdlePeriod.work_date)
+        )
+        idle = {(e, d): float(m) for e, d, m in idle_rows}
+
+    assert len(rows) > 0
+    for score, item_sum, point_sum in rows:
+        assert score.items_processed == item_sum
+        assert round(score.points_earned, 6) == round(float(point_sum), 6)
+        assert score.is_final is (score.work_date < TODAY)
+        assert 0 < score.available_minutes < score.clocked_minutes
+        assert score.idle_minutes == idle.get((score.employee_id, score.work_date), 0.0)
+    assert sum(idle.values()) > 0
+
+
+def test_cli_seeds_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    env = {**os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
+
+    def seed(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "prodhub", "seed-demo", "--today", "2026-11-20", *args],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    first = seed("--profile", "S")
+    skipped = seed("--profile", "S", "--if-empty")
+    refused = seed("--profile", "S")
+    replaced = seed("--profile", "S", "--replace", "--seed", "42")
+    bad = seed("--profile", "XL")
+
+    assert first.returncode == 0, first.stderr
+    assert (
+        "employees=50" in first.stdout and "teams=5" in first.stdout and "roles=6" in first.stdout
+    )
+    assert (skipped.returncode, skipped.stdout.strip()) == (
+        0,
+        "database already has data; not seeding",
+    )
+    assert refused.returncode == 1
+    assert "use --replace" in refused.stderr
+    assert replaced.returncode == 0
+    assert replaced.stdout.splitlines()[-1] == first.stdout.splitlines()[-1]
+    assert bad.returncode == 2
