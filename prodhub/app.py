@@ -14,6 +14,7 @@ from starlette.routing import Route
 from db.engine import Database, get_database
 from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
+from prodhub.runtime import tune_gc
 from prodhub.settings import Settings, get_settings
 
 
@@ -29,6 +30,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        tune_gc()
         yield
         await database.dispose()
 

@@ -105,6 +105,8 @@ async def _seed(
                     company_timezone=db.settings.timezone,
                     progress=lambda n: bar.advance(task, n),
                 )
+        async with db.session() as session:
+            await demo.analyze(session)
         typer.echo(f"seeded: {counts}")
     finally:
         await db.dispose()

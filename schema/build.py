@@ -10,8 +10,10 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 from resolvers.errors import should_mask
@@ -23,6 +25,7 @@ from schema.query import Query
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
+CACHED_DOCUMENTS = 256
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
@@ -32,6 +35,9 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaskErrors(should_mask_error=should_mask),
+        # Dashboards and phones send the same few documents again and again.
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
     ]
     if production:
         extensions.append(DisableIntrospection)

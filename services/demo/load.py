@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
@@ -40,6 +40,15 @@ class SeedCounts:
     clock_records: int = 0
     daily_scores: int = 0
     idle_periods: int = 0
+
+
+async def analyze(session: AsyncSession) -> None:
+    """Refresh the optimizer's statistics after a bulk load, so plans match the new data."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text("ANALYZE"))
+    else:
+        tables = ", ".join(model.__tablename__ for model in DOMAIN_TABLES)
+        await session.execute(text(f"ANALYZE TABLE {tables}"))
 
 
 async def has_data(session: AsyncSession) -> bool:

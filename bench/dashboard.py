@@ -1,0 +1,325 @@
+"""Dashboard query, new path vs the old app's pattern, side by side in one run.
+
+    python -m bench.dashboard --url mysql+aiomysql://... --day 2026-11-20 [--requests 200]
+
+Expects a database seeded with ``prodhub seed-demo --profile M --today <day>`` (``bench/run``
+does all of it). Prints a Markdown report and writes it, with the raw numbers, to
+``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pymysql
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+
+from bench import old_app
+from db.engine import Database
+from prodhub.app import create_app
+from prodhub.runtime import tune_gc
+from prodhub.settings import Settings
+
+QUERY = """
+query Dashboard($first: Int!, $date: Date!) {
+  employees(first: $first) {
+    edges { node {
+      name
+      team { name }
+      defaultRole { name }
+      score(date: $date) { pointsEarned productivity }
+      activityBreakdown(date: $date) { role { key } items points }
+      clockRecords(date: $date) { clockIn clockOut }
+      isClockedIn
+    } }
+  }
+}
+"""
+
+
+@dataclass
+class Series:
+    name: str
+    latencies_ms: list[float]
+    statements: list[int]
+
+    def summary(self) -> dict[str, float]:
+        ordered = sorted(self.latencies_ms)
+        return {
+            "p50_ms": statistics.median(ordered),
+            "p95_ms": ordered[max(0, round(len(ordered) * 0.95) - 1)],
+            "mean_ms": statistics.fmean(ordered),
+            "statements": statistics.median(self.statements),
+        }
+
+
+class NewPath:
+    def __init__(self, url: str) -> None:
+        self.db = Database(Settings(database_url=url))
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(self.db.settings, self.db)),
+            base_url="http://bench",
+        )
+        self.count = 0
+        tune_gc()  # what the server's lifespan does; ASGITransport does not run lifespan
+        event.listen(self.db.engine.sync_engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_: Any) -> None:
+        self.count += 1
+
+    async def request(self, day: date, first: int) -> tuple[list[dict[str, Any]], int]:
+        self.count = 0
+        response = await self.client.post(
+            "/graphql",
+            json={"query": QUERY, "variables": {"first": first, "date": day.isoformat()}},
+        )
+        body = response.json()
+        if "errors" in body:
+            raise RuntimeError(body["errors"])
+        return [edge["node"] for edge in body["data"]["employees"]["edges"]], self.count
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        await self.db.dispose()
+
+
+def disagreements(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> dict[str, int]:
+    """Where the two paths differ. Names, teams, roles, stored scores and clock state must not;
+    items and clock records per day may, because the old pattern dates rows with
+    ``CONVERT_TZ`` at a fixed offset instead of the stored work date (night shifts, other zones).
+    """
+    must = [
+        (n["name"], n["team"]["name"], n["defaultRole"]["name"],
+         round(n["score"]["pointsEarned"], 1) if n["score"] else None, n["isClockedIn"])
+        for n in new
+    ]  # fmt: skip
+    old_must = [
+        (o["name"], o["team"], o["role"],
+         round(o["points"], 1) if o["points"] is not None else None, o["clocked_in"])
+        for o in old
+    ]  # fmt: skip
+    if must != old_must:
+        raise SystemExit("the two paths disagree on stored data: the comparison is meaningless")
+    items = sum(
+        sum(b["items"] for b in n["activityBreakdown"]) != o["items"]
+        for n, o in zip(new, old, strict=True)
+    )
+    clocks = sum(len(n["clockRecords"]) != o["clocks"] for n, o in zip(new, old, strict=True))
+    return {
+        "employees": len(new),
+        "items_on_wrong_day": items,
+        "clock_records_on_wrong_day": clocks,
+    }
+
+
+async def timed(fn: Any, *args: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn(*args)
+    if asyncio.iscoroutine(result):
+        result = await result
+    return (time.perf_counter() - start) * 1000, result
+
+
+async def compare(url: str, day: date, requests: int, first: int) -> dict[str, Any]:
+    """Both paths against one database URL, interleaved request by request."""
+    new = NewPath(url)
+    params = old_app.connect_params(url)
+    try:
+        new_rows, _ = await new.request(day, first)
+        old_rows, _ = old_app.dashboard(params, day, first)
+        wrong = disagreements(new_rows, old_rows)
+        for _ in range(5):  # warm-up: pools, caches, parsers
+            await new.request(day, first)
+            old_app.dashboard(params, day, first)
+        series = {"new": Series("new", [], []), "old": Series("old", [], [])}
+        for _ in range(requests):  # interleaved, so noise hits both alike
+            ms, (_, n) = await timed(new.request, day, first)
+            series["new"].latencies_ms.append(ms)
+            series["new"].statements.append(n)
+            ms, (_, n) = await timed(old_app.dashboard, params, day, first)
+            series["old"].latencies_ms.append(ms)
+            series["old"].statements.append(n)
+        scaling = {}
+        for size in (1, 10, 50, 100):
+            _, new_n = await new.request(day, size)
+            _, old_n = old_app.dashboard(params, day, size)
+            scaling[size] = {"new": new_n, "old": old_n}
+        machine = await _machine(new.db)
+    finally:
+        await new.close()
+    return {
+        "new": series["new"].summary(),
+        "old": series["old"].summary(),
+        "statements_by_page_size": scaling,
+        "old_pattern_disagreements": wrong,
+        "machine": machine,
+        "raw": {k: asdict(v) for k, v in series.items()},
+    }
+
+
+async def _machine(db: Database) -> dict[str, Any]:
+    async with db.engine.connect() as connection:
+        version = (await connection.execute(text("SELECT VERSION()"))).scalar_one()
+        activities = (
+            await connection.execute(text("SELECT COUNT(*) FROM activities"))
+        ).scalar_one()
+        employees = (await connection.execute(text("SELECT COUNT(*) FROM employees"))).scalar_one()
+    cpu = _cpu_model()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "database": f"MariaDB {version}",
+        "rows": {"activities": activities, "employees": employees},
+    }
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def round_trip_ms(url: str, samples: int = 300) -> float:
+    """Median time of ``SELECT 1`` on an open connection: the network's share of a query."""
+    connection = pymysql.connect(**old_app.connect_params(url))
+    try:
+        with connection.cursor() as cursor:
+            times = []
+            for _ in range(samples):
+                start = time.perf_counter()
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+                times.append((time.perf_counter() - start) * 1000)
+    finally:
+        connection.close()
+    return statistics.median(times)
+
+
+@contextmanager
+def latency(url: str, rtt_ms: float) -> Iterator[str]:
+    """``url`` itself for 0, else the URL of a latency proxy in front of its server."""
+    if rtt_ms == 0:
+        yield url
+        return
+    parsed = make_url(url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proxy = subprocess.Popen(
+        [sys.executable, "-m", "bench.latency_proxy", "--port", str(port),
+         "--target", f"{parsed.host}:{parsed.port}", "--rtt-ms", str(rtt_ms)]
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield parsed.set(port=port).render_as_string(hide_password=False)
+    finally:
+        proxy.terminate()
+        proxy.wait()
+
+
+async def run(url: str, day: date, requests: int, first: int, rtts: list[float]) -> dict[str, Any]:
+    base_rtt = round_trip_ms(url)
+    runs = []
+    for rtt in rtts:
+        with latency(url, rtt) as target:
+            added = round_trip_ms(target) - base_rtt
+            result = await compare(target, day, requests, first)
+        runs.append({"configured_rtt_ms": rtt, "added_rtt_ms": added, **result})
+    return {"day": day.isoformat(), "first": first, "requests": requests, "runs": runs}
+
+
+def report(result: dict[str, Any]) -> str:
+    first_run = result["runs"][0]
+    m = first_run["machine"]
+    wrong = first_run["old_pattern_disagreements"]
+    lines = [
+        f"Dashboard query, `employees(first: {result['first']})` on {result['day']}, "
+        f"{result['requests']} interleaved requests per path and network setting.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}; {m['database']}; "
+        f"{m['rows']['employees']} employees, {m['rows']['activities']:,} activities.",
+        "",
+        "| database link | path | p50 ms | p95 ms | mean ms | SQL statements / request |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for run in result["runs"]:
+        link = (
+            "loopback"
+            if run["configured_rtt_ms"] == 0
+            else f"+{run['added_rtt_ms']:.2f} ms RTT (measured)"
+        )
+        new, old = run["new"], run["old"]
+        lines += [
+            f"| {link} | new: GraphQL + DataLoaders, pooled | {new['p50_ms']:.1f} "
+            f"| {new['p95_ms']:.1f} | {new['mean_ms']:.1f} | {new['statements']:.0f} |",
+            f"| {link} | old: connection per request, per-employee queries "
+            f"| {old['p50_ms']:.1f} | {old['p95_ms']:.1f} | {old['mean_ms']:.1f} "
+            f"| {old['statements']:.0f} |",
+            f"| {link} | **old / new** | **{old['p50_ms'] / new['p50_ms']:.1f}x** "
+            f"| **{old['p95_ms'] / new['p95_ms']:.1f}x** | {old['mean_ms'] / new['mean_ms']:.1f}x "
+            f"| {old['statements'] / new['statements']:.0f}x |",
+        ]
+    lines += [
+        "",
+        f"Correctness: for {wrong['items_on_wrong_day']} of {wrong['employees']} employees the "
+        "old pattern's `DATE(CONVERT_TZ(...))` puts items on another day than their stored work "
+        f"date (and {wrong['clock_records_on_wrong_day']} clock records): night shifts and teams "
+        "outside the fixed offset.",
+        "",
+        "SQL statements per request by page size:",
+        "",
+        "| first | new | old |",
+        "|---:|---:|---:|",
+        *(
+            f"| {size} | {n['new']} | {n['old']} |"
+            for size, n in first_run["statements_by_page_size"].items()
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--first", type=int, default=50)
+    parser.add_argument(
+        "--rtt-ms", type=float, nargs="+", default=[0.0, 0.5],
+        help="network round trips to model between app and database (0 = loopback)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    result = asyncio.run(run(args.url, args.day, args.requests, args.first, args.rtt_ms))
+    text_report = report(result)
+    out = Path("bench/results")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dashboard.json").write_text(json.dumps(result, indent=2))
+    (out / "dashboard.md").write_text(text_report + "\n")
+    print(text_report)
+
+
+if __name__ == "__main__":
+    main()
