@@ -25,15 +25,16 @@ def _forward(source: socket.socket, sink: socket.socket, delay: float) -> None:
     pending: queue.SimpleQueue[tuple[float, bytes]] = queue.SimpleQueue()
 
     def send() -> None:
-        while True:
-            due, data = pending.get()
-            wait = due - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
-            if not data:
-                sink.shutdown(socket.SHUT_WR)
-                return
-            sink.sendall(data)
+        with contextlib.suppress(OSError):  # the other side went away: nothing left to do
+            while True:
+                due, data = pending.get()
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                if not data:
+                    sink.shutdown(socket.SHUT_WR)
+                    return
+                sink.sendall(data)
 
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
