@@ -12,8 +12,8 @@ from strawberry.asgi import GraphQL
 
 from db.engine import Database
 from prodhub.settings import Settings
+from resolvers.context import Context
 from schema.build import build_schema
-from schema.context import Context
 
 
 class GraphQLApp(GraphQL[Context, None]):

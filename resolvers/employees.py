@@ -9,9 +9,9 @@ from typing import Generic, TypeVar
 
 from db.models import Activity, Employee
 from loaders.activity import ActivityPageKey
+from resolvers.context import Context
 from resolvers.errors import BadInputError
 from resolvers.pagination import encode_cursor, forward_page
-from schema.context import Context
 from services import employees as employee_service
 from services.workdate import local_date
 
@@ -116,7 +116,9 @@ def _start_id_keyset(values: list[object]) -> tuple[datetime, int]:
     match values:
         case [str(start), int(last_id)]:
             try:
-                return datetime.fromisoformat(start), last_id
+                instant = datetime.fromisoformat(start)
             except ValueError:
-                pass
+                instant = None
+            if instant is not None and instant.utcoffset() is not None:
+                return instant, last_id
     raise BadInputError("malformed cursor")

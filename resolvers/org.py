@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from db.models import Employee, Role, Team
-from schema.context import Context
+from resolvers.context import Context
 
 
 async def all_teams(ctx: Context) -> Sequence[Team]:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from db.engine import Database
+from resolvers.pagination import encode_cursor
 from tests import factories
 from tests.conftest import GraphQLClient, utc
 
@@ -165,6 +166,28 @@ async def test_cursor_of_another_list_is_rejected(db: Database, gql: GraphQLClie
 
     assert body["errors"][0]["message"] == f"malformed cursor {cursor!r}"
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [["activities", "2026-11-20T14:00:00", 1], ["activities", "yesterday", 1], ["activities", 1]],
+)
+async def test_forged_activity_cursors_are_rejected(
+    db: Database, gql: GraphQLClient, payload: list[object]
+) -> None:
+    person = await factories.employee(db)
+    forged = encode_cursor(str(payload[0]), payload[1:])
+
+    body = await gql.execute(
+        "query($e: ID!, $a: String) { employee(id: $e) { activities(after: $a) { edges { cursor } } } }",
+        e=gid("Employee", person.id),
+        a=forged,
+    )
+
+    assert body["data"] == {"employee": None}
+    assert [(e["message"], e["extensions"]) for e in body["errors"]] == [
+        ("malformed cursor", {"code": "BAD_USER_INPUT"})
+    ]
 
 
 async def test_invalid_scalar_is_a_validation_error_not_a_500(gql: GraphQLClient) -> None:

@@ -1,0 +1,23 @@
+"""The per-request context every resolver receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from db.engine import Database
+from loaders.registry import Loaders
+from prodhub.settings import Settings
+
+
+@dataclass
+class Context:
+    """One per request: the database, settings, one ``now`` for every field, fresh loaders."""
+
+    db: Database
+    settings: Settings
+    now: datetime
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db, self.now)
