@@ -38,7 +38,7 @@ def _pool_status(db: Database) -> dict[str, int]:
     return {
         "size": pool.size(),
         "checked_out": pool.checkedout(),
-        "overflow": pool.overflow(),
+        "overflow": max(0, pool.overflow()),  # negative while the pool is not yet full
         "idle": pool.checkedin(),
     }
 

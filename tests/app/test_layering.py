@@ -10,8 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 GRAPHQL_LAYER = ("schema", "resolvers", "prodhub.app", "prodhub.graphql_app", "prodhub.cli")
 FORBIDDEN = {
-    "db": GRAPHQL_LAYER + ("loaders", "services", "tasks"),
-    "services": GRAPHQL_LAYER + ("loaders",),
+    "db": (*GRAPHQL_LAYER, "loaders", "services", "tasks"),
+    "services": (*GRAPHQL_LAYER, "loaders"),
     "tasks": GRAPHQL_LAYER,
     "loaders": GRAPHQL_LAYER,
     "resolvers": ("schema",),

@@ -1,0 +1,51 @@
+"""The app's lifecycle and its production switches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from db.engine import Database
+from prodhub.app import create_app
+from prodhub.settings import Settings
+
+
+def _settings(tmp_path: Path, **overrides: str) -> Settings:
+    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", **overrides)  # type: ignore[arg-type]
+
+
+async def test_engine_is_created_on_first_use_and_disposed_on_shutdown(tmp_path: Path) -> None:
+    db = Database(_settings(tmp_path))
+    app = create_app(db.settings, db)
+
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        started_before_request = db.is_started
+        status = (await client.get("/readyz")).status_code
+        started_after_request = db.is_started
+
+    assert (started_before_request, status, started_after_request) == (False, 200, True)
+    assert db.is_started is False
+
+
+@pytest.mark.parametrize(
+    ("env", "status"), [("development", 200), ("production", 404)], ids=["dev", "prod"]
+)
+async def test_graphiql_in_development_only(tmp_path: Path, env: str, status: int) -> None:
+    settings = _settings(tmp_path, env=env, secret_key="a-real-secret-for-this-test")
+    app = create_app(settings, Database(settings))
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        page = await c.get("/graphql", headers={"Accept": "text/html"})
+
+    assert page.status_code == status
+    assert ("<title>Strawberry GraphiQL</title>" in page.text) is (status == 200)
+
+
+def test_production_refuses_the_default_secret() -> None:
+    with pytest.raises(ValueError, match="PRODHUB_SECRET_KEY must be set in production"):
+        Settings(env="production")
