@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from db.engine import Database
 from db.models import Activity, ClockBreak, ClockRecord, Role
-from loaders.base import BatchLoader, by_key, grouped
+from loaders.base import BatchLoader, EmployeeDate, RowsByEmployeeDateLoader, by_key, grouped
 from loaders.org import RoleByIdLoader
 from services.scoring import MAX_SHIFT
-
-EmployeeDate = tuple[int, date]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,20 +75,9 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
         return grouped(keys, found)
 
 
-class ClockRecordsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[ClockRecord]]):
-    async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[ClockRecord]]:
-        rows = await self.rows(
-            select(ClockRecord)
-            .where(
-                ClockRecord.employee_id.in_({e for e, _ in keys}),
-                ClockRecord.work_date.in_({d for _, d in keys}),
-            )
-            .order_by(ClockRecord.clock_in)
-        )
-        found: dict[EmployeeDate, list[ClockRecord]] = defaultdict(list)
-        for row in rows:
-            found[(row.employee_id, row.work_date)].append(row)
-        return grouped(keys, found)
+class ClockRecordsByEmployeeDateLoader(RowsByEmployeeDateLoader[ClockRecord]):
+    model = ClockRecord
+    order_by = "clock_in"
 
 
 class OpenClockRecordByEmployeeLoader(BatchLoader[int, ClockRecord | None]):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from strawberry.dataloader import DataLoader
 
 from db.engine import Database
@@ -42,3 +44,31 @@ def by_key(keys: Iterable[K], found: dict[K, V]) -> list[V | None]:
 
 def grouped(keys: Iterable[K], found: dict[K, list[V]]) -> list[list[V]]:
     return [found.get(key, []) for key in keys]
+
+
+EmployeeDate = tuple[int, date]
+Row = TypeVar("Row")
+
+
+class RowsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[Row]], Generic[Row]):
+    """All rows of ``model`` for each (employee, work date), ordered by column ``order_by``.
+
+    One statement for any mix of keys: employees IN (...) AND dates IN (...), then grouped.
+    """
+
+    model: ClassVar[type[Any]]
+    order_by: ClassVar[str]  # a name: a mapped attribute here would bind to the loader
+
+    async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[Row]]:
+        rows = await self.rows(
+            select(self.model)
+            .where(
+                self.model.employee_id.in_({e for e, _ in keys}),
+                self.model.work_date.in_({d for _, d in keys}),
+            )
+            .order_by(getattr(self.model, self.order_by))
+        )
+        found: dict[EmployeeDate, list[Row]] = defaultdict(list)
+        for row in rows:
+            found[(row.employee_id, row.work_date)].append(row)
+        return grouped(keys, found)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
 
 from db.models import DailyScore, IdlePeriod
-from loaders.base import BatchLoader, by_key, grouped
+from loaders.base import BatchLoader, EmployeeDate, RowsByEmployeeDateLoader, by_key
 
-EmployeeDate = tuple[int, date]
 EmployeeRange = tuple[int, date, date]
 
 
@@ -42,17 +40,6 @@ class ScoresByEmployeeRangeLoader(BatchLoader[EmployeeRange, list[DailyScore]]):
         ]
 
 
-class IdlePeriodsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[IdlePeriod]]):
-    async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[IdlePeriod]]:
-        rows = await self.rows(
-            select(IdlePeriod)
-            .where(
-                IdlePeriod.employee_id.in_({e for e, _ in keys}),
-                IdlePeriod.work_date.in_({d for _, d in keys}),
-            )
-            .order_by(IdlePeriod.start)
-        )
-        found: dict[EmployeeDate, list[IdlePeriod]] = defaultdict(list)
-        for row in rows:
-            found[(row.employee_id, row.work_date)].append(row)
-        return grouped(keys, found)
+class IdlePeriodsByEmployeeDateLoader(RowsByEmployeeDateLoader[IdlePeriod]):
+    model = IdlePeriod
+    order_by = "start"

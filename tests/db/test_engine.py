@@ -1,0 +1,36 @@
+"""The engine is built from settings, lazily, one per Database."""
+
+from __future__ import annotations
+
+from sqlalchemy.pool import QueuePool
+
+from db.engine import Database
+from prodhub.settings import Settings
+
+MYSQL = "mysql+aiomysql://app:secret@127.0.0.1:1/prodhub"
+
+
+async def test_mysql_pool_follows_settings_without_connecting() -> None:
+    db = Database(
+        Settings(
+            database_url=MYSQL,
+            db_pool_size=7,
+            db_max_overflow=3,
+            db_pool_recycle_seconds=900,
+        )
+    )
+
+    pool = db.engine.pool  # nothing listens on port 1: building the engine must not connect
+
+    assert isinstance(pool, QueuePool)
+    assert (pool.size(), pool._max_overflow, pool._pre_ping, pool._recycle) == (7, 3, True, 900)
+    assert pool.checkedout() == 0
+    assert db.engine is db.engine  # one engine per Database
+    await db.dispose()
+    assert db.is_started is False
+
+
+def test_nothing_is_built_until_asked() -> None:
+    db = Database(Settings(database_url=MYSQL))
+
+    assert db.is_started is False
