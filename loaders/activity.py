@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 
 from db.engine import Database
 from db.models import Activity, ClockBreak, ClockRecord, Role
@@ -148,31 +148,36 @@ class ActivityPageByEmployeeLoader(BatchLoader[ActivityPageKey, list[Activity]])
 
 
 def _page_statement(group: list[ActivityPageKey]) -> Select[Any]:
+    """Each employee's first ``limit + 1`` rows: one ``ORDER BY ... LIMIT`` index range scan
+    per employee, glued with UNION ALL into a single statement (MariaDB has no LATERAL;
+    ranking every row with ROW_NUMBER() measured 60 % slower on profile M)."""
     first = group[0]
-    conditions: list[ColumnElement[bool]] = [
-        Activity.employee_id.in_({k.employee_id for k in group})
-    ]
+    filters: list[ColumnElement[bool]] = []
     if first.start is not None:
-        conditions.append(Activity.window_start >= first.start)
+        filters.append(Activity.window_start >= first.start)
     if first.end is not None:
-        conditions.append(Activity.window_start < first.end)
+        filters.append(Activity.window_start < first.end)
     if first.after is not None:
         start, last_id = first.after
-        conditions.append(
+        filters.append(
             or_(
                 Activity.window_start > start,
                 and_(Activity.window_start == start, Activity.id > last_id),
             )
         )
-    position = (
-        func.row_number()
-        .over(partition_by=Activity.employee_id, order_by=(Activity.window_start, Activity.id))
-        .label("position")
-    )
-    ranked = select(Activity.id, position).where(*conditions).subquery()
+    pages = []
+    for employee_id in sorted({key.employee_id for key in group}):
+        page = (
+            select(Activity.id)
+            .where(Activity.employee_id == employee_id, *filters)
+            .order_by(Activity.window_start, Activity.id)
+            .limit(first.limit + 1)
+            .subquery()
+        )
+        pages.append(select(page.c.id))
+    chosen = union_all(*pages).subquery()
     return (
         select(Activity)
-        .join(ranked, ranked.c.id == Activity.id)
-        .where(ranked.c.position <= first.limit + 1)
+        .join(chosen, chosen.c.id == Activity.id)
         .order_by(Activity.employee_id, Activity.window_start, Activity.id)
     )
