@@ -9,9 +9,11 @@ from datetime import datetime
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from db.engine import Database, get_database
+from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
 from prodhub.runtime import tune_gc
@@ -41,11 +43,11 @@ def create_app(
         report = await readiness(database, settings)
         return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
-    return Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if not settings.is_production:
+        routes.append(Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql"))
+    return Starlette(routes=routes, lifespan=lifespan)

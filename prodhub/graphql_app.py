@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from db.engine import Database
+from prodhub.graphiql import local_graphiql_html
 from prodhub.settings import Settings
 from resolvers.context import Context
 from schema.build import build_schema
@@ -32,6 +33,11 @@ class GraphQLApp(GraphQL[Context, None]):
         self.db = db
         self.settings = settings
         self.clock = clock or _utcnow
+        self._ide_html = local_graphiql_html()
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return self._ide_html
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
