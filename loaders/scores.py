@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
@@ -34,9 +35,11 @@ class ScoresByEmployeeRangeLoader(BatchLoader[EmployeeRange, list[DailyScore]]):
             )
             .order_by(DailyScore.employee_id, DailyScore.work_date)
         )
+        by_employee: dict[int, list[DailyScore]] = defaultdict(list)
+        for row in rows:
+            by_employee[row.employee_id].append(row)
         return [
-            [r for r in rows if r.employee_id == emp and start <= r.work_date <= end]
-            for emp, start, end in keys
+            [r for r in by_employee[emp] if start <= r.work_date <= end] for emp, start, end in keys
         ]
 
 

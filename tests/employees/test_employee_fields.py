@@ -303,3 +303,42 @@ async def test_bad_activity_windows_are_rejected(
     assert {(e["message"], e["extensions"]["code"]) for e in body["errors"]} == {
         (message, "BAD_USER_INPUT")
     }
+
+
+async def test_different_score_ranges_in_one_batch(
+    db: Database, gql: GraphQLClient, statements: StatementCounter
+) -> None:
+    people = [await factories.employee(db, name=f"Ranger {n}") for n in range(2)]
+    days = [DAY - timedelta(days=n) for n in range(6)]
+    await factories.add(
+        db,
+        *(
+            factories.score(p, d, items_processed=10 * k + d.day % 10)
+            for k, p in enumerate(people)
+            for d in days
+        ),
+    )
+
+    statements.counting = True
+    data = await gql.data(
+        """{ employees { edges { node { name
+            early: scores(from: "2026-11-15", to: "2026-11-16") { itemsProcessed }
+            late: scores(from: "2026-11-19", to: "2026-11-20") { itemsProcessed } } } } }"""
+    )
+    statements.counting = False
+
+    got = {
+        e["node"]["name"]: (e["node"]["early"], e["node"]["late"])
+        for e in data["employees"]["edges"]
+    }
+    assert got == {
+        "Ranger 0": (
+            [{"itemsProcessed": 5}, {"itemsProcessed": 6}],
+            [{"itemsProcessed": 9}, {"itemsProcessed": 0}],
+        ),
+        "Ranger 1": (
+            [{"itemsProcessed": 15}, {"itemsProcessed": 16}],
+            [{"itemsProcessed": 19}, {"itemsProcessed": 10}],
+        ),
+    }
+    assert statements.count == 2  # employees, one score batch for both ranges
