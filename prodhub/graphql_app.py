@@ -33,7 +33,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.db = db
         self.settings = settings
         self.clock = clock or _utcnow
-        self._ide_html = local_graphiql_html()
+        self._ide_html = "" if settings.is_production else local_graphiql_html()
 
     @property
     def graphql_ide_html(self) -> str:
