@@ -6,6 +6,7 @@ the engine is first asked for.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -18,7 +19,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from db.sessions import WriteTrackingSession
 from prodhub.settings import Settings, get_settings
+
+WriteListener = Callable[[], Awaitable[None]]
 
 
 class Database:
@@ -26,6 +30,7 @@ class Database:
         self.settings = settings
         self._engine: AsyncEngine | None = None
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._write_listeners: list[WriteListener] = []
 
     @property
     def engine(self) -> AsyncEngine:
@@ -38,12 +43,26 @@ class Database:
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         if self._sessionmaker is None:
-            self._sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+            self._sessionmaker = async_sessionmaker(
+                self.engine,
+                class_=WriteTrackingSession,
+                expire_on_commit=False,
+                on_write=self._notify_write,
+            )
         return self._sessionmaker
 
     def session(self) -> AsyncSession:
         """A new session: one per unit of work, never shared between concurrent tasks."""
         return self.sessionmaker()
+
+    def add_write_listener(self, listener: WriteListener) -> Callable[[], None]:
+        """Await ``listener`` after every session that committed a write; returns the remover."""
+        self._write_listeners.append(listener)
+        return lambda: self._write_listeners.remove(listener)
+
+    async def _notify_write(self) -> None:
+        for listener in list(self._write_listeners):
+            await listener()
 
     @property
     def is_started(self) -> bool:

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from db.engine import Database, get_database
+from prodhub.cache import build_response_cache
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
@@ -28,12 +29,20 @@ def create_app(
     """Build the app. Nothing connects here: the engine is created on the first request."""
     settings = settings or get_settings()
     database = db or get_database()
-    graphql = GraphQLApp(db=database, settings=settings, clock=clock)
+    cache = build_response_cache(settings)
+    if cache is not None:
+        cache.attach(database)
+    graphql = GraphQLApp(db=database, settings=settings, clock=clock, cache=cache)
+
+    async def close_cache() -> None:
+        if cache is not None:
+            await cache.aclose()
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_gc()
         yield
+        await close_cache()
         await database.dispose()
 
     async def healthz(_: Request) -> JSONResponse:
@@ -50,4 +59,6 @@ def create_app(
     ]
     if not settings.is_production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql"))
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.close_cache = close_cache  # for callers that do not run the lifespan (tests)
+    return app

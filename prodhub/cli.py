@@ -14,6 +14,7 @@ from rich.progress import Progress
 
 from db.engine import get_database
 from db.migrate import upgrade_sync
+from prodhub.cache import build_response_cache
 from prodhub.settings import get_settings
 from services.demo import load as demo
 from services.demo.profiles import PROFILES, Profile
@@ -84,6 +85,9 @@ async def _seed(
     profile: Profile, seed: int, today: date, now: datetime, *, replace: bool, if_empty: bool
 ) -> None:
     db = get_database()
+    cache = build_response_cache(db.settings)  # servers sharing Redis must not serve old data
+    if cache is not None:
+        cache.attach(db)
     try:
         async with db.session() as session, session.begin():
             if await demo.has_data(session):
@@ -109,6 +113,8 @@ async def _seed(
             await demo.analyze(session)
         typer.echo(f"seeded: {counts}")
     finally:
+        if cache is not None:
+            await cache.aclose()
         await db.dispose()
 
 

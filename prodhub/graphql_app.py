@@ -1,20 +1,35 @@
-"""The GraphQL endpoint: Strawberry's ASGI view with our per-request context."""
+"""The GraphQL endpoint: Strawberry's ASGI view with our per-request context and response cache."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from db.engine import Database
+from prodhub.cache import CacheError, Lookup, ResponseCache
 from prodhub.graphiql import local_graphiql_html
 from prodhub.settings import Settings
 from resolvers.context import Context
-from schema.build import build_schema
+from schema.build import MAX_TOKENS, build_schema
+
+if TYPE_CHECKING:
+    from cross_web import AsyncHTTPRequestAdapter  # Strawberry's request adapter type
+
+log = logging.getLogger(__name__)
+
+CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -24,6 +39,7 @@ class GraphQLApp(GraphQL[Context, None]):
         db: Database,
         settings: Settings,
         clock: Callable[[], datetime] | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
         super().__init__(
             build_schema(production=settings.is_production),
@@ -33,7 +49,10 @@ class GraphQLApp(GraphQL[Context, None]):
         self.db = db
         self.settings = settings
         self.clock = clock or _utcnow
+        self.cache = cache
         self._ide_html = "" if settings.is_production else local_graphiql_html()
+        # Identical queries arriving while one runs wait for it instead of running again.
+        self._in_flight: dict[tuple[str, int], asyncio.Future[ExecutionResult]] = {}
 
     @property
     def graphql_ide_html(self) -> str:
@@ -44,6 +63,80 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> Context:
         """One context per request: fresh loaders, and one ``now`` for every field."""
         return Context(db=self.db, settings=self.settings, now=self.clock())
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Answer a query from the response cache, or run it once and keep the answer."""
+
+        async def execute() -> ExecutionResult:
+            return await super(GraphQLApp, self).execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+
+        if self.cache is None or not _cacheable(request_data):
+            return await execute()
+        assert request_data.query is not None  # _cacheable checked it
+        key = self.cache.key(
+            scope=context.cache_scope,
+            query=request_data.query,
+            operation_name=request_data.operation_name,
+            variables=request_data.variables,
+        )
+        try:
+            found = await self.cache.lookup(key)
+        except CacheError:
+            log.warning("response cache unavailable; answering without it", exc_info=True)
+            return await execute()
+        if found.data is not None:
+            sub_response.headers[CACHE_HEADER] = "hit"
+            return ExecutionResult(data=found.data, errors=None)
+        flight = (key, found.generation)
+        if flight in self._in_flight:
+            sub_response.headers[CACHE_HEADER] = "hit"
+            return await asyncio.shield(self._in_flight[flight])
+
+        async def execute_and_keep() -> ExecutionResult:
+            result = await execute()
+            await self._keep(found, result)
+            return result
+
+        sub_response.headers[CACHE_HEADER] = "miss"
+        running = self._in_flight[flight] = asyncio.ensure_future(execute_and_keep())
+        running.add_done_callback(lambda _: self._in_flight.pop(flight, None))
+        return await asyncio.shield(running)
+
+    async def _keep(self, found: Lookup, result: ExecutionResult) -> None:
+        if result.errors or result.data is None or self.cache is None:
+            return  # errors are cheap to recompute, and may be about this request alone
+        try:
+            await self.cache.store(found, result.data)
+        except CacheError:
+            log.warning("response cache unavailable; response not kept", exc_info=True)
+
+
+def _cacheable(request_data: GraphQLRequestData) -> bool:
+    return (
+        request_data.protocol == "http"
+        and request_data.query is not None
+        and _is_query(request_data.query, request_data.operation_name)
+    )
+
+
+@lru_cache(maxsize=512)
+def _is_query(document: str, operation_name: str | None) -> bool:
+    """Whether the operation to run is a query: only queries are cached."""
+    try:
+        operation = get_operation_ast(parse(document, max_tokens=MAX_TOKENS), operation_name)
+    except GraphQLError:
+        return False
+    return operation is not None and operation.operation is OperationType.QUERY
 
 
 def _utcnow() -> datetime:

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     connecteam_api_key: SecretStr | None = None
     connecteam_base_url: str = "https://api.connecteam.com"
     cors_origins: list[str] = []
+    # Whole responses are cached for this long (0 = off); every committed write drops them.
+    cache_ttl_seconds: float = Field(default=30, ge=0, le=3600)
+    cache_max_mb: int = Field(default=64, ge=1)  # the in-memory cache's bound (not Redis's)
     idle_threshold_minutes: int = Field(default=15, ge=1)
     productivity_goal: float = Field(default=100.0, gt=0)
 

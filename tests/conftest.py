@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio
 from sqlalchemy import delete, event
 
 from db.engine import Database
@@ -73,6 +74,9 @@ async def backend(request: pytest.FixtureRequest, sqlite_path: Path) -> AsyncIte
     async with chosen.db.session() as session, session.begin():
         for table in reversed(Base.metadata.sorted_tables):
             await session.execute(delete(table))
+    if chosen.settings.redis_url:
+        async with redis.asyncio.Redis.from_url(chosen.settings.redis_url) as client:
+            await client.flushdb()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -143,6 +147,7 @@ async def client(backend: Backend, now: datetime) -> AsyncIterator[httpx.AsyncCl
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
+    await app.state.close_cache()
 
 
 @pytest.fixture

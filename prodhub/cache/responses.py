@@ -1,0 +1,93 @@
+"""Whole GraphQL responses, cached by who asks and what they ask, dropped by every write.
+
+An entry's key is a hash of the viewer's cache scope, the document, the operation name and the
+variables. Every entry is tagged with the *generation* read before the query ran; a committed
+write increments the generation (``db.engine`` calls ``invalidate``), so entries computed before
+it are never served again, even one whose query was still running when the write landed. The
+TTL bounds what a response derives from the clock ("today", "clocked in now").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from prodhub.cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
+from prodhub.settings import Settings
+
+if TYPE_CHECKING:
+    from db.engine import Database
+
+log = logging.getLogger(__name__)
+
+PREFIX = "prodhub:response:"
+GENERATION = PREFIX + "generation"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    key: str
+    generation: int
+    data: dict[str, Any] | None  # None: not cached (or cached before the last write)
+
+
+class ResponseCache:
+    def __init__(self, backend: CacheBackend) -> None:
+        self.backend = backend
+        self._detach: Callable[[], None] | None = None
+
+    def attach(self, database: Database) -> ResponseCache:
+        """Drop every cached response whenever a session of ``database`` commits a write."""
+        self._detach = database.add_write_listener(self.invalidate)
+        return self
+
+    @staticmethod
+    def key(
+        *, scope: str, query: str, operation_name: str | None, variables: dict[str, Any] | None
+    ) -> str:
+        material = json.dumps(
+            [scope, query, operation_name, variables or {}],
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return PREFIX + hashlib.sha256(material.encode()).hexdigest()
+
+    async def lookup(self, key: str) -> Lookup:
+        generation, raw = await self.backend.read(GENERATION, key)
+        if raw is not None:
+            tag, _, payload = raw.partition(b"\n")
+            if tag == str(generation).encode():
+                return Lookup(key, generation, json.loads(payload))
+        return Lookup(key, generation, None)
+
+    async def store(self, lookup: Lookup, data: dict[str, Any]) -> None:
+        """Keep ``data`` under the generation its query started in."""
+        payload = json.dumps(data, separators=(",", ":")).encode()
+        await self.backend.write(lookup.key, str(lookup.generation).encode() + b"\n" + payload)
+
+    async def invalidate(self) -> None:
+        """Forget every response. Never raises: a write must not fail because Redis did."""
+        try:
+            await self.backend.increment(GENERATION)
+        except CacheError:
+            log.exception("response cache invalidation failed; entries expire by TTL")
+
+    async def aclose(self) -> None:
+        if self._detach is not None:
+            self._detach()
+            self._detach = None
+        await self.backend.aclose()
+
+
+def build_response_cache(settings: Settings) -> ResponseCache | None:
+    """Redis when configured, else memory; ``None`` when ``PRODHUB_CACHE_TTL_SECONDS=0``."""
+    ttl = settings.cache_ttl_seconds
+    if ttl <= 0:
+        return None
+    if settings.redis_url:
+        return ResponseCache(RedisBackend.from_url(settings.redis_url, ttl_seconds=ttl))
+    return ResponseCache(MemoryBackend(ttl_seconds=ttl, max_bytes=settings.cache_max_mb << 20))
