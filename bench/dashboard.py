@@ -54,6 +54,13 @@ query Dashboard($first: Int!, $date: Date!) {
 """
 
 
+PATHS = {
+    "new": "new: GraphQL + DataLoaders, pooled, no response cache",
+    "cached": "new, answered from the Redis response cache",
+    "old": "old: connection per request, per-employee queries",
+}
+
+
 @dataclass
 class Series:
     name: str
@@ -67,15 +74,22 @@ class Series:
             "p95_ms": ordered[max(0, round(len(ordered) * 0.95) - 1)],
             "mean_ms": statistics.fmean(ordered),
             "statements": statistics.median(self.statements),
+            "without_sql": sum(n == 0 for n in self.statements) / len(self.statements),
         }
 
 
 class NewPath:
-    def __init__(self, url: str) -> None:
-        self.db = Database(Settings(database_url=url))
+    """The app in-process through ASGI; ``redis_url`` None means the response cache is off."""
+
+    def __init__(self, url: str, redis_url: str | None = None) -> None:
+        if redis_url:  # the default TTL: some requests of a long run find an expired entry
+            settings = Settings(database_url=url, redis_url=redis_url)
+        else:
+            settings = Settings(database_url=url, cache_ttl_seconds=0)
+        self.db = Database(settings)
+        self.app = create_app(settings, self.db)
         self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(self.db.settings, self.db)),
-            base_url="http://bench",
+            transport=httpx.ASGITransport(app=self.app), base_url="http://bench"
         )
         self.count = 0
         tune_gc()  # what the server's lifespan does; ASGITransport does not run lifespan
@@ -97,6 +111,7 @@ class NewPath:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.app.state.close_cache()
         await self.db.dispose()
 
 
@@ -130,6 +145,7 @@ def disagreements(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> dict[
 
 
 async def timed(fn: Any, *args: Any) -> tuple[float, Any]:
+    """Milliseconds of one call, sync or async."""
     start = time.perf_counter()
     result = fn(*args)
     if asyncio.iscoroutine(result):
@@ -137,25 +153,32 @@ async def timed(fn: Any, *args: Any) -> tuple[float, Any]:
     return (time.perf_counter() - start) * 1000, result
 
 
-async def compare(url: str, day: date, requests: int, first: int) -> dict[str, Any]:
-    """Both paths against one database URL, interleaved request by request."""
+async def compare(url: str, redis_url: str, day: date, requests: int, first: int) -> dict[str, Any]:
+    """The three paths against one database, interleaved request by request."""
     new = NewPath(url)
+    cached = NewPath(url, redis_url)
     params = old_app.connect_params(url)
     try:
         new_rows, _ = await new.request(day, first)
+        cached_rows, _ = await cached.request(day, first)
+        if cached_rows != new_rows:
+            raise SystemExit("the cached response differs from the computed one")
         old_rows, _ = old_app.dashboard(params, day, first)
         wrong = disagreements(new_rows, old_rows)
         for _ in range(5):  # warm-up: pools, caches, parsers
             await new.request(day, first)
+            await cached.request(day, first)
             old_app.dashboard(params, day, first)
-        series = {"new": Series("new", [], []), "old": Series("old", [], [])}
-        for _ in range(requests):  # interleaved, so noise hits both alike
-            ms, (_, n) = await timed(new.request, day, first)
-            series["new"].latencies_ms.append(ms)
-            series["new"].statements.append(n)
-            ms, (_, n) = await timed(old_app.dashboard, params, day, first)
-            series["old"].latencies_ms.append(ms)
-            series["old"].statements.append(n)
+        series = {name: Series(name, [], []) for name in PATHS}
+        for _ in range(requests):  # interleaved, so noise hits all alike
+            for name, call in (
+                ("new", lambda: new.request(day, first)),
+                ("cached", lambda: cached.request(day, first)),
+                ("old", lambda: old_app.dashboard(params, day, first)),
+            ):
+                ms, (_, n) = await timed(call)
+                series[name].latencies_ms.append(ms)
+                series[name].statements.append(n)
         scaling = {}
         for size in (1, 10, 50, 100):
             _, new_n = await new.request(day, size)
@@ -164,9 +187,9 @@ async def compare(url: str, day: date, requests: int, first: int) -> dict[str, A
         machine = await _machine(new.db)
     finally:
         await new.close()
+        await cached.close()
     return {
-        "new": series["new"].summary(),
-        "old": series["old"].summary(),
+        **{name: series[name].summary() for name in PATHS},
         "statements_by_page_size": scaling,
         "old_pattern_disagreements": wrong,
         "machine": machine,
@@ -240,13 +263,15 @@ def latency(url: str, rtt_ms: float) -> Iterator[str]:
         proxy.wait()
 
 
-async def run(url: str, day: date, requests: int, first: int, rtts: list[float]) -> dict[str, Any]:
+async def run(
+    url: str, redis_url: str, day: date, requests: int, first: int, rtts: list[float]
+) -> dict[str, Any]:
     base_rtt = round_trip_ms(url)
     runs = []
-    for rtt in rtts:
-        with latency(url, rtt) as target:
+    for rtt in rtts:  # the link delays MariaDB and Redis alike: both live on other hosts
+        with latency(url, rtt) as target, latency(redis_url, rtt) as redis_target:
             added = round_trip_ms(target) - base_rtt
-            result = await compare(target, day, requests, first)
+            result = await compare(target, redis_target, day, requests, first)
         runs.append({"configured_rtt_ms": rtt, "added_rtt_ms": added, **result})
     return {"day": day.isoformat(), "first": first, "requests": requests, "runs": runs}
 
@@ -271,18 +296,24 @@ def report(result: dict[str, Any]) -> str:
             if run["configured_rtt_ms"] == 0
             else f"+{run['added_rtt_ms']:.2f} ms RTT (measured)"
         )
-        new, old = run["new"], run["old"]
-        lines += [
-            f"| {link} | new: GraphQL + DataLoaders, pooled | {new['p50_ms']:.1f} "
-            f"| {new['p95_ms']:.1f} | {new['mean_ms']:.1f} | {new['statements']:.0f} |",
-            f"| {link} | old: connection per request, per-employee queries "
-            f"| {old['p50_ms']:.1f} | {old['p95_ms']:.1f} | {old['mean_ms']:.1f} "
-            f"| {old['statements']:.0f} |",
-            f"| {link} | **old / new** | **{old['p50_ms'] / new['p50_ms']:.1f}x** "
-            f"| **{old['p95_ms'] / new['p95_ms']:.1f}x** | {old['mean_ms'] / new['mean_ms']:.1f}x "
-            f"| {old['statements'] / new['statements']:.0f}x |",
-        ]
+        for name, label in PATHS.items():
+            p = run[name]
+            lines.append(
+                f"| {link} | {label} | {p['p50_ms']:.1f} | {p['p95_ms']:.1f} "
+                f"| {p['mean_ms']:.1f} | {p['statements']:.0f} |"
+            )
+        for name in ("new", "cached"):
+            p, old = run[name], run["old"]
+            lines.append(
+                f"| {link} | **old / {name}** | **{old['p50_ms'] / p['p50_ms']:.1f}x** "
+                f"| **{old['p95_ms'] / p['p95_ms']:.1f}x** "
+                f"| {old['mean_ms'] / p['mean_ms']:.1f}x | |"
+            )
     lines += [
+        "",
+        "Requests of the cached path answered without SQL (the rest found an expired entry): "
+        + ", ".join(f"{run['cached']['without_sql']:.1%}" for run in result["runs"])
+        + ".",
         "",
         f"Correctness: for {wrong['items_on_wrong_day']} of {wrong['employees']} employees the "
         "old pattern's `DATE(CONVERT_TZ(...))` puts items on another day than their stored work "
@@ -304,6 +335,7 @@ def report(result: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True)
+    parser.add_argument("--redis-url", required=True, help="for the response cache path")
     parser.add_argument("--day", type=date.fromisoformat, required=True)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--first", type=int, default=50)
@@ -312,7 +344,9 @@ def main() -> None:
         help="network round trips to model between app and database (0 = loopback)",
     )  # fmt: skip
     args = parser.parse_args()
-    result = asyncio.run(run(args.url, args.day, args.requests, args.first, args.rtt_ms))
+    result = asyncio.run(
+        run(args.url, args.redis_url, args.day, args.requests, args.first, args.rtt_ms)
+    )
     text_report = report(result)
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)

@@ -80,24 +80,13 @@ class GraphQLApp(GraphQL[Context, None]):
                 request, request_adapter, sub_response, context, root_value, request_data
             )
 
-        if self.cache is None or not _cacheable(request_data):
-            return await execute()
-        assert request_data.query is not None  # _cacheable checked it
-        key = self.cache.key(
-            scope=context.cache_scope,
-            query=request_data.query,
-            operation_name=request_data.operation_name,
-            variables=request_data.variables,
-        )
-        try:
-            found = await self.cache.lookup(key)
-        except CacheError:
-            log.warning("response cache unavailable; answering without it", exc_info=True)
+        found = await self._lookup(context, request_data)
+        if found is None:
             return await execute()
         if found.data is not None:
             sub_response.headers[CACHE_HEADER] = "hit"
             return ExecutionResult(data=found.data, errors=None)
-        flight = (key, found.generation)
+        flight = (found.key, found.generation)
         if flight in self._in_flight:
             sub_response.headers[CACHE_HEADER] = "hit"
             return await asyncio.shield(self._in_flight[flight])
@@ -111,6 +100,23 @@ class GraphQLApp(GraphQL[Context, None]):
         running = self._in_flight[flight] = asyncio.ensure_future(execute_and_keep())
         running.add_done_callback(lambda _: self._in_flight.pop(flight, None))
         return await asyncio.shield(running)
+
+    async def _lookup(self, context: Context, request_data: GraphQLRequestData) -> Lookup | None:
+        """The cache's answer; None when the request is not cacheable or the cache is down."""
+        if self.cache is None or not _cacheable(request_data):
+            return None
+        assert request_data.query is not None  # _cacheable checked it
+        key = self.cache.key(
+            scope=context.cache_scope,
+            query=request_data.query,
+            operation_name=request_data.operation_name,
+            variables=request_data.variables,
+        )
+        try:
+            return await self.cache.lookup(key)
+        except CacheError:
+            log.warning("response cache unavailable; answering without it", exc_info=True)
+            return None
 
     async def _keep(self, found: Lookup, result: ExecutionResult) -> None:
         if result.errors or result.data is None or self.cache is None:

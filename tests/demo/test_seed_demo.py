@@ -9,12 +9,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import redis
 from sqlalchemy import func, select
 
 from db import models
 from db.engine import Database
+from prodhub.cache.responses import GENERATION
 from services.demo import load
 from services.demo.profiles import Profile
+from tests.conftest import REDIS_URL
 
 TINY = Profile("T", employees=12, teams=3, roles=4, days=3)
 TODAY = date(2026, 11, 20)
@@ -109,6 +112,8 @@ async def test_scores_agree_with_the_activities_they_summarize(db: Database) -> 
 
 def test_cli_seeds_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
     env = {**os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
+    env |= {"PRODHUB_REDIS_URL": REDIS_URL} if REDIS_URL else {}
+    generations = [cache_generation()]
 
     def seed(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -117,9 +122,12 @@ def test_cli_seeds_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
         )  # fmt: skip
 
     first = seed("--profile", "S")
+    generations.append(cache_generation())
     skipped = seed("--profile", "S", "--if-empty")
     refused = seed("--profile", "S")
+    generations.append(cache_generation())
     replaced = seed("--profile", "S", "--replace", "--seed", "42")
+    generations.append(cache_generation())
     bad = seed("--profile", "XL")
 
     assert first.returncode == 0, first.stderr
@@ -135,3 +143,16 @@ def test_cli_seeds_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert replaced.returncode == 0
     assert replaced.stdout.splitlines()[-1] == first.stdout.splitlines()[-1]
     assert bad.returncode == 2
+    if REDIS_URL:  # servers sharing Redis drop their cached responses after each real seeding
+        base = generations[0]
+        assert generations == [base, base + 1, base + 1, base + 2]
+
+
+def cache_generation() -> int:
+    if REDIS_URL is None:
+        return 0
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        return int(client.get(GENERATION) or 0)
+    finally:
+        client.close()
