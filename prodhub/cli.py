@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +40,10 @@ def serve(
     settings = get_settings()
     if settings.is_sqlite:
         upgrade_sync(settings.database_url)
+    if workers > 1 and not settings.redis_url and settings.cache_ttl_seconds > 0:
+        # Per-process memory caches would miss each other's writes: the old app's mistake.
+        typer.echo("response cache off: several processes share one only through Redis")
+        os.environ["PRODHUB_CACHE_TTL_SECONDS"] = "0"  # read by every worker process
     if settings.env == "development":
         typer.echo(f"GraphiQL: http://{host}:{port}/graphql")
     uvicorn.run(
