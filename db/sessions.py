@@ -3,7 +3,8 @@
 A session marks itself when it flushes ORM changes or executes an INSERT, UPDATE or DELETE
 construct; when the outermost transaction commits, the mark is kept; a rollback clears it.
 Closing the session (the end of ``async with db.session()``) then awaits the database's write
-listeners, before the caller goes on. Raw ``text()`` DML is not seen: write with constructs.
+listeners, before the caller goes on. So write through ``Database.session()`` and with
+SQLAlchemy constructs: raw ``text()`` DML and bare engine connections are not seen.
 """
 
 from __future__ import annotations
