@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PUBLIC_SCOPE = "public"
 CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
 
 
@@ -62,7 +63,14 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         """One context per request: fresh loaders, and one ``now`` for every field."""
-        return Context(db=self.db, settings=self.settings, now=self.clock())
+        return Context(
+            db=self.db,
+            settings=self.settings,
+            now=self.clock(),
+            # No authentication yet: every reader may read everything. Authentication must
+            # derive the scope from the viewer here, or cached responses cross permissions.
+            cache_scope=PUBLIC_SCOPE,
+        )
 
     async def execute_single(
         self,

@@ -17,10 +17,9 @@ class Context:
     db: Database
     settings: Settings
     now: datetime
-    # Who may see this response: the response cache keys on it. Until authentication exists
-    # every reader may read everything; authentication must set it per viewer (their role and
-    # teams, or their own employee id), or cached responses would cross permission lines.
-    cache_scope: str = "public"
+    # Who may see this response: the response cache keys on it, so two viewers share cached
+    # responses only if they may see the same data (role and teams, or their own employee id).
+    cache_scope: str
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
