@@ -111,7 +111,7 @@ class NewPath:
 
     async def close(self) -> None:
         await self.client.aclose()
-        await self.app.state.close_cache()
+        await self.app.state.close_clients()
         await self.db.dispose()
 
 

@@ -16,6 +16,7 @@ from rich.progress import Progress
 from db.engine import get_database
 from db.migrate import upgrade_sync
 from prodhub.cache import build_response_cache
+from prodhub.redis_client import connect_redis
 from prodhub.settings import get_settings
 from services.demo import load as demo
 from services.demo.profiles import PROFILES, Profile
@@ -90,7 +91,8 @@ async def _seed(
     profile: Profile, seed: int, today: date, now: datetime, *, replace: bool, if_empty: bool
 ) -> None:
     db = get_database()
-    cache = build_response_cache(db.settings)  # servers sharing Redis must not serve old data
+    redis = connect_redis(db.settings.redis_url) if db.settings.redis_url else None
+    cache = build_response_cache(db.settings, redis)  # servers sharing Redis drop old answers
     if cache is not None:
         cache.attach(db)
     try:
@@ -120,6 +122,8 @@ async def _seed(
     finally:
         if cache is not None:
             await cache.aclose()
+        if redis is not None:
+            await redis.aclose()
         await db.dispose()
 
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import redis.asyncio as redis
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.pool import QueuePool
 
 from db.engine import Database
-from prodhub.settings import Settings
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
 
-async def readiness(db: Database, settings: Settings) -> dict[str, Any]:
+async def readiness(db: Database, redis: Redis | None) -> dict[str, Any]:
+    """Checks with the process's own engine and Redis client: a probe opens no new clients."""
     checks: dict[str, Any] = {"database": await _database(db)}
-    if settings.redis_url:
-        checks["redis"] = await _redis(settings.redis_url)
+    if redis is not None:
+        checks["redis"] = await _redis(redis)
     return {"ready": all(c["ok"] for c in checks.values()), "checks": checks}
 
 
@@ -43,13 +43,10 @@ def _pool_status(db: Database) -> dict[str, int]:
     }
 
 
-async def _redis(url: str) -> dict[str, Any]:
-    client = redis.Redis.from_url(url, socket_connect_timeout=CHECK_TIMEOUT_SECONDS)
+async def _redis(redis: Redis) -> dict[str, Any]:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            await client.ping()
+            await redis.ping()
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
-    finally:
-        await client.aclose()
     return {"ok": True}

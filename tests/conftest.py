@@ -147,7 +147,7 @@ async def client(backend: Backend, now: datetime) -> AsyncIterator[httpx.AsyncCl
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
-    await app.state.close_cache()
+    await app.state.close_clients()
 
 
 @pytest.fixture

@@ -61,19 +61,14 @@ class MemoryBackend:
 
 
 class RedisBackend:
-    """Redis, shared by every web and worker process; entries carry a TTL, counters do not."""
+    """Redis, shared by every web and worker process; entries carry a TTL, counters do not.
+
+    The client must answer bytes (``decode_responses=False``, as ``connect_redis`` makes it).
+    """
 
     def __init__(self, client: Redis, *, ttl_seconds: float) -> None:
         self.client = client
         self._ttl_ms = max(1, round(ttl_seconds * 1000))
-
-    @classmethod
-    def from_url(cls, url: str, *, ttl_seconds: float) -> RedisBackend:
-        """Connects on first use, not here."""
-        client = Redis.from_url(
-            url, socket_timeout=1.0, socket_connect_timeout=1.0, decode_responses=False
-        )
-        return cls(client, ttl_seconds=ttl_seconds)
 
     async def read(self, counter: str, key: str) -> tuple[int, bytes | None]:
         try:
@@ -96,4 +91,4 @@ class RedisBackend:
             raise CacheError(str(exc)) from exc
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        """Nothing to do: the client is the process's, and its owner closes it."""

@@ -20,6 +20,8 @@ from prodhub.cache.backends import CacheBackend, CacheError, MemoryBackend, Redi
 from prodhub.settings import Settings
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from db.engine import Database
 
 log = logging.getLogger(__name__)
@@ -83,11 +85,11 @@ class ResponseCache:
         await self.backend.aclose()
 
 
-def build_response_cache(settings: Settings) -> ResponseCache | None:
-    """Redis when configured, else memory; ``None`` when ``PRODHUB_CACHE_TTL_SECONDS=0``."""
+def build_response_cache(settings: Settings, redis: Redis | None) -> ResponseCache | None:
+    """On ``redis`` when given, else in memory; ``None`` when ``PRODHUB_CACHE_TTL_SECONDS=0``."""
     ttl = settings.cache_ttl_seconds
     if ttl <= 0:
         return None
-    if settings.redis_url:
-        return ResponseCache(RedisBackend.from_url(settings.redis_url, ttl_seconds=ttl))
+    if redis is not None:
+        return ResponseCache(RedisBackend(redis, ttl_seconds=ttl))
     return ResponseCache(MemoryBackend(ttl_seconds=ttl, max_bytes=settings.cache_max_mb << 20))

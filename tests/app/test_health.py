@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import httpx
+import pytest
+import redis.asyncio
 
 from db.engine import Database
 from prodhub.app import create_app
@@ -43,6 +45,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.get("/readyz")
+    await app.state.close_clients()
     await db.dispose()
 
     assert response.status_code == 503
@@ -53,3 +56,18 @@ async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
             "redis": {"ok": False, "error": "ConnectionError"},
         },
     }
+
+
+async def test_readiness_probes_reuse_the_process_redis_client(
+    backend: Backend, client: httpx.AsyncClient
+) -> None:
+    if backend.settings.redis_url is None:
+        pytest.skip("no Redis on this backend")
+    async with redis.asyncio.Redis.from_url(backend.settings.redis_url) as observer:
+        before = (await observer.info("stats"))["total_connections_received"]
+
+        statuses = [(await client.get("/readyz")).status_code for _ in range(5)]
+
+        after = (await observer.info("stats"))["total_connections_received"]
+    assert statuses == [200] * 5
+    assert after - before == 1  # the app's one pooled connection, reused by every probe

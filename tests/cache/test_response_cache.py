@@ -129,7 +129,7 @@ async def test_no_cache_when_the_ttl_is_zero(
     ) as client:
         first = await post(client, NAME, code="C1")
         second = await post(client, NAME, code="C1")
-    await app.state.close_cache()
+    await app.state.close_clients()
 
     assert CACHE_HEADER not in first.headers
     assert CACHE_HEADER not in second.headers
@@ -150,7 +150,7 @@ async def test_an_unreachable_redis_degrades_to_no_cache(
     ) as client:
         response = await post(client, NAME, code="C1")
         await factories.employee(db, code="C2", name="Ben")  # invalidation fails, quietly
-    await app.state.close_cache()
+    await app.state.close_clients()
 
     assert CACHE_HEADER not in response.headers
     assert names(response) == ["Ana"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio
 
 from prodhub.cache import MemoryBackend, RedisBackend, ResponseCache
+from prodhub.redis_client import connect_redis
 from tests.conftest import REDIS_URL
 
 TTL = 30.0
@@ -33,11 +33,12 @@ async def cache(request: pytest.FixtureRequest, timer: FakeTimer) -> AsyncIterat
         chosen = ResponseCache(MemoryBackend(ttl_seconds=TTL, max_bytes=1 << 20, timer=timer))
     else:
         assert REDIS_URL is not None
-        chosen = ResponseCache(RedisBackend.from_url(REDIS_URL, ttl_seconds=TTL))
+        chosen = ResponseCache(RedisBackend(connect_redis(REDIS_URL), ttl_seconds=TTL))
     yield chosen
+    await chosen.aclose()
     if isinstance(chosen.backend, RedisBackend):
         await chosen.backend.client.flushdb()
-    await chosen.aclose()
+        await chosen.backend.client.aclose()
 
 
 def key(scope: str = "public", **variables: object) -> str:
@@ -117,8 +118,9 @@ async def test_the_memory_store_keeps_within_its_byte_bound() -> None:
 async def test_the_generation_is_shared_by_every_process_on_redis() -> None:
     if REDIS_URL is None:
         pytest.skip("needs Redis")
-    one = ResponseCache(RedisBackend.from_url(REDIS_URL, ttl_seconds=TTL))
-    two = ResponseCache(RedisBackend.from_url(REDIS_URL, ttl_seconds=TTL))
+    one_client, two_client = connect_redis(REDIS_URL), connect_redis(REDIS_URL)
+    one = ResponseCache(RedisBackend(one_client, ttl_seconds=TTL))
+    two = ResponseCache(RedisBackend(two_client, ttl_seconds=TTL))
     try:
         await one.store(await one.lookup(key()), {"teams": []})
         seen_by_two = (await two.lookup(key())).data
@@ -128,7 +130,6 @@ async def test_the_generation_is_shared_by_every_process_on_redis() -> None:
         assert seen_by_two == {"teams": []}
         assert (await one.lookup(key())).data is None
     finally:
-        async with redis.asyncio.Redis.from_url(REDIS_URL) as client:
-            await client.flushdb()
-        await one.aclose()
-        await two.aclose()
+        await one_client.flushdb()
+        await one_client.aclose()
+        await two_client.aclose()
