@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 import redis.asyncio
@@ -9,7 +11,7 @@ import redis.asyncio
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.settings import Settings
-from tests.conftest import Backend
+from tests.conftest import REDIS_URL, Backend
 
 
 async def test_healthz_answers_without_touching_the_database(client: httpx.AsyncClient) -> None:
@@ -58,16 +60,23 @@ async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     }
 
 
-async def test_readiness_probes_reuse_the_process_redis_client(
-    backend: Backend, client: httpx.AsyncClient
-) -> None:
-    if backend.settings.redis_url is None:
-        pytest.skip("no Redis on this backend")
-    async with redis.asyncio.Redis.from_url(backend.settings.redis_url) as observer:
+async def test_readiness_probes_reuse_the_process_redis_client(tmp_path: Path) -> None:
+    if REDIS_URL is None:
+        pytest.skip("needs Redis")
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'ready.db'}", redis_url=REDIS_URL
+    )
+    db = Database(settings)
+    app = create_app(settings, db)
+    async with redis.asyncio.Redis.from_url(REDIS_URL) as observer:
         before = (await observer.info("stats"))["total_connections_received"]
-
-        statuses = [(await client.get("/readyz")).status_code for _ in range(5)]
-
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            statuses = [(await client.get("/readyz")).status_code for _ in range(5)]
         after = (await observer.info("stats"))["total_connections_received"]
+    await app.state.close_clients()
+    await db.dispose()
+
     assert statuses == [200] * 5
     assert after - before == 1  # the app's one pooled connection, reused by every probe
