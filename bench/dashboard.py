@@ -32,27 +32,12 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from bench import old_app
+from core.settings import Settings
 from db.engine import Database
 from prodhub.app import create_app
+from prodhub.resources import build_resources
 from prodhub.runtime import tune_gc
-from prodhub.settings import Settings
-
-QUERY = """
-query Dashboard($first: Int!, $date: Date!) {
-  employees(first: $first) {
-    edges { node {
-      name
-      team { name }
-      defaultRole { name }
-      score(date: $date) { pointsEarned productivity }
-      activityBreakdown(date: $date) { role { key } items points }
-      clockRecords(date: $date) { clockIn clockOut }
-      isClockedIn
-    } }
-  }
-}
-"""
-
+from tests.helpers import DASHBOARD as QUERY
 
 PATHS = {
     "new": "new: GraphQL + DataLoaders, pooled, no response cache",
@@ -86,8 +71,9 @@ class NewPath:
             settings = Settings(database_url=url, redis_url=redis_url)
         else:
             settings = Settings(database_url=url, cache_ttl_seconds=0)
-        self.db = Database(settings)
-        self.app = create_app(settings, self.db)
+        self.resources = build_resources(settings)
+        self.db = self.resources.db
+        self.app = create_app(self.resources)
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://bench"
         )
@@ -111,8 +97,7 @@ class NewPath:
 
     async def close(self) -> None:
         await self.client.aclose()
-        await self.app.state.close_clients()
-        await self.db.dispose()
+        await self.resources.aclose()
 
 
 def disagreements(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> dict[str, int]:

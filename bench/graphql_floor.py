@@ -16,7 +16,7 @@ import time
 
 import strawberry
 
-from bench.dashboard import QUERY
+from tests.helpers import DASHBOARD as QUERY
 
 
 @strawberry.type

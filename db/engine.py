@@ -1,16 +1,27 @@
-"""The process's one engine and session factory, created on first use and disposed on shutdown.
+"""A process's database: two engines, created on first use and disposed on shutdown.
 
-Nothing here connects at import time: ``Database`` only records settings until a session or
-the engine is first asked for.
+Reads and writes take different paths, because what the server sees matters more than what
+the client sends:
+
+- **Reads** (every loader batch, every list) run on a pool of *autocommit* connections: no
+  transaction to end, so no ``ROLLBACK`` when a session closes and no reset when the
+  connection returns to the pool, and no pre-ping round trip when it is checked out. The
+  server sees the SELECTs and nothing else. A connection the server dropped while it sat in
+  the pool is found out by the read itself; the pool discards it and ``read`` runs the work
+  once more on a fresh one (SQLAlchemy's "optimistic" disconnect handling).
+- **Writes** run in transactions on their own pool (pre-pinged: a write should not fail on a
+  stale connection), in sessions that report committed writes (``db.sessions``).
+
+Nothing here connects at import time or on construction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,29 +30,39 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from db.sessions import WriteTrackingSession
-from prodhub.settings import Settings, get_settings
+from core.settings import Settings
+from db.sessions import ReadOnlySession, WriteListener, WriteTrackingSession
 
-WriteListener = Callable[[], Awaitable[None]]
+T = TypeVar("T")
 
 
 class Database:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._engine: AsyncEngine | None = None
+        self._read_engine: AsyncEngine | None = None
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self._write_listeners: list[WriteListener] = []
 
     @property
     def engine(self) -> AsyncEngine:
+        """The engine of write transactions (and of migrations)."""
         if self._engine is None:
-            self._engine = create_async_engine(self.settings.database_url, **self._engine_options())
-            if self.settings.is_sqlite:
-                event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+            self._engine = self._create_engine(pool_pre_ping=not self.settings.is_sqlite)
         return self._engine
 
     @property
-    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+    def read_engine(self) -> AsyncEngine:
+        """The engine of reads: autocommit connections, never rolled back or pinged."""
+        if self._read_engine is None:
+            self._read_engine = self._create_engine(
+                isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True
+            )
+        return self._read_engine
+
+    def session(self) -> AsyncSession:
+        """A new read-write session: one per unit of work, never shared between tasks."""
         if self._sessionmaker is None:
             self._sessionmaker = async_sessionmaker(
                 self.engine,
@@ -49,40 +70,68 @@ class Database:
                 expire_on_commit=False,
                 on_write=self._notify_write,
             )
-        return self._sessionmaker
+        return self._sessionmaker()
 
-    def session(self) -> AsyncSession:
-        """A new session: one per unit of work, never shared between concurrent tasks."""
-        return self.sessionmaker()
+    def read_session(self) -> AsyncSession:
+        """A new read-only session on the autocommit pool (``read`` also retries)."""
+        if self._read_sessionmaker is None:
+            self._read_sessionmaker = async_sessionmaker(
+                self.read_engine, class_=ReadOnlySession, expire_on_commit=False
+            )
+        return self._read_sessionmaker()
+
+    async def read(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """``work`` on a read-only session of its own; run again once if its connection died."""
+        try:
+            async with self.read_session() as session:
+                return await work(session)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        async with self.read_session() as session:
+            return await work(session)
 
     def add_write_listener(self, listener: WriteListener) -> Callable[[], None]:
         """Await ``listener`` after every session that committed a write; returns the remover."""
         self._write_listeners.append(listener)
         return lambda: self._write_listeners.remove(listener)
 
-    async def _notify_write(self) -> None:
+    async def _notify_write(self, tables: frozenset[str]) -> None:
         for listener in list(self._write_listeners):
-            await listener()
+            await listener(tables)
+
+    @property
+    def is_writing(self) -> bool:
+        """Whether the write engine exists (a process that only read never builds it)."""
+        return self._engine is not None
 
     @property
     def is_started(self) -> bool:
-        return self._engine is not None
+        return self._engine is not None or self._read_engine is not None
+
+    def started_engines(self) -> list[AsyncEngine]:
+        return [e for e in (self._engine, self._read_engine) if e is not None]
 
     async def dispose(self) -> None:
-        if self._engine is not None:
-            await self._engine.dispose()
-        self._engine = None
-        self._sessionmaker = None
+        for engine in self.started_engines():
+            await engine.dispose()
+        self._engine = self._read_engine = None
+        self._sessionmaker = self._read_sessionmaker = None
 
-    def _engine_options(self) -> dict[str, Any]:
+    def _create_engine(self, **options: Any) -> AsyncEngine:
         if self.settings.is_sqlite:
-            return {"connect_args": {"timeout": 30}}
-        return {
-            "pool_size": self.settings.db_pool_size,
-            "max_overflow": self.settings.db_max_overflow,
-            "pool_pre_ping": True,
-            "pool_recycle": self.settings.db_pool_recycle_seconds,
-        }
+            engine = create_async_engine(
+                self.settings.database_url, connect_args={"timeout": 30}, **options
+            )
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_async_engine(
+            self.settings.database_url,
+            pool_size=self.settings.db_pool_size,
+            max_overflow=self.settings.db_max_overflow,
+            pool_recycle=self.settings.db_pool_recycle_seconds,
+            **options,
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -92,23 +141,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-_database: Database | None = None
-
-
-def get_database() -> Database:
-    """The process-wide database, built from settings on first call."""
-    global _database
-    if _database is None:
-        _database = Database(get_settings())
-    return _database
-
-
-def set_database(database: Database | None) -> None:
-    """Replace the process-wide database (the CLI and tests choose their own)."""
-    global _database
-    _database = database
-
-
-__all__ = ["Database", "Engine", "get_database", "set_database"]

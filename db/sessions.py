@@ -1,10 +1,14 @@
-"""Sessions that report committed writes, so that caches are dropped by construction.
+"""Sessions that report committed writes (so caches drop by construction), and read-only ones.
 
-A session marks itself when it flushes ORM changes or executes an INSERT, UPDATE or DELETE
-construct; when the outermost transaction commits, the mark is kept; a rollback clears it.
-Closing the session (the end of ``async with db.session()``) then awaits the database's write
-listeners, before the caller goes on. So write through ``Database.session()`` and with
-SQLAlchemy constructs: raw ``text()`` DML and bare engine connections are not seen.
+A write session notes the tables it writes when it flushes ORM changes or executes an INSERT,
+UPDATE or DELETE construct; when the outermost transaction commits, the note is kept; a
+rollback clears it. Closing the session (the end of ``async with db.session()``) then awaits
+the database's write listeners with the names of the tables written, before the caller goes
+on. So write through ``Database.session()`` and with SQLAlchemy constructs: raw ``text()`` DML
+and bare engine connections are not seen.
+
+A read-only session refuses to flush or to execute DML: it runs on autocommit connections,
+where a write would commit at once and unseen.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+WriteListener = Callable[[frozenset[str]], Awaitable[None]]
 
 PENDING = "prodhub.pending_writes"
 COMMITTED = "prodhub.committed_writes"
@@ -27,33 +33,70 @@ class WriteTrackingSyncSession(Session):
 class WriteTrackingSession(AsyncSession):
     sync_session_class = WriteTrackingSyncSession
 
-    def __init__(self, *args: Any, on_write: Callable[[], Awaitable[None]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        on_write: Callable[[frozenset[str]], Awaitable[None]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._on_write = on_write
 
     async def close(self) -> None:
         await super().close()
-        if self.sync_session.info.pop(COMMITTED, False):
-            await self._on_write()
+        tables: set[str] | None = self.sync_session.info.pop(COMMITTED, None)
+        if tables:
+            await self._on_write(frozenset(tables))
+
+
+def _note(session: Session, tables: set[str]) -> None:
+    session.info.setdefault(PENDING, set()).update(tables)
 
 
 @event.listens_for(WriteTrackingSyncSession, "after_flush")
 def _flushed(session: Session, _flush: UOWTransaction) -> None:
-    session.info[PENDING] = True
+    changed = (*session.new, *session.dirty, *session.deleted)
+    _note(session, {type(row).__table__.name for row in changed})
 
 
 @event.listens_for(WriteTrackingSyncSession, "do_orm_execute")
 def _executed(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[PENDING] = True
+        table = state.statement.table  # type: ignore[attr-defined]
+        _note(state.session, {getattr(table, "name", str(table))})
 
 
 @event.listens_for(WriteTrackingSyncSession, "after_commit")
 def _committed(session: Session) -> None:
-    if session.info.pop(PENDING, False):
-        session.info[COMMITTED] = True
+    tables = session.info.pop(PENDING, None)
+    if tables:
+        session.info.setdefault(COMMITTED, set()).update(tables)
 
 
 @event.listens_for(WriteTrackingSyncSession, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(PENDING, None)
+
+
+class ReadOnlyError(RuntimeError):
+    """A write was attempted through a read-only session."""
+
+
+class ReadOnlySyncSession(Session):
+    pass
+
+
+class ReadOnlySession(AsyncSession):
+    sync_session_class = ReadOnlySyncSession
+
+
+@event.listens_for(ReadOnlySyncSession, "before_flush")
+def _refuse_flush(session: Session, *_: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlyError("read sessions do not write; use Database.session()")
+
+
+@event.listens_for(ReadOnlySyncSession, "do_orm_execute")
+def _refuse_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlyError("read sessions do not write; use Database.session()")

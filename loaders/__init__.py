@@ -1,1 +1,1 @@
-"""Per-request DataLoaders: one ``WHERE key IN (...)`` per batch, each batch in its own session."""
+"""Per-request DataLoaders (``<Target>By<Key>Loader``): one ``WHERE key IN (...)`` per batch."""

@@ -1,4 +1,9 @@
-"""What every loader shares: the database it reads and a session per batch."""
+"""What every loader shares: batching, reads on the database's read path, and key helpers.
+
+A batch function runs one ``WHERE key IN (...)`` through ``Database.read`` (an autocommit
+connection of its own, so concurrent batches never share one and the server sees only the
+SELECT), builds a dict and answers ``[found.get(k) for k in keys]`` (``[]`` for lists).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,14 @@ from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from db.engine import Database
 
 K = TypeVar("K")
 V = TypeVar("V")
+Row = TypeVar("Row")
 
 
 class BatchLoader(DataLoader[K, V]):
@@ -27,15 +34,21 @@ class BatchLoader(DataLoader[K, V]):
         raise NotImplementedError
 
     async def rows(self, statement: Select[Any]) -> Sequence[Any]:
-        """Run one SELECT of ORM entities in a session of its own."""
-        async with self.db.session() as session:
+        """The ORM entities of one SELECT."""
+
+        async def scalars(session: AsyncSession) -> Sequence[Any]:
             return (await session.scalars(statement)).all()
 
+        return await self.db.read(scalars)
+
     async def tuples(self, statement: Select[Any]) -> Sequence[Any]:
-        """Run one SELECT of columns in a session of its own."""
-        async with self.db.session() as session:
+        """The rows of one SELECT of columns (and entities)."""
+
+        async def rows(session: AsyncSession) -> Sequence[Any]:
             result: Sequence[Any] = (await session.execute(statement)).all()
-        return result
+            return result
+
+        return await self.db.read(rows)
 
 
 def by_key(keys: Iterable[K], found: dict[K, V]) -> list[V | None]:
@@ -46,8 +59,23 @@ def grouped(keys: Iterable[K], found: dict[K, list[V]]) -> list[list[V]]:
     return [found.get(key, []) for key in keys]
 
 
+class RowByIdLoader(BatchLoader[int, Row | None], Generic[Row]):
+    """Rows of one table by primary key; ``Loaders.by_id(Model)`` keeps one per model."""
+
+    def __init__(self, db: Database, model: type[Row]) -> None:
+        super().__init__(db)
+        self.model: Any = model
+
+    async def load_batch(self, keys: list[int]) -> Sequence[Row | None]:
+        rows = await self.rows(select(self.model).where(self.model.id.in_(keys)))
+        return by_key(keys, {row.id: row for row in rows})
+
+    def prime_rows(self, rows: Iterable[Row]) -> None:
+        for row in rows:
+            self.prime(row.id, row)  # type: ignore[attr-defined]
+
+
 EmployeeDate = tuple[int, date]
-Row = TypeVar("Row")
 
 
 class RowsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[Row]], Generic[Row]):

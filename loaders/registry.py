@@ -1,24 +1,19 @@
-"""All loaders of one request, created on first use."""
+"""All loaders of one request, each created on first use."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import cached_property
+from typing import Any, TypeVar
 
 from db.engine import Database
-from loaders.activity import (
-    ActivityPageByEmployeeLoader,
+from db.models import Role
+from loaders.activities import ActivityPageByEmployeeLoader, RoleTotalsByEmployeeDateLoader
+from loaders.base import RowByIdLoader
+from loaders.clock_records import (
     BreaksByClockRecordLoader,
     ClockRecordsByEmployeeDateLoader,
     OpenClockRecordByEmployeeLoader,
-    RoleTotalsByEmployeeDateLoader,
-)
-from loaders.org import (
-    ActivityByIdLoader,
-    ClockRecordByIdLoader,
-    EmployeeByIdLoader,
-    RoleByIdLoader,
-    TeamByIdLoader,
 )
 from loaders.scores import (
     IdlePeriodsByEmployeeDateLoader,
@@ -26,31 +21,20 @@ from loaders.scores import (
     ScoresByEmployeeRangeLoader,
 )
 
+M = TypeVar("M")
+
 
 class Loaders:
     def __init__(self, db: Database, now: datetime) -> None:
         self.db = db
         self.now = now
+        self._by_id: dict[type[Any], RowByIdLoader[Any]] = {}
 
-    @cached_property
-    def team_by_id(self) -> TeamByIdLoader:
-        return TeamByIdLoader(self.db)
-
-    @cached_property
-    def role_by_id(self) -> RoleByIdLoader:
-        return RoleByIdLoader(self.db)
-
-    @cached_property
-    def employee_by_id(self) -> EmployeeByIdLoader:
-        return EmployeeByIdLoader(self.db)
-
-    @cached_property
-    def activity_by_id(self) -> ActivityByIdLoader:
-        return ActivityByIdLoader(self.db)
-
-    @cached_property
-    def clock_record_by_id(self) -> ClockRecordByIdLoader:
-        return ClockRecordByIdLoader(self.db)
+    def by_id(self, model: type[M]) -> RowByIdLoader[M]:
+        """The request's loader of ``model`` rows by primary key (one per table)."""
+        if model not in self._by_id:
+            self._by_id[model] = RowByIdLoader(self.db, model)
+        return self._by_id[model]
 
     @cached_property
     def score_by_employee_date(self) -> ScoreByEmployeeDateLoader:
@@ -66,7 +50,7 @@ class Loaders:
 
     @cached_property
     def role_totals_by_employee_date(self) -> RoleTotalsByEmployeeDateLoader:
-        return RoleTotalsByEmployeeDateLoader(self.db, self.role_by_id)
+        return RoleTotalsByEmployeeDateLoader(self.db, self.by_id(Role))
 
     @cached_property
     def clock_records_by_employee_date(self) -> ClockRecordsByEmployeeDateLoader:

@@ -12,48 +12,40 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from db.engine import Database, get_database
-from prodhub.cache import build_response_cache
+from core.settings import Settings
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
-from prodhub.redis_client import connect_redis
+from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
-from prodhub.settings import Settings, get_settings
 
 
 def create_app(
-    settings: Settings | None = None,
-    db: Database | None = None,
+    resources: Resources | Settings | None = None,
+    *,
     clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
-    """Build the app. Nothing connects here: the engine and Redis connect on first use."""
-    settings = settings or get_settings()
-    database = db or get_database()
-    redis = connect_redis(settings.redis_url) if settings.redis_url else None
-    cache = build_response_cache(settings, redis)
-    if cache is not None:
-        cache.attach(database)
-    graphql = GraphQLApp(db=database, settings=settings, clock=clock, cache=cache)
+    """Build the app on ``resources`` (or on resources built from settings, or the environment).
 
-    async def close_clients() -> None:
-        if cache is not None:
-            await cache.aclose()
-        if redis is not None:
-            await redis.aclose()
+    Nothing connects here: the engines and Redis connect on first use. The lifespan closes
+    the resources; a caller that drives the app without it calls ``app.state.resources.aclose()``.
+    """
+    if not isinstance(resources, Resources):
+        resources = build_resources(resources)
+    settings = resources.settings
+    graphql = GraphQLApp(resources, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_gc()
         yield
-        await close_clients()
-        await database.dispose()
+        await resources.aclose()
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> JSONResponse:
-        report = await readiness(database, redis)
+        report = await readiness(resources.db, resources.redis)
         return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
     routes: list[BaseRoute] = [
@@ -64,5 +56,5 @@ def create_app(
     if not settings.is_production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql"))
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.close_clients = close_clients  # for callers that do not run the lifespan (tests)
+    app.state.resources = resources
     return app

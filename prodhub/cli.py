@@ -3,52 +3,67 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.progress import Progress
+from uvicorn.supervisors import Multiprocess
 
-from db.engine import get_database
+from core.settings import Settings
 from db.migrate import upgrade_sync
-from prodhub.cache import build_response_cache
-from prodhub.redis_client import connect_redis
-from prodhub.settings import get_settings
+from prodhub.resources import open_resources
 from services.demo import load as demo
 from services.demo.profiles import PROFILES, Profile
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
 
+@app.callback()
+def read_settings(context: typer.Context) -> None:
+    """Read the settings once, for whichever command runs; a bad value is a clear error."""
+    try:
+        context.obj = Settings()
+    except ValidationError as exc:
+        typer.echo(f"invalid configuration: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
-def migrate() -> None:
+def migrate(context: typer.Context) -> None:
     """Upgrade the database to the latest schema."""
-    upgrade_sync(get_settings().database_url)
+    upgrade_sync(context.obj.database_url)
     typer.echo("database is at the latest revision")
 
 
 @app.command()
 def serve(
+    context: typer.Context,
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
     """Serve the HTTP API (GraphiQL on GET /graphql in development)."""
-    settings = get_settings()
+    from prodhub.app import create_app  # the web stack, only for the command that serves it
+
+    settings: Settings = context.obj
     if settings.is_sqlite:
         upgrade_sync(settings.database_url)
     if workers > 1 and not settings.redis_url and settings.cache_ttl_seconds > 0:
         # Per-process memory caches would miss each other's writes: the old app's mistake.
         typer.echo("response cache off: several processes share one only through Redis")
-        os.environ["PRODHUB_CACHE_TTL_SECONDS"] = "0"  # read by every worker process
-    if settings.env == "development":
+        settings = settings.model_copy(update={"cache_ttl_seconds": 0})
+    if not settings.is_production:
         typer.echo(f"GraphiQL: http://{host}:{port}/graphql")
-    uvicorn.run(
-        "prodhub.app:create_app",
+    # Every process builds its app from these settings (pickled to the worker processes),
+    # not from an environment rewritten for them.
+    config = uvicorn.Config(
+        partial(create_app, settings),
         factory=True,
         host=host,
         port=port,
@@ -56,10 +71,15 @@ def serve(
         proxy_headers=True,
         log_level="info",
     )
+    if workers == 1:
+        uvicorn.Server(config).run()
+    else:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 @app.command("seed-demo")
 def seed_demo(
+    context: typer.Context,
     profile: Annotated[str, typer.Option(help="S, M or L")] = "S",
     seed: int = 42,
     today: Annotated[
@@ -72,7 +92,7 @@ def seed_demo(
     chosen = PROFILES.get(profile.upper())
     if chosen is None:
         raise typer.BadParameter("profile must be S, M or L", param_hint="--profile")
-    settings = get_settings()
+    settings: Settings = context.obj
     zone = ZoneInfo(settings.timezone)
     if today is None:
         now = datetime.now(UTC)
@@ -84,18 +104,23 @@ def seed_demo(
             raise typer.BadParameter("expected YYYY-MM-DD", param_hint="--today") from None
         now = datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
     upgrade_sync(settings.database_url)
-    asyncio.run(_seed(chosen, seed, last_day, now, replace=replace, if_empty=if_empty))
+    seeding = _seed(settings, chosen, seed, last_day, now, replace=replace, if_empty=if_empty)
+    asyncio.run(seeding)
 
 
 async def _seed(
-    profile: Profile, seed: int, today: date, now: datetime, *, replace: bool, if_empty: bool
+    settings: Settings,
+    profile: Profile,
+    seed: int,
+    today: date,
+    now: datetime,
+    *,
+    replace: bool,
+    if_empty: bool,
 ) -> None:
-    db = get_database()
-    redis = connect_redis(db.settings.redis_url) if db.settings.redis_url else None
-    cache = build_response_cache(db.settings, redis)  # servers sharing Redis drop old answers
-    if cache is not None:
-        cache.attach(db)
-    try:
+    # Through the composition root: servers sharing Redis drop the answers it makes stale.
+    async with open_resources(settings) as resources:
+        db = resources.db
         async with db.session() as session, session.begin():
             if await demo.has_data(session):
                 if if_empty:
@@ -113,18 +138,13 @@ async def _seed(
                     seed=seed,
                     today=today,
                     now=now,
-                    company_timezone=db.settings.timezone,
+                    company_timezone=settings.timezone,
+                    idle_threshold=timedelta(minutes=settings.idle_threshold_minutes),
                     progress=lambda n: bar.advance(task, n),
                 )
         async with db.session() as session:
             await demo.analyze(session)
         typer.echo(f"seeded: {counts}")
-    finally:
-        if cache is not None:
-            await cache.aclose()
-        if redis is not None:
-            await redis.aclose()
-        await db.dispose()
 
 
 @app.command("export-schema")

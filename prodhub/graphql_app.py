@@ -17,10 +17,9 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from db.engine import Database
-from prodhub.cache import CacheError, Lookup, ResponseCache
+from core.cache import CacheError, Lookup
 from prodhub.graphiql import local_graphiql_html
-from prodhub.settings import Settings
+from prodhub.resources import Resources
 from resolvers.context import Context
 from schema.build import MAX_TOKENS, build_schema
 
@@ -35,22 +34,18 @@ CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not 
 
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
-        self,
-        *,
-        db: Database,
-        settings: Settings,
-        clock: Callable[[], datetime] | None = None,
-        cache: ResponseCache | None = None,
+        self, resources: Resources, *, clock: Callable[[], datetime] | None = None
     ) -> None:
+        settings = resources.settings
         super().__init__(
             build_schema(production=settings.is_production),
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
         )
-        self.db = db
+        self.db = resources.db
         self.settings = settings
         self.clock = clock or _utcnow
-        self.cache = cache
+        self.cache = resources.cache
         self._ide_html = "" if settings.is_production else local_graphiql_html()
         # Identical queries arriving while one runs wait for it instead of running again.
         self._in_flight: dict[tuple[str, int], asyncio.Future[ExecutionResult]] = {}

@@ -7,6 +7,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import QueuePool
 
 from db.engine import Database
@@ -23,16 +24,24 @@ async def readiness(db: Database, redis: Redis | None) -> dict[str, Any]:
 
 
 async def _database(db: Database) -> dict[str, Any]:
+    """A SELECT on the read path, the one every request takes."""
+
+    async def select_one(session: AsyncSession) -> None:
+        await session.execute(text("SELECT 1"))
+
     try:
-        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            await db.read(select_one)
     except Exception as exc:  # any failure means "not ready"; the reason is logged, not shown
         return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True, "pool": _pool_status(db)}
+    pools = {"reads": _pool_status(db.read_engine)}
+    if db.is_writing:
+        pools["writes"] = _pool_status(db.engine)
+    return {"ok": True, "pools": pools}
 
 
-def _pool_status(db: Database) -> dict[str, int]:
-    pool = db.engine.pool
+def _pool_status(engine: AsyncEngine) -> dict[str, int]:
+    pool = engine.pool
     if not isinstance(pool, QueuePool):
         return {}
     return {

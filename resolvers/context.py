@@ -1,13 +1,16 @@
-"""The per-request context every resolver receives."""
+"""The per-request context every resolver receives, and the ``Info`` type that carries it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeAlias
 
+import strawberry
+
+from core.settings import Settings
 from db.engine import Database
 from loaders.registry import Loaders
-from prodhub.settings import Settings
 
 
 @dataclass
@@ -24,3 +27,10 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.now)
+
+    @property
+    def cursor_secret(self) -> bytes:
+        return self.settings.secret_key.get_secret_value().encode()
+
+
+Info: TypeAlias = strawberry.Info[Context, None]

@@ -1,45 +1,48 @@
-"""Relay page arguments: page-size limits and opaque keyset cursors."""
+"""Relay page arguments and pages: page-size limits, and cursors from ``services.keyset``."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from resolvers.errors import BadInputError
+from resolvers.context import Context
+from services.errors import BadInput
+from services.keyset import Keyset
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
+R = TypeVar("R")
+
 
 @dataclass(frozen=True, slots=True)
-class Page:
+class PageRequest:
     limit: int
-    after: list[Any] | None
+    after: tuple[Any, ...] | None  # the keyset values of the row to continue after
 
 
-def forward_page(first: int | None, after: str | None, *, cursor_kind: str) -> Page:
+@dataclass(frozen=True, slots=True)
+class Page(Generic[R]):
+    rows: Sequence[tuple[str, R]]  # (cursor, row)
+    has_next: bool
+    has_previous: bool
+
+
+def forward_page(ctx: Context, keyset: Keyset, first: int | None, after: str | None) -> PageRequest:
     if first is None:
         first = DEFAULT_PAGE_SIZE
     if not 0 <= first <= MAX_PAGE_SIZE:
-        raise BadInputError(f"`first` must be between 0 and {MAX_PAGE_SIZE}, got {first}")
-    return Page(limit=first, after=None if after is None else decode_cursor(after, cursor_kind))
+        raise BadInput(f"`first` must be between 0 and {MAX_PAGE_SIZE}, got {first}")
+    values = None if after is None else keyset.decode(after, secret=ctx.cursor_secret)
+    return PageRequest(limit=first, after=values)
 
 
-def encode_cursor(kind: str, values: list[Any]) -> str:
-    raw = json.dumps([kind, *values], separators=(",", ":"), default=str)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, kind: str) -> list[Any]:
-    """The keyset values of a cursor made by ``encode_cursor`` for the same kind of list."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        decoded = None
-    if not isinstance(decoded, list) or not decoded or decoded[0] != kind:
-        raise BadInputError(f"malformed cursor {cursor!r}")
-    return decoded[1:]
+def page_of(ctx: Context, keyset: Keyset, request: PageRequest, rows: Sequence[R]) -> Page[R]:
+    """The page of ``rows``, fetched with ``limit + 1`` to learn whether more follow."""
+    shown = rows[: request.limit]
+    return Page(
+        rows=[(keyset.cursor(row, secret=ctx.cursor_secret), row) for row in shown],
+        has_next=len(rows) > request.limit,
+        has_previous=request.after is not None,
+    )

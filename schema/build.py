@@ -7,7 +7,6 @@ from collections.abc import Callable
 import strawberry
 from strawberry.extensions import (
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -16,10 +15,8 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from resolvers.errors import should_mask
-from schema.activity import Activity, ClockRecord
-from schema.employee import Employee
-from schema.org import Role, Team
+from schema.errors import PublicErrors
+from schema.nodes import NODE_KINDS
 from schema.query import Query
 
 MAX_DEPTH = 10
@@ -34,7 +31,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaskErrors(should_mask_error=should_mask),
+        PublicErrors,
         # Dashboards and phones send the same few documents again and again.
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
@@ -43,6 +40,6 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
-        types=[Employee, Team, Role, Activity, ClockRecord],
+        types=[kind.node_type for kind in NODE_KINDS],
         extensions=extensions,  # type: ignore[arg-type]
     )

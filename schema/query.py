@@ -5,25 +5,28 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import employees as employee_resolvers
-from resolvers import org as org_resolvers
-from schema.context import Info
-from schema.employee import Employee
+from resolvers.context import Info
+from resolvers.roles import all_roles
+from resolvers.teams import all_teams
+from schema.employees import EmployeeType
 from schema.nodes import resolve_node
-from schema.org import Role, Team
 from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
+from schema.roles import RoleType
+from schema.teams import TeamType
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="Any object by its global id; null when it does not exist.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        type_name, db_id = from_global_id(id)
-        return await resolve_node(info, type_name, db_id)
+        name, db_id = from_global_id(id)
+        return await resolve_node(info, name, db_id)
 
     @strawberry.field
-    async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
-        row = await org_resolvers.employee_by_id(info.context, expect_global_id(id, "Employee"))
-        return Employee.from_row(row) if row else None
+    async def employee(self, info: Info, id: strawberry.ID) -> EmployeeType | None:
+        db_id = expect_global_id(id, EmployeeType)
+        row = await employee_resolvers.employee(info.context, db_id)
+        return EmployeeType.from_row(row) if row else None
 
     @strawberry.field(description="Employees by name; page size at most 100.")
     async def employees(
@@ -34,22 +37,22 @@ class Query:
         team_id: strawberry.ID | None = None,
         search: str | None = None,
         include_inactive: bool | None = None,
-    ) -> Connection[Employee]:
+    ) -> Connection[EmployeeType]:
         page = await employee_resolvers.employee_page(
             info.context,
             first=first,
             after=after,
-            team_id=expect_global_id(team_id, "Team") if team_id is not None else None,
+            team_id=expect_global_id(team_id, TeamType) if team_id is not None else None,
             search=search,
             include_inactive=bool(include_inactive),
         )
-        edges = [Edge(cursor=c, node=Employee.from_row(row)) for c, row in page.rows]
+        edges = [Edge(cursor=c, node=EmployeeType.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
     @strawberry.field
-    async def teams(self, info: Info) -> list[Team]:
-        return [Team.from_row(row) for row in await org_resolvers.all_teams(info.context)]
+    async def teams(self, info: Info) -> list[TeamType]:
+        return [TeamType.from_row(row) for row in await all_teams(info.context)]
 
     @strawberry.field
-    async def roles(self, info: Info) -> list[Role]:
-        return [Role.from_row(row) for row in await org_resolvers.all_roles(info.context)]
+    async def roles(self, info: Info) -> list[RoleType]:
+        return [RoleType.from_row(row) for row in await all_roles(info.context)]

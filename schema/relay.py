@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from resolvers.errors import BadInputError
+from services.errors import BadInput
 
 T = TypeVar("T")
 
@@ -50,24 +50,29 @@ def connection(edges: list[Edge[T]], *, has_next: bool, has_previous: bool) -> C
     )
 
 
-def to_global_id(type_name: str, db_id: int) -> strawberry.ID:
-    return strawberry.ID(base64.b64encode(f"{type_name}:{db_id}".encode()).decode())
+def type_name(node_type: type[Any]) -> str:
+    """The GraphQL name of a Strawberry type (``EmployeeType`` is ``Employee``)."""
+    return node_type.__strawberry_definition__.name  # type: ignore[no-any-return]
 
 
-def from_global_id(global_id: str) -> tuple[str, int]:
+def global_id(node_type: type[Any], db_id: int) -> strawberry.ID:
+    return strawberry.ID(base64.b64encode(f"{type_name(node_type)}:{db_id}".encode()).decode())
+
+
+def from_global_id(value: str) -> tuple[str, int]:
     """``(type name, database id)``; a clear BAD_USER_INPUT error when it is not one of ours."""
     try:
-        type_name, _, raw_id = base64.b64decode(global_id, validate=True).decode().partition(":")
+        name, _, raw_id = base64.b64decode(value, validate=True).decode().partition(":")
         db_id = int(raw_id)
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadInputError(f"malformed id {global_id!r}") from None
-    if not type_name or db_id < 1:
-        raise BadInputError(f"malformed id {global_id!r}")
-    return type_name, db_id
+        raise BadInput(f"malformed id {value!r}") from None
+    if not name or db_id < 1:
+        raise BadInput(f"malformed id {value!r}")
+    return name, db_id
 
 
-def expect_global_id(global_id: str, type_name: str) -> int:
-    found, db_id = from_global_id(global_id)
-    if found != type_name:
-        raise BadInputError(f"id {global_id!r} is of type {found}, expected {type_name}")
+def expect_global_id(value: str, node_type: type[Any]) -> int:
+    found, db_id = from_global_id(value)
+    if found != type_name(node_type):
+        raise BadInput(f"id {value!r} is of type {found}, expected {type_name(node_type)}")
     return db_id

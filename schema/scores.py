@@ -13,8 +13,8 @@ def _one_decimal(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-@strawberry.type
-class DailyScore:
+@strawberry.type(name="DailyScore")
+class DailyScoreType:
     date: dt.date
     items_processed: int
     points_earned: float
@@ -34,7 +34,7 @@ class DailyScore:
     updated_at: dt.datetime
 
     @classmethod
-    def from_row(cls, row: models.DailyScore) -> DailyScore:
+    def from_row(cls, row: models.DailyScore) -> DailyScoreType:
         return cls(
             date=row.work_date,
             items_processed=row.items_processed,
@@ -52,12 +52,12 @@ class DailyScore:
         )
 
 
-@strawberry.type
-class IdlePeriod:
+@strawberry.type(name="IdlePeriod")
+class IdlePeriodType:
     start: dt.datetime
     end: dt.datetime
     minutes: float
 
     @classmethod
-    def from_row(cls, row: models.IdlePeriod) -> IdlePeriod:
+    def from_row(cls, row: models.IdlePeriod) -> IdlePeriodType:
         return cls(start=row.start, end=row.end, minutes=round(row.minutes, 2))

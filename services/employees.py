@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Employee
+from services.keyset import Key, Keyset
+
+# The employee list's order, served by ix_employees_name_id (and _team_id_name_id).
+EMPLOYEE_ORDER = Keyset("employees", (Key(Employee.name), Key(Employee.id)))
 
 
 async def list_employees(
     *,
     session: AsyncSession,
     limit: int,
-    after: tuple[str, int] | None = None,
+    after: Sequence[Any] | None = None,
     team_id: int | None = None,
     search: str | None = None,
     include_inactive: bool = False,
 ) -> Sequence[Employee]:
-    """Employees ordered by (name, id), after the keyset ``after``; at most ``limit`` rows."""
-    statement = select(Employee).order_by(Employee.name, Employee.id).limit(limit)
+    """At most ``limit`` employees in ``EMPLOYEE_ORDER``, after the row with values ``after``."""
+    statement = select(Employee).order_by(*EMPLOYEE_ORDER.order_by()).limit(limit)
     if not include_inactive:
         statement = statement.where(Employee.active.is_(True))
     if team_id is not None:
@@ -33,8 +38,5 @@ async def list_employees(
             )
         )
     if after is not None:
-        name, last_id = after
-        statement = statement.where(
-            or_(Employee.name > name, and_(Employee.name == name, Employee.id > last_id))
-        )
+        statement = statement.where(EMPLOYEE_ORDER.after(after))
     return (await session.scalars(statement)).all()

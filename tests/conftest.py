@@ -2,28 +2,36 @@
 
 ``scripts/test`` starts MariaDB and Redis on loopback and exports ``PRODHUB_TEST_MYSQL_URL``
 and ``PRODHUB_TEST_REDIS_URL``; with ``PRODHUB_TEST_REQUIRE_MARIADB=1`` a missing one is an
-error instead of a smaller run.
+error instead of a smaller run. Shared helpers live in ``tests/helpers.py``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import redis.asyncio
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 
+from core.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import Base
 from prodhub.app import create_app
-from prodhub.settings import Settings
+from prodhub.resources import Resources, build_resources
+from tests.helpers import (
+    MYSQL_URL,
+    NOW,
+    REDIS_URL,
+    Backend,
+    GraphQLClient,
+    ServerStatements,
+    StatementCounter,
+)
 
 # The developer's own configuration must not leak into the tests.
 for _name in [
@@ -31,27 +39,16 @@ for _name in [
 ]:
     del os.environ[_name]
 
-MYSQL_URL = os.environ.get("PRODHUB_TEST_MYSQL_URL")
-REDIS_URL = os.environ.get("PRODHUB_TEST_REDIS_URL")
 if os.environ.get("PRODHUB_TEST_REQUIRE_MARIADB") == "1" and not (MYSQL_URL and REDIS_URL):
     raise RuntimeError("PRODHUB_TEST_REQUIRE_MARIADB=1 but MariaDB/Redis URLs are not set")
 
 BACKENDS = ["sqlite", *(["mariadb"] if MYSQL_URL else [])]
-
-
-@dataclass
-class Backend:
-    name: str
-    settings: Settings
-    db: Database
+_backends: dict[str, Backend] = {}
 
 
 @pytest.fixture(scope="session")
 def sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("sqlite") / "test.db"
-
-
-_backends: dict[str, Backend] = {}
 
 
 async def _backend(name: str, sqlite_path: Path) -> Backend:
@@ -69,11 +66,22 @@ async def _backend(name: str, sqlite_path: Path) -> Backend:
 
 @pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest, sqlite_path: Path) -> AsyncIterator[Backend]:
+    """A migrated database; afterwards the tables the test wrote are emptied (only those:
+    a test costs the server a DELETE per table it touched, not one per table there is)."""
     chosen = await _backend(request.param, sqlite_path)
+    written: set[str] = set()
+
+    async def note(tables: frozenset[str]) -> None:
+        written.update(tables)
+
+    stop_noting = chosen.db.add_write_listener(note)
     yield chosen
-    async with chosen.db.session() as session, session.begin():
-        for table in reversed(Base.metadata.sorted_tables):
-            await session.execute(delete(table))
+    stop_noting()
+    if written:
+        async with chosen.db.session() as session, session.begin():
+            for table in reversed(Base.metadata.sorted_tables):
+                if table.name in written:
+                    await session.execute(delete(table))
     if chosen.settings.redis_url:
         async with redis.asyncio.Redis.from_url(chosen.settings.redis_url) as client:
             await client.flushdb()
@@ -91,48 +99,26 @@ def db(backend: Backend) -> Database:
     return backend.db
 
 
-@dataclass
-class StatementCounter:
-    """Counts SQL statements sent to the database while ``counting`` is on."""
-
-    statements: list[str] = field(default_factory=list)
-    counting: bool = False
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if self.counting:
-            self.statements.append(statement)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-
 @pytest.fixture
 def statements(db: Database) -> Iterator[StatementCounter]:
     counter = StatementCounter()
-    event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
+    counter.attach(db)
     yield counter
-    event.remove(db.engine.sync_engine, "before_cursor_execute", counter)
+    counter.detach(db)
 
 
-@dataclass
-class GraphQLClient:
-    http: httpx.AsyncClient
-
-    async def execute(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    async def data(self, query: str, **variables: Any) -> dict[str, Any]:
-        body = await self.execute(query, **variables)
-        assert "errors" not in body, body["errors"]
-        result: dict[str, Any] = body["data"]
-        return result
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[ServerStatements | None]:
+    counter = ServerStatements(MYSQL_URL) if MYSQL_URL else None
+    yield counter
+    if counter is not None:
+        counter.close()
 
 
-NOW = datetime(2026, 11, 20, 20, 30, tzinfo=UTC)  # 14:30 in Chicago, a Friday
+@pytest.fixture
+def server(backend: Backend, mariadb_server: ServerStatements | None) -> ServerStatements | None:
+    """The server's own statement counter on MariaDB; None on SQLite, which has no server."""
+    return mariadb_server if backend.name == "mariadb" else None
 
 
 @pytest.fixture
@@ -142,18 +128,20 @@ def now() -> datetime:
 
 
 @pytest.fixture
-async def client(backend: Backend, now: datetime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(backend.settings, backend.db, clock=lambda: now)
+async def resources(backend: Backend) -> AsyncIterator[Resources]:
+    built = build_resources(backend.settings, db=backend.db)
+    yield built
+    await built.aclose()
+
+
+@pytest.fixture
+async def client(resources: Resources, now: datetime) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(resources, clock=lambda: now)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
-    await app.state.close_clients()
 
 
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)

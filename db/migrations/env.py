@@ -9,8 +9,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from core.settings import Settings
 from db.models import Base
-from prodhub.settings import get_settings
 
 target_metadata = Base.metadata
 
@@ -38,5 +38,5 @@ given = context.config.attributes.get("connection")
 if given is not None:
     _run(given)
 else:
-    url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    url = context.config.get_main_option("sqlalchemy.url") or Settings().database_url
     asyncio.run(_run_with_new_engine(url))

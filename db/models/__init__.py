@@ -1,10 +1,18 @@
 """Every table of the domain, importable from one place (Alembic reads ``Base.metadata``)."""
 
-from db.models.activity import Activity, ClockBreak, ClockRecord, ScheduledShift
+from db.models.activities import Activity
+from db.models.audit import AuditLog
+from db.models.badges import Badge
 from db.models.base import Base
-from db.models.org import Employee, Role, Team
-from db.models.scores import Badge, DailyScore, Flag, IdlePeriod
-from db.models.system import ApiKey, AuditLog, JobControl, JobRun, SyncRun, User
+from db.models.clock_records import ClockBreak, ClockRecord
+from db.models.employees import Employee
+from db.models.flags import Flag
+from db.models.jobs import JobControl, JobRun, SyncRun
+from db.models.roles import Role
+from db.models.schedules import ScheduledShift
+from db.models.scores import DailyScore, IdlePeriod
+from db.models.teams import Team
+from db.models.users import ApiKey, User
 
 __all__ = [
     "Activity",

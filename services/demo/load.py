@@ -21,7 +21,7 @@ from services.demo.profiles import (
     TEAM_NAMES,
     Profile,
 )
-from services.scoring import ClockSample, RoleStandard, WorkSample, compute_day
+from services.scores import ClockSample, WorkSample, compute_day
 
 CHUNK_ROWS = 5000
 DOMAIN_TABLES = [  # children first
@@ -69,6 +69,7 @@ async def seed_demo(
     today: date,
     now: datetime,
     company_timezone: str,
+    idle_threshold: timedelta,
     progress: Callable[[int], None] = lambda _: None,
 ) -> SeedCounts:
     """Load ``profile`` for the days up to ``today``; ``progress`` is told of each employee."""
@@ -80,19 +81,16 @@ async def seed_demo(
     counts.roles, counts.teams, counts.employees = len(roles), len(teams), profile.employees
     progress(profile.employees - len(workers))  # inactive employees have no days to plan
 
-    standards = {
-        rid: RoleStandard(r.points_per_item, r.expected_per_hour) for rid, r in roles.items()
-    }
     rates = {rid: r.expected_per_hour for rid, r in roles.items()}
     days = [today - timedelta(days=n) for n in range(profile.days - 1, -1, -1)]
     next_clock_id = (await session.scalar(select(func.max(models.ClockRecord.id))) or 0) + 1
-    batch = _Batch(session, counts)
+    batch = _Batch(session, counts, idle_threshold)
     for worker, team_id in workers:
         for day in days:
             plan = plan_day(rng, worker, day, rates, now)
             if plan is None:
                 continue
-            batch.add_day(next_clock_id, worker, team_id, day, plan, standards, now, today)
+            batch.add_day(next_clock_id, worker, team_id, day, plan, roles, now, today)
             next_clock_id += 1
         await batch.flush_if_full()
         progress(1)
@@ -169,9 +167,10 @@ async def _insert_employees(
 class _Batch:
     """Rows waiting to be inserted, written in chunks with one multi-row INSERT per table."""
 
-    def __init__(self, session: AsyncSession, counts: SeedCounts) -> None:
+    def __init__(self, session: AsyncSession, counts: SeedCounts, idle: timedelta) -> None:
         self.session = session
         self.counts = counts
+        self.idle_threshold = idle
         self.rows: dict[type[Any], list[dict[str, Any]]] = {
             models.ClockRecord: [], models.ClockBreak: [], models.Activity: [],
             models.DailyScore: [], models.IdlePeriod: [],
@@ -184,7 +183,7 @@ class _Batch:
         team_id: int,
         day: date,
         plan: DayPlan,
-        standards: dict[int, RoleStandard],
+        roles: dict[int, models.Role],
         now: datetime,
         today: date,
     ) -> None:
@@ -206,8 +205,9 @@ class _Batch:
         score = compute_day(
             work=[WorkSample(role, items, start, end) for role, items, start, end in plan.windows],
             clocks=[ClockSample(plan.clock_in, plan.clock_out, plan.breaks)],
-            roles=standards,
+            roles=roles,
             now=now,
+            idle_threshold=self.idle_threshold,
         )
         self.rows[models.DailyScore].append(
             {"employee_id": employee_id, "team_id": team_id, "work_date": day,

@@ -7,9 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from db.engine import Database
+from core.settings import Settings
 from prodhub.app import create_app
-from prodhub.settings import Settings
 
 
 def _settings(tmp_path: Path, **overrides: str) -> Settings:
@@ -17,8 +16,8 @@ def _settings(tmp_path: Path, **overrides: str) -> Settings:
 
 
 async def test_engine_is_created_on_first_use_and_disposed_on_shutdown(tmp_path: Path) -> None:
-    db = Database(_settings(tmp_path))
-    app = create_app(db.settings, db)
+    app = create_app(_settings(tmp_path))
+    db = app.state.resources.db
 
     async with (
         app.router.lifespan_context(app),
@@ -37,10 +36,11 @@ async def test_engine_is_created_on_first_use_and_disposed_on_shutdown(tmp_path:
 )
 async def test_graphiql_in_development_only(tmp_path: Path, env: str, status: int) -> None:
     settings = _settings(tmp_path, env=env, secret_key="a-real-secret-for-this-test")
-    app = create_app(settings, Database(settings))
+    app = create_app(settings)
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         page = await c.get("/graphql", headers={"Accept": "text/html"})
+    await app.state.resources.aclose()
 
     assert page.status_code == status
     assert ("<title>Strawberry GraphiQL</title>" in page.text) is (status == 200)

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any
 
-import pytest
-import uvicorn
-from typer.testing import CliRunner
+import httpx
 
 from db.models import Base
-from prodhub import cli
-from prodhub.settings import get_settings
 from schema.build import build_schema
 
 
@@ -54,30 +51,36 @@ def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
     assert not (tmp_path / "x.db").exists()  # exporting the schema touches no database
 
 
-@pytest.mark.parametrize(
-    ("workers", "redis_url", "ttl"),
-    [(1, None, "30"), (2, None, "0"), (2, "redis://127.0.0.1:1/0", "30")],
-    ids=["one-process", "several-without-redis", "several-with-redis"],
-)
-def test_serve_keeps_per_process_caches_out_of_multi_process_servers(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    workers: int,
-    redis_url: str | None,
-    ttl: str,
-) -> None:
-    monkeypatch.setenv("PRODHUB_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
-    monkeypatch.setenv("PRODHUB_CACHE_TTL_SECONDS", "30")  # restored after the test
-    if redis_url:
-        monkeypatch.setenv("PRODHUB_REDIS_URL", redis_url)
-    runs: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *_, **options: runs.append(options))
-    get_settings.cache_clear()
+def test_serve_without_redis_turns_the_cache_off_for_several_processes(tmp_path: Path) -> None:
+    """Two worker processes, each built from the settings ``serve`` hands them: without Redis
+    they would keep separate caches that miss each other's writes, so neither caches."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prodhub", "serve", "--workers", "2", "--port", str(port)],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
     try:
-        result = CliRunner().invoke(cli.app, ["serve", "--workers", str(workers)])
+        responses = _query_when_up(f"http://127.0.0.1:{port}/graphql", "{ teams { key } }", 2)
     finally:
-        get_settings.cache_clear()
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
 
-    assert result.exit_code == 0, result.output
-    assert [run["workers"] for run in runs] == [workers]
-    assert os.environ["PRODHUB_CACHE_TTL_SECONDS"] == ttl
+    assert [r.json() for r in responses] == [{"data": {"teams": []}}] * 2, output
+    assert [r.headers.get("x-prodhub-cache") for r in responses] == [None, None]
+    assert "response cache off: several processes share one only through Redis" in output
+    assert output.count("Started server process") == 2
+    assert "PRODHUB_CACHE_TTL_SECONDS" not in os.environ
+
+
+def _query_when_up(url: str, query: str, times: int) -> list[httpx.Response]:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return [httpx.post(url, json={"query": query}) for _ in range(times)]
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schema.build import MAX_ALIASES, MAX_TOKENS
-from tests.conftest import GraphQLClient, StatementCounter
+from tests.helpers import GraphQLClient, StatementCounter
 
 
 async def test_too_many_aliases_are_rejected(

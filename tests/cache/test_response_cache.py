@@ -12,8 +12,9 @@ from db import models
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.graphql_app import CACHE_HEADER
-from tests import factories
-from tests.conftest import Backend, StatementCounter
+from prodhub.resources import build_resources
+from tests import helpers
+from tests.helpers import Backend, StatementCounter
 
 NAME = "query Name($code: String!) { employees(search: $code) { edges { node { name } } } }"
 
@@ -32,7 +33,7 @@ def names(response: httpx.Response) -> list[str]:
 async def test_a_repeated_query_is_answered_without_sql(
     db: Database, client: httpx.AsyncClient, statements: StatementCounter
 ) -> None:
-    await factories.employee(db, code="C1", name="Ana")
+    await helpers.employee(db, code="C1", name="Ana")
     statements.counting = True
 
     first = await post(client, NAME, code="C1")
@@ -50,8 +51,8 @@ async def test_a_repeated_query_is_answered_without_sql(
 
 
 async def test_other_variables_are_another_entry(db: Database, client: httpx.AsyncClient) -> None:
-    await factories.employee(db, code="C1", name="Ana")
-    await factories.employee(db, code="C2", name="Ben")
+    await helpers.employee(db, code="C1", name="Ana")
+    await helpers.employee(db, code="C2", name="Ben")
 
     ana = await post(client, NAME, code="C1")
     ben = await post(client, NAME, code="C2")
@@ -63,7 +64,7 @@ async def test_other_variables_are_another_entry(db: Database, client: httpx.Asy
 async def test_a_committed_write_drops_cached_responses(
     db: Database, client: httpx.AsyncClient
 ) -> None:
-    ana = await factories.employee(db, code="C1", name="Ana")
+    ana = await helpers.employee(db, code="C1", name="Ana")
     await post(client, NAME, code="C1")
 
     async with db.session() as session, session.begin():
@@ -79,7 +80,7 @@ async def test_a_committed_write_drops_cached_responses(
 async def test_a_rolled_back_write_keeps_cached_responses(
     db: Database, client: httpx.AsyncClient
 ) -> None:
-    ana = await factories.employee(db, code="C1", name="Ana")
+    ana = await helpers.employee(db, code="C1", name="Ana")
     await post(client, NAME, code="C1")
 
     async with db.session() as session:
@@ -106,7 +107,7 @@ async def test_errors_are_not_cached(client: httpx.AsyncClient) -> None:
 async def test_identical_concurrent_queries_run_once(
     db: Database, client: httpx.AsyncClient, statements: StatementCounter
 ) -> None:
-    await factories.employee(db, code="C1", name="Ana")
+    await helpers.employee(db, code="C1", name="Ana")
     statements.counting = True
 
     responses = await asyncio.gather(*(post(client, NAME, code="C1") for _ in range(3)))
@@ -119,17 +120,17 @@ async def test_identical_concurrent_queries_run_once(
 async def test_no_cache_when_the_ttl_is_zero(
     backend: Backend, db: Database, statements: StatementCounter
 ) -> None:
-    await factories.employee(db, code="C1", name="Ana")
+    await helpers.employee(db, code="C1", name="Ana")
     settings = backend.settings.model_copy(update={"cache_ttl_seconds": 0})
-    app = create_app(settings, db)
+    resources = build_resources(settings, db=db)
     statements.counting = True
 
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+        transport=httpx.ASGITransport(app=create_app(resources)), base_url="http://test"
     ) as client:
         first = await post(client, NAME, code="C1")
         second = await post(client, NAME, code="C1")
-    await app.state.close_clients()
+    await resources.aclose()
 
     assert CACHE_HEADER not in first.headers
     assert CACHE_HEADER not in second.headers
@@ -139,18 +140,18 @@ async def test_no_cache_when_the_ttl_is_zero(
 async def test_an_unreachable_redis_degrades_to_no_cache(
     backend: Backend, db: Database, unused_tcp_port: int
 ) -> None:
-    await factories.employee(db, code="C1", name="Ana")
+    await helpers.employee(db, code="C1", name="Ana")
     settings = backend.settings.model_copy(
         update={"redis_url": f"redis://127.0.0.1:{unused_tcp_port}/0"}
     )
-    app = create_app(settings, db)
+    resources = build_resources(settings, db=db)
 
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+        transport=httpx.ASGITransport(app=create_app(resources)), base_url="http://test"
     ) as client:
         response = await post(client, NAME, code="C1")
-        await factories.employee(db, code="C2", name="Ben")  # invalidation fails, quietly
-    await app.state.close_clients()
+        await helpers.employee(db, code="C2", name="Ben")  # invalidation fails, quietly
+    await resources.aclose()
 
     assert CACHE_HEADER not in response.headers
     assert names(response) == ["Ana"]

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from prodhub.cache import MemoryBackend, RedisBackend, ResponseCache
-from prodhub.redis_client import connect_redis
-from tests.conftest import REDIS_URL
+from core.cache import MemoryBackend, RedisBackend, ResponseCache
+from core.redis import connect_redis
+from tests.helpers import REDIS_URL
 
 TTL = 30.0
 STORES = ["memory", *(["redis"] if REDIS_URL else [])]

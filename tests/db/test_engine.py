@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.pool import QueuePool
 
+from core.settings import Settings
 from db.engine import Database
-from prodhub.settings import Settings
 
 MYSQL = "mysql+aiomysql://app:secret@127.0.0.1:1/prodhub"
 

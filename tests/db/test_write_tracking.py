@@ -1,4 +1,5 @@
-"""A session that commits a write notifies the database's listeners; nothing else does."""
+"""A session that commits a write tells the database's listeners which tables it wrote;
+nothing else does, and read sessions refuse to write at all."""
 
 from __future__ import annotations
 
@@ -9,15 +10,20 @@ from sqlalchemy import func, select, update
 
 from db import models
 from db.engine import Database
-from tests import factories
+from db.sessions import ReadOnlyError
+from tests import helpers
 
 
 class Calls:
     def __init__(self) -> None:
-        self.count = 0
+        self.tables: list[frozenset[str]] = []
 
-    async def __call__(self) -> None:
-        self.count += 1
+    async def __call__(self, tables: frozenset[str]) -> None:
+        self.tables.append(tables)
+
+    @property
+    def count(self) -> int:
+        return len(self.tables)
 
 
 @pytest.fixture
@@ -29,17 +35,17 @@ def calls(db: Database) -> Iterator[Calls]:
 
 
 async def test_an_orm_insert_notifies_once(db: Database, calls: Calls) -> None:
-    await factories.team(db)
+    await helpers.team(db)
 
-    assert calls.count == 1
+    assert calls.tables == [frozenset({"teams"})]
 
 
-async def test_a_bulk_update_notifies_once(db: Database, calls: Calls) -> None:
+async def test_a_bulk_update_notifies_once_with_every_table(db: Database, calls: Calls) -> None:
     async with db.session() as session, session.begin():
         await session.execute(update(models.Team).values(name="Renamed"))
         await session.execute(update(models.Role).values(name="Renamed"))
 
-    assert calls.count == 1
+    assert calls.tables == [frozenset({"teams", "roles"})]
 
 
 async def test_reads_do_not_notify(db: Database, calls: Calls) -> None:
@@ -74,6 +80,19 @@ async def test_a_removed_listener_is_not_called(db: Database) -> None:
     listener = Calls()
     db.add_write_listener(listener)()
 
-    await factories.team(db)
+    await helpers.team(db)
 
     assert listener.count == 0
+
+
+async def test_read_sessions_refuse_writes(db: Database, calls: Calls) -> None:
+    async with db.read_session() as session:
+        with pytest.raises(ReadOnlyError):
+            await session.execute(update(models.Team).values(name="Renamed"))
+        session.add(models.Team(key="t", name="T", timezone="UTC"))
+        with pytest.raises(ReadOnlyError):
+            await session.flush()
+
+    async with db.read_session() as session:
+        teams = await session.scalar(select(func.count()).select_from(models.Team))
+    assert (teams, calls.count) == (0, 0)

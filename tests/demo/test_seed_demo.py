@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import redis
 from sqlalchemy import func, select
 
+from core.cache.responses import GENERATION
 from db import models
 from db.engine import Database
-from prodhub.cache.responses import GENERATION
 from services.demo import load
 from services.demo.profiles import Profile
-from tests.conftest import REDIS_URL
+from tests.helpers import REDIS_URL
 
 TINY = Profile("T", employees=12, teams=3, roles=4, days=3)
 TODAY = date(2026, 11, 20)
@@ -31,7 +31,7 @@ async def _seed(db: Database, seed: int) -> load.SeedCounts:
         await load.clear_domain_data(session)
         return await load.seed_demo(
             session=session, profile=TINY, seed=seed, today=TODAY, now=END,
-            company_timezone="America/Chicago",
+            company_timezone="America/Chicago", idle_threshold=timedelta(minutes=15),
         )  # fmt: skip
 
 

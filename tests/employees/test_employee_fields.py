@@ -9,9 +9,8 @@ import pytest
 
 from db import models
 from db.engine import Database
-from tests import factories
-from tests.conftest import NOW, GraphQLClient, StatementCounter, utc
-from tests.employees.test_employee_list import gid
+from tests import helpers
+from tests.helpers import NOW, GraphQLClient, StatementCounter, gid, utc
 
 DAY = date(2026, 11, 20)
 
@@ -19,15 +18,15 @@ DAY = date(2026, 11, 20)
 async def test_score_defaults_to_today_in_the_team_timezone(
     db: Database, gql: GraphQLClient
 ) -> None:
-    tokyo = await factories.team(db, timezone="Asia/Tokyo")  # NOW is already 11-21 there
-    chicago = await factories.team(db, timezone="America/Chicago")
-    east = await factories.employee(db, team_id=tokyo.id)
-    west = await factories.employee(db, team_id=chicago.id)
-    nowhere = await factories.employee(db)  # company timezone: America/Chicago
-    rows = [factories.score(e, d, items_processed=n) for n, (e, d) in enumerate(
+    tokyo = await helpers.team(db, timezone="Asia/Tokyo")  # NOW is already 11-21 there
+    chicago = await helpers.team(db, timezone="America/Chicago")
+    east = await helpers.employee(db, team_id=tokyo.id)
+    west = await helpers.employee(db, team_id=chicago.id)
+    nowhere = await helpers.employee(db)  # company timezone: America/Chicago
+    rows = [helpers.score(e, d, items_processed=n) for n, (e, d) in enumerate(
         [(east, DAY), (east, DAY + timedelta(days=1)), (west, DAY), (nowhere, DAY)]
     )]  # fmt: skip
-    await factories.add(db, *rows)
+    await helpers.add(db, *rows)
 
     data = await gql.data("{ employees { edges { node { code score { date itemsProcessed } } } } }")
 
@@ -40,10 +39,10 @@ async def test_score_defaults_to_today_in_the_team_timezone(
 
 
 async def test_score_fields_are_rounded_for_the_api(db: Database, gql: GraphQLClient) -> None:
-    person = await factories.employee(db)
-    await factories.add(
+    person = await helpers.employee(db)
+    await helpers.add(
         db,
-        factories.score(
+        helpers.score(
             person, DAY, items_processed=412, points_earned=412.5049, earned_minutes=206.25,
             active_minutes=300.0, clocked_minutes=480.0, break_minutes=45.0,
             available_minutes=435.0, idle_minutes=20.0, productivity=47.41379,
@@ -67,9 +66,9 @@ async def test_score_fields_are_rounded_for_the_api(db: Database, gql: GraphQLCl
 
 
 async def test_scores_in_a_range_are_ordered_by_date(db: Database, gql: GraphQLClient) -> None:
-    person = await factories.employee(db)
+    person = await helpers.employee(db)
     days = [DAY - timedelta(days=n) for n in range(5)]
-    await factories.add(db, *(factories.score(person, d, items_processed=d.day) for d in days))
+    await helpers.add(db, *(helpers.score(person, d, items_processed=d.day) for d in days))
 
     data = await gql.data(
         """query($e: ID!) { employee(id: $e) {
@@ -94,7 +93,7 @@ async def test_scores_in_a_range_are_ordered_by_date(db: Database, gql: GraphQLC
 async def test_bad_score_ranges_are_rejected(
     db: Database, gql: GraphQLClient, start: str, end: str, message: str
 ) -> None:
-    person = await factories.employee(db)
+    person = await helpers.employee(db)
 
     body = await gql.execute(
         "query($e: ID!, $f: Date!, $t: Date!) { employee(id: $e) { scores(from: $f, to: $t) { date } } }",
@@ -110,19 +109,19 @@ async def test_bad_score_ranges_are_rejected(
 async def test_breakdown_sums_the_days_live_activities_per_role(
     db: Database, gql: GraphQLClient
 ) -> None:
-    person = await factories.employee(db)
-    picking = await factories.role(db, key="picking", points_per_item=1.0, expected_per_hour=120)
-    packing = await factories.role(db, key="packing", points_per_item=1.5, expected_per_hour=80)
-    counting = await factories.role(db, key="counting", points_per_item=0.5, expected_per_hour=0)
+    person = await helpers.employee(db)
+    picking = await helpers.role(db, key="picking", points_per_item=1.0, expected_per_hour=120)
+    packing = await helpers.role(db, key="packing", points_per_item=1.5, expected_per_hour=80)
+    counting = await helpers.role(db, key="counting", points_per_item=0.5, expected_per_hour=0)
     start = utc(2026, 11, 20, 14)
-    await factories.add(
+    await helpers.add(
         db,
-        factories.activity(person, picking, start, 30),
-        factories.activity(person, picking, start + timedelta(minutes=10), 25),
-        factories.activity(person, packing, start + timedelta(minutes=20), 11),
-        factories.activity(person, counting, start + timedelta(minutes=30), 7),
-        factories.activity(person, packing, start + timedelta(minutes=40), 99, voided_at=NOW),
-        factories.activity(person, picking, start - timedelta(days=1), 500, work_date=DAY - timedelta(days=1)),
+        helpers.activity(person, picking, start, 30),
+        helpers.activity(person, picking, start + timedelta(minutes=10), 25),
+        helpers.activity(person, packing, start + timedelta(minutes=20), 11),
+        helpers.activity(person, counting, start + timedelta(minutes=30), 7),
+        helpers.activity(person, packing, start + timedelta(minutes=40), 99, voided_at=NOW),
+        helpers.activity(person, picking, start - timedelta(days=1), 500, work_date=DAY - timedelta(days=1)),
     )  # fmt: skip
 
     data = await gql.data(
@@ -146,7 +145,7 @@ async def test_breakdown_sums_the_days_live_activities_per_role(
 async def test_clock_records_and_clock_state(
     db: Database, gql: GraphQLClient, clock_in_hours_ago: int, closed: bool, clocked_in: bool
 ) -> None:
-    person = await factories.employee(db)
+    person = await helpers.employee(db)
     clock_in = NOW - timedelta(hours=clock_in_hours_ago)
     record = models.ClockRecord(
         employee_id=person.id,
@@ -154,8 +153,8 @@ async def test_clock_records_and_clock_state(
         clock_out=NOW - timedelta(minutes=5) if closed else None,
         work_date=DAY,
     )
-    await factories.add(db, record)
-    await factories.add(
+    await helpers.add(db, record)
+    await helpers.add(
         db,
         models.ClockBreak(clock_record_id=record.id, start=clock_in + timedelta(hours=1),
                           end=clock_in + timedelta(hours=1, minutes=15)),
@@ -184,8 +183,8 @@ async def test_clock_records_and_clock_state(
 
 
 async def test_idle_periods_of_the_day(db: Database, gql: GraphQLClient) -> None:
-    person = await factories.employee(db)
-    await factories.add(
+    person = await helpers.employee(db)
+    await helpers.add(
         db,
         models.IdlePeriod(employee_id=person.id, work_date=DAY, start=utc(2026, 11, 20, 16),
                           end=utc(2026, 11, 20, 16, 40), minutes=40.0),
@@ -219,13 +218,13 @@ query($first: Int!, $after: String, $from: DateTime, $to: DateTime) {
 
 
 async def _two_workers(db: Database, per_employee: int) -> list[models.Employee]:
-    role = await factories.role(db, key="picking")
-    people = [await factories.employee(db, name=f"Worker {n}") for n in range(2)]
+    role = await helpers.role(db, key="picking")
+    people = [await helpers.employee(db, name=f"Worker {n}") for n in range(2)]
     start = utc(2026, 11, 20, 14)
-    await factories.add(
+    await helpers.add(
         db,
         *(
-            factories.activity(p, role, start + timedelta(minutes=10 * i), items=10 * k + i)
+            helpers.activity(p, role, start + timedelta(minutes=10 * i), items=10 * k + i)
             for k, p in enumerate(people)
             for i in range(per_employee)
         ),
@@ -308,12 +307,12 @@ async def test_bad_activity_windows_are_rejected(
 async def test_different_score_ranges_in_one_batch(
     db: Database, gql: GraphQLClient, statements: StatementCounter
 ) -> None:
-    people = [await factories.employee(db, name=f"Ranger {n}") for n in range(2)]
+    people = [await helpers.employee(db, name=f"Ranger {n}") for n in range(2)]
     days = [DAY - timedelta(days=n) for n in range(6)]
-    await factories.add(
+    await helpers.add(
         db,
         *(
-            factories.score(p, d, items_processed=10 * k + d.day % 10)
+            helpers.score(p, d, items_processed=10 * k + d.day % 10)
             for k, p in enumerate(people)
             for d in days
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.intervals import intersect, minutes, subtract, union
-from tests.conftest import utc
+from tests.helpers import utc
 
 
 def t(hour: int, minute: int = 0) -> datetime:

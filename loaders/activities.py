@@ -1,4 +1,4 @@
-"""Loaders for activities and clock records, keyed by employee (and work date)."""
+"""Loaders for activities: per-employee pages, and the day's totals per role."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, func, select, union_all
 
 from db.engine import Database
-from db.models import Activity, ClockBreak, ClockRecord, Role
-from loaders.base import BatchLoader, EmployeeDate, RowsByEmployeeDateLoader, by_key, grouped
-from loaders.org import RoleByIdLoader
-from services.scoring import MAX_SHIFT
+from db.models import Activity, Role
+from loaders.base import BatchLoader, EmployeeDate, RowByIdLoader, grouped
+from services import scores
+from services.keyset import Key, Keyset
+
+# An employee's activities, oldest first.
+ACTIVITY_ORDER = Keyset("activities", (Key(Activity.window_start), Key(Activity.id)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,18 +28,17 @@ class RoleTotal:
 
     @property
     def points(self) -> float:
-        return self.items * self.role.points_per_item
+        return scores.points(self.items, self.role)
 
     @property
     def earned_minutes(self) -> float:
-        rate = self.role.expected_per_hour
-        return self.items * 60 / rate if rate > 0 else 0.0
+        return scores.earned_minutes(self.items, self.role)
 
 
 class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]]):
     """Items per role for an employee's work date; primes the role loader with the roles."""
 
-    def __init__(self, db: Database, roles: RoleByIdLoader) -> None:
+    def __init__(self, db: Database, roles: RowByIdLoader[Role]) -> None:
         super().__init__(db)
         self.roles = roles
 
@@ -75,45 +77,6 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
         return grouped(keys, found)
 
 
-class ClockRecordsByEmployeeDateLoader(RowsByEmployeeDateLoader[ClockRecord]):
-    model = ClockRecord
-    order_by = "clock_in"
-
-
-class OpenClockRecordByEmployeeLoader(BatchLoader[int, ClockRecord | None]):
-    """The record an employee is clocked in on now (open, and younger than the 16 h cap)."""
-
-    def __init__(self, db: Database, now: datetime) -> None:
-        super().__init__(db)
-        self.now = now
-
-    async def load_batch(self, keys: list[int]) -> Sequence[ClockRecord | None]:
-        rows = await self.rows(
-            select(ClockRecord)
-            .where(
-                ClockRecord.employee_id.in_(keys),
-                ClockRecord.clock_out.is_(None),
-                ClockRecord.clock_in > self.now - MAX_SHIFT,
-                ClockRecord.clock_in <= self.now,
-            )
-            .order_by(ClockRecord.clock_in)
-        )
-        return by_key(keys, {row.employee_id: row for row in rows})
-
-
-class BreaksByClockRecordLoader(BatchLoader[int, list[ClockBreak]]):
-    async def load_batch(self, keys: list[int]) -> Sequence[list[ClockBreak]]:
-        rows = await self.rows(
-            select(ClockBreak)
-            .where(ClockBreak.clock_record_id.in_(keys))
-            .order_by(ClockBreak.start)
-        )
-        found: dict[int, list[ClockBreak]] = defaultdict(list)
-        for row in rows:
-            found[row.clock_record_id].append(row)
-        return grouped(keys, found)
-
-
 @dataclass(frozen=True, slots=True)
 class ActivityPageKey:
     """One employee's page of activities ordered by (window_start, id)."""
@@ -122,10 +85,10 @@ class ActivityPageKey:
     start: datetime | None
     end: datetime | None
     limit: int
-    after: tuple[datetime, int] | None
+    after: tuple[Any, ...] | None  # ACTIVITY_ORDER values of the row to continue after
 
     @property
-    def shape(self) -> tuple[datetime | None, datetime | None, int, tuple[datetime, int] | None]:
+    def shape(self) -> tuple[datetime | None, datetime | None, int, tuple[Any, ...] | None]:
         return self.start, self.end, self.limit, self.after
 
 
@@ -158,19 +121,13 @@ def _page_statement(group: list[ActivityPageKey]) -> Select[Any]:
     if first.end is not None:
         filters.append(Activity.window_start < first.end)
     if first.after is not None:
-        start, last_id = first.after
-        filters.append(
-            or_(
-                Activity.window_start > start,
-                and_(Activity.window_start == start, Activity.id > last_id),
-            )
-        )
+        filters.append(ACTIVITY_ORDER.after(first.after))
     pages = []
     for employee_id in sorted({key.employee_id for key in group}):
         page = (
             select(Activity.id)
             .where(Activity.employee_id == employee_id, *filters)
-            .order_by(Activity.window_start, Activity.id)
+            .order_by(*ACTIVITY_ORDER.order_by())
             .limit(first.limit + 1)
             .subquery()
         )

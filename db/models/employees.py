@@ -1,4 +1,4 @@
-"""Teams, roles (activity types with their engineered standards) and employees."""
+"""Employees: badge code, team, default role, and their Connecteam mapping."""
 
 from __future__ import annotations
 
@@ -6,25 +6,6 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, Timestamps
-
-
-class Team(Timestamps, Base):
-    __tablename__ = "teams"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64))
-
-
-class Role(Timestamps, Base):
-    __tablename__ = "roles"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    points_per_item: Mapped[float]
-    expected_per_hour: Mapped[float]
 
 
 class Employee(Timestamps, Base):

@@ -1,7 +1,7 @@
 """The shared response cache: Redis when ``PRODHUB_REDIS_URL`` is set, else in-process memory."""
 
-from prodhub.cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
-from prodhub.cache.responses import Lookup, ResponseCache, build_response_cache
+from core.cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
+from core.cache.responses import Lookup, ResponseCache, build_response_cache
 
 __all__ = [
     "CacheBackend",

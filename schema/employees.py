@@ -8,19 +8,22 @@ from typing import Annotated
 import strawberry
 
 from db import models
+from resolvers import activities as activity_resolvers
 from resolvers import employees as resolve
-from schema.activity import Activity, ClockRecord, RoleTotal
-from schema.context import Info
-from schema.org import Role, Team
-from schema.relay import Connection, Edge, Node, connection, to_global_id
-from schema.scores import DailyScore, IdlePeriod
+from resolvers.context import Info
+from schema.activities import ActivityType, RoleTotalType
+from schema.clock_records import ClockRecordType
+from schema.relay import Connection, Edge, Node, connection, global_id
+from schema.roles import RoleType
+from schema.scores import DailyScoreType, IdlePeriodType
+from schema.teams import TeamType
 
 FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 FromInstant = Annotated[dt.datetime | None, strawberry.argument(name="from")]
 
 
-@strawberry.type
-class Employee(Node):
+@strawberry.type(name="Employee")
+class EmployeeType(Node):
     code: str
     name: str
     email: str | None
@@ -30,9 +33,9 @@ class Employee(Node):
     default_role_id: strawberry.Private[int | None]
 
     @classmethod
-    def from_row(cls, row: models.Employee) -> Employee:
+    def from_row(cls, row: models.Employee) -> EmployeeType:
         return cls(
-            id=to_global_id("Employee", row.id),
+            id=global_id(cls, row.id),
             db_id=row.id,
             code=row.code,
             name=row.name,
@@ -43,30 +46,30 @@ class Employee(Node):
         )
 
     @strawberry.field
-    async def team(self, info: Info) -> Team | None:
+    async def team(self, info: Info) -> TeamType | None:
         if self.team_id is None:
             return None
-        row = await info.context.loaders.team_by_id.load(self.team_id)
-        return Team.from_row(row) if row else None
+        row = await info.context.loaders.by_id(models.Team).load(self.team_id)
+        return TeamType.from_row(row) if row else None
 
     @strawberry.field
-    async def default_role(self, info: Info) -> Role | None:
+    async def default_role(self, info: Info) -> RoleType | None:
         if self.default_role_id is None:
             return None
-        row = await info.context.loaders.role_by_id.load(self.default_role_id)
-        return Role.from_row(row) if row else None
+        row = await info.context.loaders.by_id(models.Role).load(self.default_role_id)
+        return RoleType.from_row(row) if row else None
 
     @strawberry.field(description="The day's score; default: today in the team's timezone.")
-    async def score(self, info: Info, date: dt.date | None = None) -> DailyScore | None:
+    async def score(self, info: Info, date: dt.date | None = None) -> DailyScoreType | None:
         day = await resolve.work_date(info.context, self.team_id, date)
         row = await info.context.loaders.score_by_employee_date.load((self.db_id, day))
-        return DailyScore.from_row(row) if row else None
+        return DailyScoreType.from_row(row) if row else None
 
     @strawberry.field
-    async def scores(self, info: Info, from_: FromDate, to: dt.date) -> list[DailyScore]:
+    async def scores(self, info: Info, from_: FromDate, to: dt.date) -> list[DailyScoreType]:
         start, end = resolve.score_range(from_, to)
         rows = await info.context.loaders.scores_by_employee_range.load((self.db_id, start, end))
-        return [DailyScore.from_row(row) for row in rows]
+        return [DailyScoreType.from_row(row) for row in rows]
 
     @strawberry.field
     async def activities(
@@ -76,31 +79,33 @@ class Employee(Node):
         to: dt.datetime | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Activity]:
-        page = await resolve.activity_page(
+    ) -> Connection[ActivityType]:
+        page = await activity_resolvers.activity_page(
             info.context, self.db_id, start=from_, end=to, first=first, after=after
         )
-        edges = [Edge(cursor=c, node=Activity.from_row(row)) for c, row in page.rows]
+        edges = [Edge(cursor=c, node=ActivityType.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
     @strawberry.field(description="Items and points per role for the day.")
-    async def activity_breakdown(self, info: Info, date: dt.date | None = None) -> list[RoleTotal]:
+    async def activity_breakdown(
+        self, info: Info, date: dt.date | None = None
+    ) -> list[RoleTotalType]:
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.role_totals_by_employee_date.load((self.db_id, day))
-        return [RoleTotal.from_row(row) for row in rows]
+        return [RoleTotalType.from_row(row) for row in rows]
 
     @strawberry.field
-    async def clock_records(self, info: Info, date: dt.date | None = None) -> list[ClockRecord]:
+    async def clock_records(self, info: Info, date: dt.date | None = None) -> list[ClockRecordType]:
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.clock_records_by_employee_date.load((self.db_id, day))
-        return [ClockRecord.from_row(row) for row in rows]
+        return [ClockRecordType.from_row(row) for row in rows]
 
     @strawberry.field
     async def is_clocked_in(self, info: Info) -> bool:
         return await info.context.loaders.open_clock_record_by_employee.load(self.db_id) is not None
 
     @strawberry.field
-    async def idle_periods(self, info: Info, date: dt.date | None = None) -> list[IdlePeriod]:
+    async def idle_periods(self, info: Info, date: dt.date | None = None) -> list[IdlePeriodType]:
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.idle_periods_by_employee_date.load((self.db_id, day))
-        return [IdlePeriod.from_row(row) for row in rows]
+        return [IdlePeriodType.from_row(row) for row in rows]

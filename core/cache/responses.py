@@ -2,7 +2,8 @@
 
 An entry's key is a hash of the viewer's cache scope, the document, the operation name and the
 variables. Every entry is tagged with the *generation* read before the query ran; a committed
-write increments the generation (``db.engine`` calls ``invalidate``), so entries computed before
+write increments the generation (the composition root, ``prodhub.resources``, makes every
+committed write call ``invalidate``), so entries computed before
 it are never served again, even one whose query was still running when the write landed. The
 TTL bounds what a response derives from the clock ("today", "clocked in now").
 """
@@ -12,17 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from prodhub.cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
-from prodhub.settings import Settings
+from core.cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
+from core.settings import Settings
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-
-    from db.engine import Database
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +38,6 @@ class Lookup:
 class ResponseCache:
     def __init__(self, backend: CacheBackend) -> None:
         self.backend = backend
-        self._detach: Callable[[], None] | None = None
-
-    def attach(self, database: Database) -> ResponseCache:
-        """Drop every cached response whenever a session of ``database`` commits a write."""
-        self._detach = database.add_write_listener(self.invalidate)
-        return self
 
     @staticmethod
     def key(
@@ -71,17 +63,17 @@ class ResponseCache:
         payload = json.dumps(data, separators=(",", ":")).encode()
         await self.backend.write(lookup.key, str(lookup.generation).encode() + b"\n" + payload)
 
-    async def invalidate(self) -> None:
-        """Forget every response. Never raises: a write must not fail because Redis did."""
+    async def invalidate(self, tables: frozenset[str] = frozenset()) -> None:
+        """Forget every response, whichever ``tables`` a write touched (one generation for all).
+
+        Never raises: a write must not fail because Redis did.
+        """
         try:
             await self.backend.increment(GENERATION)
         except CacheError:
             log.exception("response cache invalidation failed; entries expire by TTL")
 
     async def aclose(self) -> None:
-        if self._detach is not None:
-            self._detach()
-            self._detach = None
         await self.backend.aclose()
 
 

@@ -9,16 +9,33 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from services.intervals import Interval, intersect, minutes, subtract, union
 
+# An open clock record counts up to now, and no record counts for more than this (SPEC §4).
 MAX_SHIFT = timedelta(hours=16)
 
 
-@dataclass(frozen=True, slots=True)
-class RoleStandard:
-    points_per_item: float
-    expected_per_hour: float
+class RoleStandard(Protocol):
+    """What scoring needs of a role (a ``db.models.Role`` is one)."""
+
+    @property
+    def points_per_item(self) -> float: ...
+
+    @property
+    def expected_per_hour(self) -> float: ...
+
+
+def points(items: int, role: RoleStandard) -> float:
+    """Points for ``items`` of ``role``'s work."""
+    return items * role.points_per_item
+
+
+def earned_minutes(items: int, role: RoleStandard) -> float:
+    """The minutes ``items`` take at ``role``'s engineered standard (0 for a role without one)."""
+    rate = role.expected_per_hour
+    return items * 60 / rate if rate > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +80,10 @@ def compute_day(
     clocks: Sequence[ClockSample],
     roles: Mapping[int, RoleStandard],
     now: datetime,
-    idle_threshold: timedelta = timedelta(minutes=15),
+    idle_threshold: timedelta,
 ) -> DayScore:
     items = sum(w.items for w in work)
-    points = sum(w.items * roles[w.role_id].points_per_item for w in work)
-    earned = sum(
-        w.items * 60 / roles[w.role_id].expected_per_hour
-        for w in work
-        if roles[w.role_id].expected_per_hour > 0
-    )
+    earned = sum(earned_minutes(w.items, roles[w.role_id]) for w in work)
     windows = union((w.start, w.end) for w in work)
 
     shifts = [clock_interval(c, now) for c in clocks]
@@ -87,7 +99,7 @@ def compute_day(
     idle = [gap for gap in subtract(available, windows) if gap[1] - gap[0] >= idle_threshold]
     return DayScore(
         items_processed=items,
-        points_earned=points,
+        points_earned=sum(points(w.items, roles[w.role_id]) for w in work),
         earned_minutes=earned,
         active_minutes=active_minutes,
         clocked_minutes=sum(minutes([s]) for s in shifts),

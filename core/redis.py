@@ -1,4 +1,4 @@
-"""The process's one Redis client: its pool fills on first use, and the app closes it."""
+"""A Redis client: its pool fills on first use; its owner (``prodhub.resources``) closes it."""
 
 from __future__ import annotations
 

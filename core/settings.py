@@ -1,8 +1,10 @@
-"""One settings object for every process, read from ``PRODHUB_*`` environment variables."""
+"""One settings object for every process, read from ``PRODHUB_*`` environment variables.
+
+Every field is read by some code: a setting that nothing reads is not defined here.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,14 +25,11 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=20, ge=0, le=500)
     db_pool_recycle_seconds: int = Field(default=1800, ge=60)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
-    connecteam_api_key: SecretStr | None = None
-    connecteam_base_url: str = "https://api.connecteam.com"
-    cors_origins: list[str] = []
     # Whole responses are cached for this long (0 = off); every committed write drops them.
     cache_ttl_seconds: float = Field(default=30, ge=0, le=3600)
     cache_max_mb: int = Field(default=64, ge=1)  # the in-memory cache's bound (not Redis's)
-    idle_threshold_minutes: int = Field(default=15, ge=1)
-    productivity_goal: float = Field(default=100.0, gt=0)
+    # A gap in available time counts as idle from this length on (SPEC §4).
+    idle_threshold_minutes: int = Field(default=15, ge=1, le=480)
 
     @field_validator("timezone")
     @classmethod
@@ -58,9 +57,3 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process's settings, read once on first use (never at import time)."""
-    return Settings()

@@ -1,0 +1,68 @@
+"""The composition root: the one place where a process's shared resources are built and wired.
+
+The web app, every CLI command and (with the jobs) the Dramatiq worker get their settings,
+database, Redis client and response cache from ``build_resources``, so wiring such as "every
+committed write drops cached responses" holds in every process by construction. Nothing
+connects here: the engines and the Redis pool connect on first use; ``aclose`` releases them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+
+from core.cache import ResponseCache, build_response_cache
+from core.redis import connect_redis
+from core.settings import Settings
+from db.engine import Database
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    db: Database
+    redis: Redis | None
+    cache: ResponseCache | None
+    owns_db: bool = True
+    _detach: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    async def aclose(self) -> None:
+        """Close what these resources opened: the cache, the Redis pool, the engines."""
+        for detach in self._detach:
+            detach()
+        self._detach.clear()
+        if self.cache is not None:
+            await self.cache.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+        if self.owns_db:
+            await self.db.dispose()
+
+
+def build_resources(settings: Settings | None = None, *, db: Database | None = None) -> Resources:
+    """Everything a process shares, from ``settings`` (default: the environment).
+
+    ``db`` lets a caller that already holds a migrated database (the tests, the benchmark)
+    share its engines; it stays open when these resources close.
+    """
+    settings = settings or Settings()
+    database = db or Database(settings)
+    redis = connect_redis(settings.redis_url) if settings.redis_url else None
+    cache = build_response_cache(settings, redis)
+    resources = Resources(settings, database, redis, cache, owns_db=db is None)
+    if cache is not None:
+        resources._detach.append(database.add_write_listener(cache.invalidate))
+    return resources
+
+
+@asynccontextmanager
+async def open_resources(settings: Settings | None = None) -> AsyncIterator[Resources]:
+    """``build_resources`` for a command that runs and ends: closed on the way out."""
+    resources = build_resources(settings)
+    try:
+        yield resources
+    finally:
+        await resources.aclose()

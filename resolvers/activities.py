@@ -1,0 +1,31 @@
+"""An employee's activities, page by page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from db.models import Activity
+from loaders.activities import ACTIVITY_ORDER, ActivityPageKey
+from resolvers.context import Context
+from resolvers.pagination import Page, forward_page, page_of
+from services.errors import BadInput
+
+
+async def activity_page(
+    ctx: Context,
+    employee_id: int,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    first: int | None,
+    after: str | None,
+) -> Page[Activity]:
+    request = forward_page(ctx, ACTIVITY_ORDER, first, after)
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and value.utcoffset() is None:
+            raise BadInput(f"`{name}` needs a UTC offset, e.g. 2026-11-22T10:05:00Z")
+    if start is not None and end is not None and start >= end:
+        raise BadInput("`from` must be before `to`")
+    key = ActivityPageKey(employee_id, start, end, request.limit, request.after)
+    rows = await ctx.loaders.activity_page_by_employee.load(key)
+    return page_of(ctx, ACTIVITY_ORDER, request, rows)

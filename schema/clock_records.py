@@ -1,0 +1,42 @@
+"""Clock records and their breaks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from db import models
+from resolvers.context import Info
+from schema.relay import Node, global_id
+
+
+@strawberry.type(name="ClockBreak")
+class ClockBreakType:
+    start: dt.datetime
+    end: dt.datetime | None
+
+
+@strawberry.type(name="ClockRecord")
+class ClockRecordType(Node):
+    clock_in: dt.datetime
+    clock_out: dt.datetime | None
+    work_date: dt.date
+    source: str
+    db_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def breaks(self, info: Info) -> list[ClockBreakType]:
+        rows = await info.context.loaders.breaks_by_clock_record.load(self.db_id)
+        return [ClockBreakType(start=row.start, end=row.end) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: models.ClockRecord) -> ClockRecordType:
+        return cls(
+            id=global_id(cls, row.id),
+            db_id=row.id,
+            clock_in=row.clock_in,
+            clock_out=row.clock_out,
+            work_date=row.work_date,
+            source=row.source,
+        )

@@ -1,0 +1,27 @@
+"""Expected failures, each with a stable code a client can act on.
+
+Services and resolvers raise them; the GraphQL layer shows them with ``extensions.code`` and
+masks every other exception.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A request that cannot be served as asked; its message is safe to show."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(UserError):
+    code = "BAD_USER_INPUT"
+
+
+class BadCursor(UserError):
+    """A cursor this server did not make for this list (forged, altered or from another list)."""
+
+    code = "BAD_CURSOR"

@@ -1,0 +1,201 @@
+"""What tests share: backends, statement counters (client and server side), a GraphQL client,
+row builders and the dashboard query. Tests import from here, never from ``conftest.py`` or
+from each other.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pymysql
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from core.settings import Settings
+from db import models
+from db.engine import Database
+
+MYSQL_URL = os.environ.get("PRODHUB_TEST_MYSQL_URL")
+REDIS_URL = os.environ.get("PRODHUB_TEST_REDIS_URL")
+
+NOW = datetime(2026, 11, 20, 20, 30, tzinfo=UTC)  # 14:30 in Chicago, a Friday
+
+# The dashboard's query (issue 2): the statement-count test and bench/dashboard.py run it.
+DASHBOARD = """
+query Dashboard($first: Int!, $date: Date!) {
+  employees(first: $first) {
+    edges { node {
+      name
+      team { name }
+      defaultRole { name }
+      score(date: $date) { pointsEarned productivity }
+      activityBreakdown(date: $date) { role { key } items points }
+      clockRecords(date: $date) { clockIn clockOut }
+      isClockedIn
+    } }
+  }
+}
+"""
+
+
+@dataclass
+class Backend:
+    name: str
+    settings: Settings
+    db: Database
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def gid(type_name: str, db_id: int) -> str:
+    return base64.b64encode(f"{type_name}:{db_id}".encode()).decode()
+
+
+# --- counting statements -------------------------------------------------------------------
+
+
+@dataclass
+class StatementCounter:
+    """SQL statements the client sends, on the read and the write engine, while ``counting``."""
+
+    statements: list[str] = field(default_factory=list)
+    counting: bool = False
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if self.counting:
+            self.statements.append(statement)
+
+    def attach(self, db: Database) -> None:
+        for engine in (db.engine, db.read_engine):
+            event.listen(engine.sync_engine, "before_cursor_execute", self)
+
+    def detach(self, db: Database) -> None:
+        for engine in db.started_engines():
+            event.remove(engine.sync_engine, "before_cursor_execute", self)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+class ServerStatements:
+    """Statements as MariaDB itself counts them (``Questions``, with a breakdown by kind):
+    what the tests' client-side counter cannot see, such as ``ROLLBACK``s of session closes
+    and pool resets. Read on a connection of its own; its own ``SHOW`` is not counted."""
+
+    KINDS = ("Questions", "Com_select", "Com_commit", "Com_rollback", "Com_set_option")
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        self.connection = pymysql.connect(
+            host=parsed.host, port=parsed.port or 3306, user=parsed.username,
+            password=parsed.password or "", database=parsed.database, autocommit=True,
+        )  # fmt: skip
+        self._start: dict[str, int] = {}
+
+    def _read(self) -> dict[str, int]:
+        names = ", ".join(f"'{kind}'" for kind in self.KINDS)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({names})")
+            return {name: int(value) for name, value in cursor.fetchall()}
+
+    def start(self) -> None:
+        self._start = self._read()
+
+    def stop(self) -> dict[str, int]:
+        """What the server executed since ``start``, by kind."""
+        end = self._read()
+        seen = {kind: end[kind] - self._start[kind] for kind in self.KINDS}
+        seen["Questions"] -= 1  # the SHOW that read ``end``
+        return seen
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+# --- GraphQL -------------------------------------------------------------------------------
+
+
+@dataclass
+class GraphQLClient:
+    http: httpx.AsyncClient
+
+    async def execute(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, **variables: Any) -> dict[str, Any]:
+        body = await self.execute(query, **variables)
+        assert "errors" not in body, body["errors"]
+        result: dict[str, Any] = body["data"]
+        return result
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+_seq = itertools.count(1)
+
+
+async def add(db: Database, *rows: Any) -> None:
+    """Insert ``rows`` in one committed transaction (ids are assigned on the objects)."""
+    async with db.session() as session, session.begin():
+        session.add_all(rows)
+
+
+async def team(db: Database, **fields: Any) -> models.Team:
+    n = next(_seq)
+    row = models.Team(
+        **{"key": f"team-{n}", "name": f"Team {n}", "timezone": "America/Chicago"} | fields
+    )
+    await add(db, row)
+    return row
+
+
+async def role(db: Database, **fields: Any) -> models.Role:
+    n = next(_seq)
+    defaults = {
+        "key": f"role-{n}",
+        "name": f"Role {n}",
+        "points_per_item": 1.0,
+        "expected_per_hour": 60.0,
+    }
+    row = models.Role(**defaults | fields)
+    await add(db, row)
+    return row
+
+
+async def employee(db: Database, **fields: Any) -> models.Employee:
+    n = next(_seq)
+    row = models.Employee(**{"code": f"E{n:05d}", "name": f"Employee {n:05d}"} | fields)
+    await add(db, row)
+    return row
+
+
+def activity(
+    employee: models.Employee, role: models.Role, start: datetime, items: int, **fields: Any
+) -> models.Activity:
+    defaults = {
+        "employee_id": employee.id,
+        "role_id": role.id,
+        "items_count": items,
+        "window_start": start,
+        "window_end": start + timedelta(minutes=10),
+        "work_date": start.date(),
+    }
+    return models.Activity(**defaults | fields)
+
+
+def score(employee: models.Employee, day: date, **fields: Any) -> models.DailyScore:
+    return models.DailyScore(
+        **{"employee_id": employee.id, "team_id": employee.team_id, "work_date": day} | fields
+    )
