@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -64,27 +65,44 @@ async def _backend(name: str, sqlite_path: Path) -> Backend:
     return _backends[name]
 
 
-@pytest.fixture(params=BACKENDS)
-async def backend(request: pytest.FixtureRequest, sqlite_path: Path) -> AsyncIterator[Backend]:
-    """A migrated database; afterwards the tables the test wrote are emptied (only those:
+@asynccontextmanager
+async def _isolated(chosen: Backend) -> AsyncIterator[Backend]:
+    """The backend for one test; afterwards the tables the test wrote are emptied (only those:
     a test costs the server a DELETE per table it touched, not one per table there is)."""
-    chosen = await _backend(request.param, sqlite_path)
     written: set[str] = set()
 
     async def note(tables: frozenset[str]) -> None:
         written.update(tables)
 
     stop_noting = chosen.db.add_write_listener(note)
-    yield chosen
-    stop_noting()
-    if written:
-        async with chosen.db.session() as session, session.begin():
-            for table in reversed(Base.metadata.sorted_tables):
-                if table.name in written:
-                    await session.execute(delete(table))
-    if chosen.settings.redis_url:
-        async with redis.asyncio.Redis.from_url(chosen.settings.redis_url) as client:
-            await client.flushdb()
+    try:
+        yield chosen
+    finally:
+        stop_noting()
+        if written:
+            async with chosen.db.session() as session, session.begin():
+                for table in reversed(Base.metadata.sorted_tables):
+                    if table.name in written:
+                        await session.execute(delete(table))
+        if chosen.settings.redis_url:
+            async with redis.asyncio.Redis.from_url(chosen.settings.redis_url) as client:
+                await client.flushdb()
+
+
+@pytest.fixture(params=BACKENDS)
+async def backend(request: pytest.FixtureRequest, sqlite_path: Path) -> AsyncIterator[Backend]:
+    """Each test that asks for it runs on SQLite and on MariaDB + Redis."""
+    async with _isolated(await _backend(request.param, sqlite_path)) as chosen:
+        yield chosen
+
+
+@pytest.fixture
+async def mariadb(sqlite_path: Path) -> AsyncIterator[Backend]:
+    """For the few tests about MariaDB itself (what its server counts, dropped connections)."""
+    if not MYSQL_URL:
+        pytest.skip("needs MariaDB (scripts/test starts one)")
+    async with _isolated(await _backend("mariadb", sqlite_path)) as chosen:
+        yield chosen
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -20,12 +20,19 @@ async def test_mysql_pool_follows_settings_without_connecting() -> None:
         )
     )
 
-    pool = db.engine.pool  # nothing listens on port 1: building the engine must not connect
+    writes, reads = db.engine, db.read_engine  # nothing listens on port 1: no connecting here
 
-    assert isinstance(pool, QueuePool)
-    assert (pool.size(), pool._max_overflow, pool._pre_ping, pool._recycle) == (7, 3, True, 900)
-    assert pool.checkedout() == 0
-    assert db.engine is db.engine  # one engine per Database
+    for engine, pre_ping in ((writes, True), (reads, False)):
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        assert (pool.size(), pool._max_overflow, pool._recycle) == (7, 3, 900)
+        assert (pool._pre_ping, pool.checkedout()) == (pre_ping, 0)
+    # Autocommit reads with no ROLLBACK are shown on a real server in tests/db/test_reads.py.
+    assert (reads.dialect.skip_autocommit_rollback, writes.dialect.skip_autocommit_rollback) == (
+        True,
+        False,
+    )
+    assert (db.engine, db.read_engine) == (writes, reads)  # one of each per Database
     await db.dispose()
     assert db.is_started is False
 

@@ -1,0 +1,174 @@
+"""Every loader answers many keys with one statement, on the client and on the server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from db import models
+from db.engine import Database
+from loaders.activities import ActivityPageKey
+from loaders.registry import Loaders
+from tests import helpers
+from tests.helpers import NOW, ServerStatements, StatementCounter, utc
+
+DAY = date(2026, 11, 20)
+MISSING = 10**9
+
+
+@dataclass
+class Floor:
+    """Five employees on two teams, each with a day of work; employee 5 has no day at all."""
+
+    teams: list[models.Team]
+    people: list[models.Employee]
+    clocks: list[models.ClockRecord]
+
+
+@pytest.fixture
+async def floor(db: Database) -> Floor:
+    teams = [await helpers.team(db, key=f"t{n}") for n in range(2)]
+    pick = await helpers.role(db, key="pick", points_per_item=2.0, expected_per_hour=60)
+    people = [
+        models.Employee(code=f"B{n}", name=f"Batch {n}", team_id=teams[n % 2].id) for n in range(5)
+    ]
+    await helpers.add(db, *people)
+    clocks = [
+        models.ClockRecord(
+            employee_id=person.id,
+            clock_in=utc(2026, 11, 20, 14),
+            clock_out=None if n % 2 else utc(2026, 11, 20, 18),
+            work_date=DAY,
+        )
+        for n, person in enumerate(people[:4])
+    ]
+    await helpers.add(db, *clocks)
+    rows: list[Any] = []
+    for n, (person, clock) in enumerate(zip(people, clocks, strict=False)):
+        start = utc(2026, 11, 20, 14)
+        rows += [
+            helpers.activity(person, pick, start + timedelta(minutes=10 * k), 10 + n)
+            for k in range(3)
+        ]
+        rows += [
+            helpers.score(person, DAY, points_earned=float(n)),
+            helpers.score(person, DAY - timedelta(days=1), points_earned=float(10 + n)),
+            models.ClockBreak(
+                clock_record_id=clock.id, start=utc(2026, 11, 20, 16), end=utc(2026, 11, 20, 16, 15)
+            ),
+            models.IdlePeriod(
+                employee_id=person.id,
+                work_date=DAY,
+                start=utc(2026, 11, 20, 15),
+                end=utc(2026, 11, 20, 15, 20),
+                minutes=20.0,
+            ),
+        ]
+    await helpers.add(db, *rows)
+    return Floor(teams, people, clocks)
+
+
+Case = Callable[[Loaders, Floor], tuple[list[Awaitable[Any]], Callable[[list[Any]], Any]]]
+
+
+def ids(found: list[Any]) -> list[int | None]:
+    return [None if row is None else row.id for row in found]
+
+
+CASES: dict[str, tuple[Case, Callable[[Floor], Any]]] = {
+    "row by id": (
+        lambda ld, f: (
+            [ld.by_id(models.Employee).load(p.id) for p in f.people]
+            + [ld.by_id(models.Employee).load(MISSING)],
+            lambda found: [None if r is None else r.name for r in found],
+        ),
+        lambda f: [p.name for p in f.people] + [None],
+    ),
+    "score by employee and date": (
+        lambda ld, f: (
+            [ld.score_by_employee_date.load((p.id, DAY)) for p in f.people],
+            lambda found: [None if r is None else r.points_earned for r in found],
+        ),
+        lambda f: [0.0, 1.0, 2.0, 3.0, None],
+    ),
+    "scores by employee and range": (
+        lambda ld, f: (
+            [ld.scores_by_employee_range.load((p.id, DAY - timedelta(days=1), DAY)) for p in f.people],
+            lambda found: [[r.points_earned for r in rows] for rows in found],
+        ),
+        lambda f: [[10.0, 0.0], [11.0, 1.0], [12.0, 2.0], [13.0, 3.0], []],
+    ),
+    "idle periods by employee and date": (
+        lambda ld, f: (
+            [ld.idle_periods_by_employee_date.load((p.id, DAY)) for p in f.people],
+            lambda found: [[r.minutes for r in rows] for rows in found],
+        ),
+        lambda f: [[20.0]] * 4 + [[]],
+    ),
+    "role totals by employee and date": (
+        lambda ld, f: (
+            [ld.role_totals_by_employee_date.load((p.id, DAY)) for p in f.people],
+            lambda found: [[(t.role.key, t.items, t.points) for t in rows] for rows in found],
+        ),
+        lambda f: [[("pick", 3 * (10 + n), 6.0 * (10 + n))] for n in range(4)] + [[]],
+    ),
+    "clock records by employee and date": (
+        lambda ld, f: (
+            [ld.clock_records_by_employee_date.load((p.id, DAY)) for p in f.people],
+            lambda found: [ids(rows) for rows in found],
+        ),
+        lambda f: [[c.id] for c in f.clocks] + [[]],
+    ),
+    "open clock record by employee": (
+        lambda ld, f: (
+            [ld.open_clock_record_by_employee.load(p.id) for p in f.people],
+            ids,
+        ),
+        lambda f: [None, f.clocks[1].id, None, f.clocks[3].id, None],
+    ),
+    "breaks by clock record": (
+        lambda ld, f: (
+            [ld.breaks_by_clock_record.load(c.id) for c in f.clocks] + [ld.breaks_by_clock_record.load(MISSING)],
+            lambda found: [len(rows) for rows in found],
+        ),
+        lambda f: [1, 1, 1, 1, 0],
+    ),
+    "activity page by employee": (
+        lambda ld, f: (
+            [ld.activity_page_by_employee.load(ActivityPageKey(p.id, None, None, 2, None)) for p in f.people],
+            lambda found: [[r.items_count for r in rows] for rows in found],
+        ),
+        lambda f: [[10 + n] * 3 for n in range(4)] + [[]],  # limit 2, and one more to see a next page
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+async def test_many_keys_cost_one_statement(
+    db: Database,
+    floor: Floor,
+    statements: StatementCounter,
+    server: ServerStatements | None,
+    case: str,
+) -> None:
+    load, expected = CASES[case]
+    await helpers.warm_reads(db)
+    loaders = Loaders(db, NOW)
+    awaitables, summary = load(loaders, floor)
+
+    statements.counting = True
+    if server is not None:
+        server.start()
+    found = await asyncio.gather(*awaitables)
+    seen_by_server = server.stop() if server is not None else None
+    statements.counting = False
+
+    assert summary(list(found)) == expected(floor)
+    assert statements.count == 1, statements.statements
+    if seen_by_server is not None:
+        assert (seen_by_server["Questions"], seen_by_server["Com_select"]) == (1, 1)
