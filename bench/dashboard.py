@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -28,19 +28,22 @@ from typing import Any
 
 import httpx
 import pymysql
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench import old_app
+from bench.serial_reads import OneConnectionPerRequest, per_request
 from core.settings import Settings
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import build_resources
 from prodhub.runtime import tune_gc
 from tests.helpers import DASHBOARD as QUERY
+from tests.helpers import ServerStatements, StatementCounter
 
 PATHS = {
-    "new": "new: GraphQL + DataLoaders, pooled, no response cache",
+    "new": "new: loader batches concurrent, each on a pooled autocommit connection",
+    "serial": "alternative: one connection per request, batches one after another",
     "cached": "new, answered from the Redis response cache",
     "old": "old: connection per request, per-employee queries",
 }
@@ -64,28 +67,28 @@ class Series:
 
 
 class NewPath:
-    """The app in-process through ASGI; ``redis_url`` None means the response cache is off."""
+    """The app in-process through ASGI; ``redis_url`` None means the response cache is off;
+    ``serial`` swaps in the one-connection-per-request read design."""
 
-    def __init__(self, url: str, redis_url: str | None = None) -> None:
+    def __init__(self, url: str, redis_url: str | None = None, *, serial: bool = False) -> None:
         if redis_url:  # the default TTL: some requests of a long run find an expired entry
             settings = Settings(database_url=url, redis_url=redis_url)
         else:
             settings = Settings(database_url=url, cache_ttl_seconds=0)
-        self.resources = build_resources(settings)
-        self.db = self.resources.db
-        self.app = create_app(self.resources)
+        db = OneConnectionPerRequest(settings) if serial else Database(settings)
+        self.resources = build_resources(settings, db=db)
+        self.db = db
+        app = create_app(self.resources)
+        self.app = per_request(app) if serial else app
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://bench"
         )
-        self.count = 0
         tune_gc()  # what the server's lifespan does; ASGITransport does not run lifespan
-        event.listen(self.db.engine.sync_engine, "before_cursor_execute", self._count)
-
-    def _count(self, *_: Any) -> None:
-        self.count += 1
+        self.counter = StatementCounter(counting=True)
+        self.counter.attach(self.db)
 
     async def request(self, day: date, first: int) -> tuple[list[dict[str, Any]], int]:
-        self.count = 0
+        self.counter.statements.clear()
         response = await self.client.post(
             "/graphql",
             json={"query": QUERY, "variables": {"first": first, "date": day.isoformat()}},
@@ -93,11 +96,12 @@ class NewPath:
         body = response.json()
         if "errors" in body:
             raise RuntimeError(body["errors"])
-        return [edge["node"] for edge in body["data"]["employees"]["edges"]], self.count
+        return [edge["node"] for edge in body["data"]["employees"]["edges"]], self.counter.count
 
     async def close(self) -> None:
         await self.client.aclose()
         await self.resources.aclose()
+        await self.db.dispose()
 
 
 def disagreements(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> dict[str, int]:
@@ -138,30 +142,33 @@ async def timed(fn: Any, *args: Any) -> tuple[float, Any]:
     return (time.perf_counter() - start) * 1000, result
 
 
-async def compare(url: str, redis_url: str, day: date, requests: int, first: int) -> dict[str, Any]:
-    """The three paths against one database, interleaved request by request."""
-    new = NewPath(url)
-    cached = NewPath(url, redis_url)
+async def compare(
+    url: str, direct_url: str, redis_url: str, day: date, requests: int, first: int
+) -> dict[str, Any]:
+    """The paths against one database, interleaved request by request."""
+    new, serial, cached = NewPath(url), NewPath(url, serial=True), NewPath(url, redis_url)
     params = old_app.connect_params(url)
+    calls = {
+        "new": lambda size: new.request(day, size),
+        "serial": lambda size: serial.request(day, size),
+        "cached": lambda size: cached.request(day, size),
+        "old": lambda size: old_app.dashboard(params, day, size),
+    }
     try:
         new_rows, _ = await new.request(day, first)
-        cached_rows, _ = await cached.request(day, first)
-        if cached_rows != new_rows:
-            raise SystemExit("the cached response differs from the computed one")
+        for other in (serial, cached):
+            if (await other.request(day, first))[0] != new_rows:
+                raise SystemExit("the paths' responses differ: the comparison is meaningless")
         old_rows, _ = old_app.dashboard(params, day, first)
         wrong = disagreements(new_rows, old_rows)
         for _ in range(5):  # warm-up: pools, caches, parsers
-            await new.request(day, first)
-            await cached.request(day, first)
-            old_app.dashboard(params, day, first)
+            for call in calls.values():
+                await timed(call, first)
+        server = await server_statements(direct_url, calls, first)
         series = {name: Series(name, [], []) for name in PATHS}
         for _ in range(requests):  # interleaved, so noise hits all alike
-            for name, call in (
-                ("new", lambda: new.request(day, first)),
-                ("cached", lambda: cached.request(day, first)),
-                ("old", lambda: old_app.dashboard(params, day, first)),
-            ):
-                ms, (_, n) = await timed(call)
+            for name, call in calls.items():
+                ms, (_, n) = await timed(call, first)
                 series[name].latencies_ms.append(ms)
                 series[name].statements.append(n)
         scaling = {}
@@ -171,15 +178,31 @@ async def compare(url: str, redis_url: str, day: date, requests: int, first: int
             scaling[size] = {"new": new_n, "old": old_n}
         machine = await _machine(new.db)
     finally:
-        await new.close()
-        await cached.close()
+        for path in (new, serial, cached):
+            await path.close()
     return {
-        **{name: series[name].summary() for name in PATHS},
+        **{name: series[name].summary() | {"server": server[name]} for name in PATHS},
         "statements_by_page_size": scaling,
         "old_pattern_disagreements": wrong,
         "machine": machine,
         "raw": {k: asdict(v) for k, v in series.items()},
     }
+
+
+async def server_statements(
+    direct_url: str, calls: dict[str, Callable[[int], Any]], first: int
+) -> dict[str, dict[str, int]]:
+    """What MariaDB itself executes for one request of each path (Questions, by kind)."""
+    counter = ServerStatements(direct_url)
+    seen = {}
+    try:
+        for name, call in calls.items():
+            counter.start()
+            await timed(call, first)
+            seen[name] = counter.stop()
+    finally:
+        counter.close()
+    return seen
 
 
 async def _machine(db: Database) -> dict[str, Any]:
@@ -256,7 +279,7 @@ async def run(
     for rtt in rtts:  # the link delays MariaDB and Redis alike: both live on other hosts
         with latency(url, rtt) as target, latency(redis_url, rtt) as redis_target:
             added = round_trip_ms(target) - base_rtt
-            result = await compare(target, redis_target, day, requests, first)
+            result = await compare(target, url, redis_target, day, requests, first)
         runs.append({"configured_rtt_ms": rtt, "added_rtt_ms": added, **result})
     return {"day": day.isoformat(), "first": first, "requests": requests, "runs": runs}
 
@@ -272,8 +295,9 @@ def report(result: dict[str, Any]) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}; {m['database']}; "
         f"{m['rows']['employees']} employees, {m['rows']['activities']:,} activities.",
         "",
-        "| database link | path | p50 ms | p95 ms | mean ms | SQL statements / request |",
-        "|---|---|---:|---:|---:|---:|",
+        "| database link | path | p50 ms | p95 ms | mean ms | statements sent | "
+        "statements MariaDB executed (of which ROLLBACK) |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for run in result["runs"]:
         link = (
@@ -283,16 +307,18 @@ def report(result: dict[str, Any]) -> str:
         )
         for name, label in PATHS.items():
             p = run[name]
+            server = p["server"]
             lines.append(
                 f"| {link} | {label} | {p['p50_ms']:.1f} | {p['p95_ms']:.1f} "
-                f"| {p['mean_ms']:.1f} | {p['statements']:.0f} |"
+                f"| {p['mean_ms']:.1f} | {p['statements']:.0f} "
+                f"| {server['Questions']} ({server['Com_rollback']}) |"
             )
-        for name in ("new", "cached"):
+        for name in ("new", "serial", "cached"):
             p, old = run[name], run["old"]
             lines.append(
                 f"| {link} | **old / {name}** | **{old['p50_ms'] / p['p50_ms']:.1f}x** "
                 f"| **{old['p95_ms'] / p['p95_ms']:.1f}x** "
-                f"| {old['mean_ms'] / p['mean_ms']:.1f}x | |"
+                f"| {old['mean_ms'] / p['mean_ms']:.1f}x | | |"
             )
     lines += [
         "",

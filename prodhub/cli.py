@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 import uvicorn
@@ -20,6 +20,8 @@ from db.migrate import upgrade_sync
 from prodhub.resources import open_resources
 from services.demo import load as demo
 from services.demo.profiles import PROFILES, Profile
+
+STARTUP_FAILURE = 3  # uvicorn's exit code when the server could not start
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -71,10 +73,14 @@ def serve(
         proxy_headers=True,
         log_level="info",
     )
-    if workers == 1:
-        uvicorn.Server(config).run()
-    else:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        if workers == 1:
+            server.run()
+        else:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+    if workers == 1 and not server.started:
+        raise typer.Exit(STARTUP_FAILURE)
 
 
 @app.command("seed-demo")
@@ -93,7 +99,7 @@ def seed_demo(
     if chosen is None:
         raise typer.BadParameter("profile must be S, M or L", param_hint="--profile")
     settings: Settings = context.obj
-    zone = ZoneInfo(settings.timezone)
+    zone = settings.zone
     if today is None:
         now = datetime.now(UTC)
         last_day = now.astimezone(zone).date()

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from db.models import Base
 from schema.build import build_schema
@@ -51,15 +52,22 @@ def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
     assert not (tmp_path / "x.db").exists()  # exporting the schema touches no database
 
 
-def test_serve_without_redis_turns_the_cache_off_for_several_processes(tmp_path: Path) -> None:
-    """Two worker processes, each built from the settings ``serve`` hands them: without Redis
-    they would keep separate caches that miss each other's writes, so neither caches."""
+@pytest.mark.parametrize(
+    ("workers", "cache", "cache_off_said"),
+    [(1, ["miss", "hit"], False), (2, [None, None], True)],
+    ids=["one-process", "two-processes"],
+)
+def test_serve_builds_each_process_from_its_settings(
+    tmp_path: Path, workers: int, cache: list[str | None], cache_off_said: bool
+) -> None:
+    """``serve`` hands its settings to every process it starts. Without Redis, several
+    processes would keep separate caches that miss each other's writes, so none caches."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "prodhub", "serve", "--workers", "2", "--port", str(port)],
+        [sys.executable, "-m", "prodhub", "serve", "--workers", str(workers), "--port", str(port)],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
@@ -69,9 +77,9 @@ def test_serve_without_redis_turns_the_cache_off_for_several_processes(tmp_path:
         output, _ = server.communicate(timeout=30)
 
     assert [r.json() for r in responses] == [{"data": {"teams": []}}] * 2, output
-    assert [r.headers.get("x-prodhub-cache") for r in responses] == [None, None]
-    assert "response cache off: several processes share one only through Redis" in output
-    assert output.count("Started server process") == 2
+    assert [r.headers.get("x-prodhub-cache") for r in responses] == cache
+    assert ("response cache off: several processes share one" in output) is cache_off_said
+    assert output.count("Started server process") == workers
     assert "PRODHUB_CACHE_TTL_SECONDS" not in os.environ
 
 

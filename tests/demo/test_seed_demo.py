@@ -26,12 +26,12 @@ END = datetime.combine(TODAY + timedelta(days=1), time(), ZoneInfo("America/Chic
 )
 
 
-async def _seed(db: Database, seed: int) -> load.SeedCounts:
+async def _seed(db: Database, seed: int, idle_minutes: int = 15) -> load.SeedCounts:
     async with db.session() as session, session.begin():
         await load.clear_domain_data(session)
         return await load.seed_demo(
             session=session, profile=TINY, seed=seed, today=TODAY, now=END,
-            company_timezone="America/Chicago", idle_threshold=timedelta(minutes=15),
+            company_timezone="America/Chicago", idle_threshold=timedelta(minutes=idle_minutes),
         )  # fmt: skip
 
 
@@ -108,6 +108,14 @@ async def test_scores_agree_with_the_activities_they_summarize(db: Database) -> 
         assert 0 < score.available_minutes < score.clocked_minutes
         assert score.idle_minutes == idle.get((score.employee_id, score.work_date), 0.0)
     assert sum(idle.values()) > 0
+
+
+async def test_the_idle_threshold_decides_which_gaps_are_idle(db: Database) -> None:
+    usual = await _seed(db, seed=3, idle_minutes=15)
+    lenient = await _seed(db, seed=3, idle_minutes=40)  # gaps of 10-30 minutes no longer count
+
+    assert usual.activities == lenient.activities
+    assert (usual.idle_periods, lenient.idle_periods) == (35, 9)
 
 
 def test_cli_seeds_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
