@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -90,6 +90,14 @@ class Database:
                 raise
         async with self.read_session() as session:
             return await work(session)
+
+    async def ping(self) -> None:
+        """One ``SELECT 1`` on the read path (readiness, and warming a pool)."""
+
+        async def select_one(session: AsyncSession) -> None:
+            await session.execute(text("SELECT 1"))
+
+        await self.read(select_one)
 
     def add_write_listener(self, listener: WriteListener) -> Callable[[], None]:
         """Await ``listener`` after every session that committed a write; returns the remover."""

@@ -2,10 +2,10 @@
 
 An entry's key is a hash of the viewer's cache scope, the document, the operation name and the
 variables. Every entry is tagged with the *generation* read before the query ran; a committed
-write increments the generation (the composition root, ``prodhub.resources``, makes every
-committed write call ``invalidate``), so entries computed before
-it are never served again, even one whose query was still running when the write landed. The
-TTL bounds what a response derives from the clock ("today", "clocked in now").
+write increments the generation (the composition root, ``prodhub.resources``, has every
+committed write call ``invalidate``), so entries computed before it are never served again,
+even one whose query was still running when the write landed. The TTL bounds what a response
+derives from the clock ("today", "clocked in now").
 """
 
 from __future__ import annotations
