@@ -37,7 +37,8 @@ def imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            found.add("." * node.level + (node.module or ""))
+            base = "." * node.level + (node.module or "")
+            found.update(f"{base}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -75,6 +76,17 @@ def test_graphql_layer_does_not_query(package: str) -> None:
         f"{path} imports {module}"
         for path, module in modules_of(package)
         if module.split(".")[0] == "sqlalchemy"
+    ]
+
+    assert offenders == []
+
+
+def test_tests_share_helpers_only_through_the_helper_module() -> None:
+    offenders = [
+        f"{path} imports {module}"
+        for path, module in modules_of("tests")
+        if (module.split(".")[0] == "tests" and not module.startswith("tests.helpers"))
+        or module.split(".")[0] == "bench"
     ]
 
     assert offenders == []
