@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
+MIN_SECRET_BYTES = 32  # an HMAC-SHA256 key (tokens, cursors) shorter than this is weak
 
 
 class Settings(BaseSettings):
@@ -24,7 +25,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=500)
     db_pool_recycle_seconds: int = Field(default=1800, ge=60)
-    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)  # signs access tokens and cursors
+    access_token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Whole responses are cached for this long (0 = off); every committed write drops them.
     cache_ttl_seconds: float = Field(default=30, ge=0, le=3600)
     cache_max_mb: int = Field(default=64, ge=1)  # the in-memory cache's bound (not Redis's)
@@ -42,8 +44,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:
-        if self.is_production and self.secret_key.get_secret_value() == DEFAULT_SECRET:
+        secret = self.secret_key.get_secret_value()
+        if self.is_production and secret == DEFAULT_SECRET:
             raise ValueError("PRODHUB_SECRET_KEY must be set in production")
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"PRODHUB_SECRET_KEY needs at least {MIN_SECRET_BYTES} bytes")
         return self
 
     @property
@@ -53,6 +58,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def signing_key(self) -> bytes:
+        return self.secret_key.get_secret_value().encode()
 
     @property
     def zone(self) -> ZoneInfo:

@@ -20,6 +20,8 @@ from db.migrate import upgrade_sync
 from prodhub.resources import open_resources
 from services.demo import load as demo
 from services.demo.profiles import PROFILES, Profile
+from services.errors import UserError
+from services.users import UserRole, create_user, normalize_email
 
 STARTUP_FAILURE = 3  # uvicorn's exit code when the server could not start
 
@@ -151,6 +153,30 @@ async def _seed(
         async with db.session() as session:
             await demo.analyze(session)
         typer.echo(f"seeded: {counts}")
+
+
+@app.command("create-admin")
+def create_admin(
+    context: typer.Context,
+    email: Annotated[str, typer.Option(help="The admin's sign-in email")],
+    password: Annotated[str, typer.Option(help="At least 10 characters")],
+) -> None:
+    """Create a user with role ADMIN; an email already taken changes nothing (exit code 1)."""
+    settings: Settings = context.obj
+    upgrade_sync(settings.database_url)
+    try:
+        asyncio.run(_create_admin(settings, email, password))
+    except UserError as refused:
+        typer.echo(f"not created: {refused.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created admin {normalize_email(email)}")
+
+
+async def _create_admin(settings: Settings, email: str, password: str) -> None:
+    async with open_resources(settings) as resources:
+        db = resources.db
+        async with db.session() as session, session.begin():
+            await create_user(session=session, email=email, password=password, role=UserRole.ADMIN)
 
 
 @app.command("export-schema")

@@ -22,13 +22,14 @@ from prodhub.graphiql import local_graphiql_html
 from prodhub.resources import Resources
 from resolvers.context import Context
 from schema.build import MAX_TOKENS, build_schema
+from services.errors import Unauthenticated
+from services.viewers import ANONYMOUS, Viewer, read_token
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's request adapter type
 
 log = logging.getLogger(__name__)
 
-PUBLIC_SCOPE = "public"
 CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
 
 
@@ -46,6 +47,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.settings = settings
         self.clock = clock or _utcnow
         self.cache = resources.cache
+        self.limiter = resources.limiter
         self._ide_html = "" if settings.is_production else local_graphiql_html()
         # Identical queries arriving while one runs wait for it instead of running again.
         self._in_flight: dict[tuple[str, int], asyncio.Future[ExecutionResult]] = {}
@@ -57,15 +59,31 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        """One context per request: fresh loaders, and one ``now`` for every field."""
+        """One context per request: the viewer (from its token, without a statement), fresh
+        loaders, and one ``now`` for every field."""
+        now = self.clock()
+        viewer, refused = self._viewer(request.headers.get("authorization"), now)
         return Context(
             db=self.db,
             settings=self.settings,
-            now=self.clock(),
-            # No authentication yet: every reader may read everything. Authentication must
-            # derive the scope from the viewer here, or cached responses cross permissions.
-            cache_scope=PUBLIC_SCOPE,
+            now=now,
+            viewer=viewer,
+            limiter=self.limiter,
+            client_address=request.client.host if request.client else "unknown",
+            auth_error=refused,
         )
+
+    def _viewer(self, authorization: str | None, now: datetime) -> tuple[Viewer, str | None]:
+        """The viewer, and why its credentials were refused (None when they were not)."""
+        if authorization is None:
+            return ANONYMOUS, None
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return ANONYMOUS, "send `Authorization: Bearer <token>`"
+        try:
+            return read_token(token.strip(), secret=self.settings.signing_key, now=now), None
+        except Unauthenticated as refused:
+            return ANONYMOUS, refused.message
 
     async def execute_single(
         self,
@@ -106,8 +124,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def _lookup(self, context: Context, request_data: GraphQLRequestData) -> Lookup | None:
         """The cache's answer; None when the request is not cacheable or the cache is down."""
-        if self.cache is None or not _cacheable(request_data):
-            return None
+        if self.cache is None or context.auth_error or not _cacheable(request_data):
+            return None  # refused credentials are answered with an error, never from a cache
         assert request_data.query is not None  # _cacheable checked it
         key = self.cache.key(
             scope=context.cache_scope,

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter
 from redis.asyncio import Redis
 
 from core.cache import ResponseCache, build_response_cache
@@ -26,6 +28,7 @@ class Resources:
     db: Database
     redis: Redis | None
     cache: ResponseCache | None
+    limiter: RateLimiter  # counts failed logins, in Redis when there is one (shared)
     owns_db: bool = True
     _detach: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -52,10 +55,24 @@ def build_resources(settings: Settings | None = None, *, db: Database | None = N
     database = db or Database(settings)
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     cache = build_response_cache(settings, redis)
-    resources = Resources(settings, database, redis, cache, owns_db=db is None)
+    limiter = MovingWindowRateLimiter(_limits_storage(redis))
+    resources = Resources(settings, database, redis, cache, limiter, owns_db=db is None)
     if cache is not None:
         resources._detach.append(database.add_write_listener(cache.invalidate))
     return resources
+
+
+def _limits_storage(redis: Redis | None) -> Storage:
+    if redis is None:
+        return MemoryStorage()
+    # On the process's own Redis pool; a Redis failure surfaces as limits' StorageError.
+    return RedisStorage(
+        "async+redis://",
+        implementation="redispy",
+        connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # typed too narrowly
+        wrap_exceptions=True,
+        key_prefix="prodhub:limits",
+    )
 
 
 @asynccontextmanager

@@ -7,30 +7,41 @@ from datetime import datetime
 from typing import TypeAlias
 
 import strawberry
+from limits.aio.strategies import RateLimiter
 
 from core.settings import Settings
 from db.engine import Database
 from loaders.registry import Loaders
+from services.viewers import Viewer
 
 
 @dataclass
 class Context:
-    """One per request: the database, settings, one ``now`` for every field, fresh loaders."""
+    """One per request: who asks, the database, settings, one ``now`` for every field, fresh
+    loaders."""
 
     db: Database
     settings: Settings
     now: datetime
-    # Who may see this response: the response cache keys on it, so two viewers share cached
-    # responses only if they may see the same data (role and teams, or their own employee id).
-    cache_scope: str
+    viewer: Viewer
+    limiter: RateLimiter
+    client_address: str
+    # Why the request's credentials were refused, when it sent some that are not valid.
+    auth_error: str | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.now)
 
     @property
+    def cache_scope(self) -> str:
+        """Two requests share cached responses only if their viewers may see the same data.
+        A request with refused credentials is answered with an error, never cached."""
+        return self.viewer.cache_scope
+
+    @property
     def cursor_secret(self) -> bytes:
-        return self.settings.secret_key.get_secret_value().encode()
+        return self.settings.signing_key
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

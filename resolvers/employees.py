@@ -15,8 +15,12 @@ MAX_SEARCH_LENGTH = 100
 MAX_SCORE_RANGE = timedelta(days=366)
 
 
-async def employee(ctx: Context, db_id: int) -> Employee | None:
-    return await ctx.loaders.by_id(Employee).load(db_id)
+async def visible_employee(ctx: Context, db_id: int) -> Employee | None:
+    """The employee, if the viewer may see them: to anyone else, one that does not exist."""
+    row = await ctx.loaders.by_id(Employee).load(db_id)
+    if row is None or not ctx.viewer.may_see_employee(row.id, row.team_id):
+        return None
+    return row
 
 
 async def employee_page(
@@ -35,6 +39,7 @@ async def employee_page(
     rows = await ctx.db.read(
         lambda session: employee_service.list_employees(
             session=session,
+            viewer=ctx.viewer,
             limit=request.limit + 1,
             after=request.after,
             team_id=team_id,

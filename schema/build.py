@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 
 from schema.errors import PublicErrors
+from schema.mutation import Mutation
 from schema.nodes import NODE_KINDS
 from schema.query import Query
 
@@ -40,6 +41,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[kind.node_type for kind in NODE_KINDS],
         extensions=extensions,  # type: ignore[arg-type]
     )

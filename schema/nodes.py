@@ -12,6 +12,7 @@ from typing import Any
 
 from db import models
 from resolvers.context import Info
+from resolvers.employees import visible_employee
 from schema.activities import ActivityType
 from schema.clock_records import ClockRecordType
 from schema.employees import EmployeeType
@@ -25,6 +26,9 @@ from services.errors import BadInput
 class NodeKind:
     node_type: type[Node]
     model: type[Any]
+    # The employee whose data a row is: the viewer must be allowed to see them. None for
+    # reference data (teams, roles), which every signed-in viewer sees.
+    owner: Callable[[Any], int] | None = None
 
     def from_row(self, row: Any) -> Node:
         build: Callable[[Any], Node] = self.node_type.from_row  # type: ignore[attr-defined]
@@ -32,11 +36,11 @@ class NodeKind:
 
 
 NODE_KINDS = (
-    NodeKind(EmployeeType, models.Employee),
+    NodeKind(EmployeeType, models.Employee, owner=lambda row: row.id),
     NodeKind(TeamType, models.Team),
     NodeKind(RoleType, models.Role),
-    NodeKind(ActivityType, models.Activity),
-    NodeKind(ClockRecordType, models.ClockRecord),
+    NodeKind(ActivityType, models.Activity, owner=lambda row: row.employee_id),
+    NodeKind(ClockRecordType, models.ClockRecord, owner=lambda row: row.employee_id),
 )
 _BY_NAME = {type_name(kind.node_type): kind for kind in NODE_KINDS}
 
@@ -46,4 +50,8 @@ async def resolve_node(info: Info, name: str, db_id: int) -> Node | None:
     if kind is None:
         raise BadInput(f"no node type {name!r}")
     row = await info.context.loaders.by_id(kind.model).load(db_id)
-    return kind.from_row(row) if row is not None else None
+    if row is None:
+        return None
+    if kind.owner is not None and await visible_employee(info.context, kind.owner(row)) is None:
+        return None  # to this viewer, it does not exist
+    return kind.from_row(row)

@@ -10,25 +10,41 @@ from resolvers.roles import all_roles
 from resolvers.teams import all_teams
 from schema.employees import EmployeeType
 from schema.nodes import resolve_node
+from schema.permissions import SignedIn
 from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
 from schema.roles import RoleType
 from schema.teams import TeamType
+from schema.users import ViewerType
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Any object by its global id; null when it does not exist.")
+    @strawberry.field(description="Who is asking; anonymous without a valid token.")
+    def viewer(self, info: Info) -> ViewerType:
+        return ViewerType.of(info.context.viewer)
+
+    @strawberry.field(
+        description="Any object by its global id; null when it does not exist or the viewer "
+        "may not see it.",
+        permission_classes=[SignedIn],
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         name, db_id = from_global_id(id)
         return await resolve_node(info, name, db_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Null when there is none or the viewer may not see it.",
+        permission_classes=[SignedIn],
+    )
     async def employee(self, info: Info, id: strawberry.ID) -> EmployeeType | None:
         db_id = expect_global_id(id, EmployeeType)
-        row = await employee_resolvers.employee(info.context, db_id)
+        row = await employee_resolvers.visible_employee(info.context, db_id)
         return EmployeeType.from_row(row) if row else None
 
-    @strawberry.field(description="Employees by name; page size at most 100.")
+    @strawberry.field(
+        description="The employees the viewer may see, by name; page size at most 100.",
+        permission_classes=[SignedIn],
+    )
     async def employees(
         self,
         info: Info,
@@ -49,10 +65,10 @@ class Query:
         edges = [Edge(cursor=c, node=EmployeeType.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[SignedIn])
     async def teams(self, info: Info) -> list[TeamType]:
         return [TeamType.from_row(row) for row in await all_teams(info.context)]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[SignedIn])
     async def roles(self, info: Info) -> list[RoleType]:
         return [RoleType.from_row(row) for row in await all_roles(info.context)]

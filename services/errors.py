@@ -25,3 +25,21 @@ class BadCursor(UserError):
     """A cursor this server did not make for this list (forged, altered or from another list)."""
 
     code = "BAD_CURSOR"
+
+
+class Conflict(UserError):
+    """The change would break a uniqueness rule (an email, a key, a code already taken)."""
+
+    code = "CONFLICT"
+
+
+class Unauthenticated(UserError):
+    """No valid credentials: sign in (again)."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(UserError):
+    """Signed in, but not allowed to do this."""
+
+    code = "FORBIDDEN"

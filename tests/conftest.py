@@ -25,6 +25,7 @@ from db.models import Base
 from prodhub.app import create_app
 from prodhub.resources import Resources, build_resources
 from tests.helpers import (
+    ADMIN,
     MYSQL_URL,
     NOW,
     REDIS_URL,
@@ -32,6 +33,7 @@ from tests.helpers import (
     GraphQLClient,
     ServerStatements,
     StatementCounter,
+    bearer,
 )
 
 # The developer's own configuration must not leak into the tests.
@@ -162,4 +164,5 @@ async def client(resources: Resources, now: datetime) -> AsyncIterator[httpx.Asy
 
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
-    return GraphQLClient(client)
+    """A client signed in as an admin, who sees everything; ``signed_in_as`` for others."""
+    return GraphQLClient(client, bearer(ADMIN))

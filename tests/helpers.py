@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from core.settings import Settings
 from db import models
 from db.engine import Database
+from services.users import UserRole
+from services.viewers import Viewer, issue_token
 
 MYSQL_URL = os.environ.get("PRODHUB_TEST_MYSQL_URL")
 REDIS_URL = os.environ.get("PRODHUB_TEST_REDIS_URL")
@@ -129,12 +131,29 @@ class ServerStatements:
 # --- GraphQL -------------------------------------------------------------------------------
 
 
+ADMIN = Viewer(user_id=1, email="admin@example.com", role=UserRole.ADMIN)
+
+
+def bearer(viewer: Viewer, *, now: datetime = NOW, secret: bytes | None = None) -> dict[str, str]:
+    """The header of a request by ``viewer``, signed as the app under test expects."""
+    key = secret if secret is not None else Settings().signing_key
+    token = issue_token(viewer, secret=key, now=now, ttl=timedelta(hours=1))
+    return {"Authorization": f"Bearer {token}"}
+
+
 @dataclass
 class GraphQLClient:
     http: httpx.AsyncClient
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def signed_in_as(self, viewer: Viewer | None) -> GraphQLClient:
+        """The same app, asked by ``viewer`` (None: anonymous)."""
+        return GraphQLClient(self.http, bearer(viewer) if viewer is not None else {})
 
     async def execute(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=self.headers
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body

@@ -35,7 +35,7 @@ async def test_engine_is_created_on_first_use_and_disposed_on_shutdown(tmp_path:
     ("env", "status"), [("development", 200), ("production", 404)], ids=["dev", "prod"]
 )
 async def test_graphiql_in_development_only(tmp_path: Path, env: str, status: int) -> None:
-    settings = _settings(tmp_path, env=env, secret_key="a-real-secret-for-this-test")
+    settings = _settings(tmp_path, env=env, secret_key="a-real-secret-for-this-test-of-32-bytes")
     app = create_app(settings)
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
@@ -49,3 +49,8 @@ async def test_graphiql_in_development_only(tmp_path: Path, env: str, status: in
 def test_production_refuses_the_default_secret() -> None:
     with pytest.raises(ValueError, match="PRODHUB_SECRET_KEY must be set in production"):
         Settings(env="production")
+
+
+def test_a_short_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="PRODHUB_SECRET_KEY needs at least 32 bytes"):
+        Settings(secret_key="too short")  # type: ignore[arg-type]

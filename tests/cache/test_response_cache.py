@@ -14,13 +14,15 @@ from prodhub.app import create_app
 from prodhub.graphql_app import CACHE_HEADER
 from prodhub.resources import build_resources
 from tests import helpers
-from tests.helpers import Backend, StatementCounter
+from tests.helpers import ADMIN, NOW, Backend, StatementCounter, bearer
 
 NAME = "query Name($code: String!) { employees(search: $code) { edges { node { name } } } }"
 
 
 async def post(client: httpx.AsyncClient, query: str, **variables: Any) -> httpx.Response:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=bearer(ADMIN)
+    )
     assert response.status_code == 200, response.text
     return response
 
@@ -126,7 +128,8 @@ async def test_no_cache_when_the_ttl_is_zero(
     statements.counting = True
 
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(resources)), base_url="http://test"
+        transport=httpx.ASGITransport(app=create_app(resources, clock=lambda: NOW)),
+        base_url="http://test",
     ) as client:
         first = await post(client, NAME, code="C1")
         second = await post(client, NAME, code="C1")
@@ -147,7 +150,8 @@ async def test_an_unreachable_redis_degrades_to_no_cache(
     resources = build_resources(settings, db=db)
 
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(resources)), base_url="http://test"
+        transport=httpx.ASGITransport(app=create_app(resources, clock=lambda: NOW)),
+        base_url="http://test",
     ) as client:
         response = await post(client, NAME, code="C1")
         await helpers.employee(db, code="C2", name="Ben")  # invalidation fails, quietly

@@ -14,7 +14,17 @@ from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import build_resources
 from tests import helpers
-from tests.helpers import DASHBOARD, Backend, GraphQLClient, ServerStatements, StatementCounter, utc
+from tests.helpers import (
+    ADMIN,
+    DASHBOARD,
+    NOW,
+    Backend,
+    GraphQLClient,
+    ServerStatements,
+    StatementCounter,
+    bearer,
+    utc,
+)
 
 DAY = date(2026, 11, 20)
 
@@ -71,11 +81,11 @@ async def uncached(backend: Backend) -> AsyncIterator[GraphQLClient]:
     """A client of an app without the response cache: every request is computed."""
     settings = backend.settings.model_copy(update={"cache_ttl_seconds": 0})
     resources = build_resources(settings, db=backend.db)
-    app = create_app(resources)
+    app = create_app(resources, clock=lambda: NOW)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
     ) as http:
-        yield GraphQLClient(http)
+        yield GraphQLClient(http, bearer(ADMIN))
     await resources.aclose()
 
 

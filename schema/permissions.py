@@ -1,0 +1,21 @@
+"""Permission classes of the schema's fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission
+
+from resolvers.context import Info
+from services.errors import Unauthenticated
+
+
+class SignedIn(BasePermission):
+    """The request carries a valid access token. What a signed-in viewer then sees of each
+    employee is decided per row by ``Viewer.may_see_employee``, without a statement."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        context = info.context
+        if context.viewer.is_authenticated:
+            return True
+        raise Unauthenticated(context.auth_error or "sign in to see this")

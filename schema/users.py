@@ -1,0 +1,77 @@
+"""Who is asking (``viewer``) and signing in (``login``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from db import models
+from resolvers import users as resolve
+from resolvers.context import Info
+from schema.employees import EmployeeType
+from schema.teams import TeamType
+from services.users import UserRole
+from services.viewers import Viewer
+
+UserRoleType = strawberry.enum(UserRole, name="UserRole")
+
+
+@strawberry.type(name="Viewer", description="Who is asking, and what they may see.")
+class ViewerType:
+    authenticated: bool
+    email: str | None
+    role: UserRoleType | None  # type: ignore[valid-type]
+    employee_id: strawberry.Private[int | None]
+    team_ids: strawberry.Private[frozenset[int]]
+
+    @strawberry.field(description="The viewer's own employee record (role EMPLOYEE).")
+    async def employee(self, info: Info) -> EmployeeType | None:
+        if self.employee_id is None:
+            return None
+        row = await info.context.loaders.by_id(models.Employee).load(self.employee_id)
+        return EmployeeType.from_row(row) if row else None
+
+    @strawberry.field(description="The teams a manager manages.")
+    async def teams(self, info: Info) -> list[TeamType]:
+        loader = info.context.loaders.by_id(models.Team)
+        rows = [await loader.load(team_id) for team_id in sorted(self.team_ids)]
+        return [TeamType.from_row(row) for row in rows if row is not None]
+
+    @classmethod
+    def of(cls, viewer: Viewer) -> ViewerType:
+        return cls(
+            authenticated=viewer.is_authenticated,
+            email=viewer.email,
+            role=viewer.role,
+            employee_id=viewer.employee_id,
+            team_ids=viewer.team_ids,
+        )
+
+
+@strawberry.type(name="PayloadError", description="An expected failure, with a stable code.")
+class PayloadErrorType:
+    field: str | None
+    code: str
+    message: str
+
+
+@strawberry.type(name="LoginPayload")
+class LoginPayloadType:
+    token: str | None = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
+    expires_at: dt.datetime | None
+    viewer: ViewerType | None
+    errors: list[PayloadErrorType]
+
+
+async def login(info: Info, email: str, password: str) -> LoginPayloadType:
+    outcome = await resolve.login(info.context, email, password)
+    if isinstance(outcome, resolve.Refused):
+        error = PayloadErrorType(field=None, code=outcome.code, message=outcome.message)
+        return LoginPayloadType(token=None, expires_at=None, viewer=None, errors=[error])
+    return LoginPayloadType(
+        token=outcome.token,
+        expires_at=outcome.expires_at,
+        viewer=ViewerType.of(outcome.viewer),
+        errors=[],
+    )

@@ -1,0 +1,121 @@
+"""Who is asking: the viewer of a request, read from a signed access token without a statement.
+
+A token (JWT, HS256 with the secret key) carries what authorization needs: the user id, the
+role, a manager's teams and an employee's own employee id. So checking access costs no SQL;
+the price is that a change of role or teams takes effect when the user signs in again (at
+the latest when the token expires).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+from db.models import User
+from services.errors import Unauthenticated
+from services.users import UserRole
+
+ALGORITHM = "HS256"
+AUDIENCE = "prodhub"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int | None = None
+    email: str | None = None
+    role: UserRole | None = None
+    team_ids: frozenset[int] = field(default_factory=frozenset)
+    employee_id: int | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.role is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is UserRole.ADMIN
+
+    def may_see_employee(self, employee_id: int, team_id: int | None) -> bool:
+        """Whether this viewer may see this employee and the employee's detailed data."""
+        match self.role:
+            case UserRole.ADMIN:
+                return True
+            case UserRole.MANAGER:
+                return team_id is not None and team_id in self.team_ids
+            case UserRole.EMPLOYEE:
+                return employee_id == self.employee_id
+        return False
+
+    @property
+    def cache_scope(self) -> str:
+        """Viewers with the same scope may see exactly the same data, and only they share
+        cached responses."""
+        match self.role:
+            case UserRole.ADMIN:
+                return "admin"
+            case UserRole.MANAGER:
+                return "manager:" + ",".join(str(t) for t in sorted(self.team_ids))
+            case UserRole.EMPLOYEE:
+                return f"employee:{self.employee_id}"
+        return "anonymous"
+
+
+ANONYMOUS = Viewer()
+
+
+def viewer_of(user: User) -> Viewer:
+    return Viewer(
+        user_id=user.id,
+        email=user.email,
+        role=UserRole(user.role),
+        team_ids=frozenset(user.team_ids or ()),
+        employee_id=user.employee_id,
+    )
+
+
+def issue_token(viewer: Viewer, *, secret: bytes, now: datetime, ttl: timedelta) -> str:
+    assert viewer.role is not None, "only a signed-in viewer has a token"
+    claims: dict[str, Any] = {
+        "sub": str(viewer.user_id),
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + ttl,
+        "email": viewer.email,
+        "role": viewer.role.value,
+        "teams": sorted(viewer.team_ids),
+        "employee": viewer.employee_id,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_token(token: str, *, secret: bytes, now: datetime) -> Viewer:
+    """The viewer a token was issued to; ``Unauthenticated`` when it is not valid now."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            options={"require": ["sub", "exp", "iat", "role"], "verify_exp": False},
+        )
+        expires = float(claims["exp"])
+        viewer = Viewer(
+            user_id=int(claims["sub"]),
+            email=claims.get("email"),
+            role=UserRole(claims["role"]),
+            team_ids=frozenset(_ints(claims.get("teams") or [])),
+            employee_id=None if claims.get("employee") is None else int(claims["employee"]),
+        )
+    except (jwt.InvalidTokenError, ValueError, TypeError, KeyError):
+        raise Unauthenticated("the access token is not valid; sign in again") from None
+    if expires <= now.timestamp():  # the request's clock, not the process's
+        raise Unauthenticated("the access token has expired; sign in again")
+    return viewer
+
+
+def _ints(values: Iterable[Any]) -> list[int]:
+    return [int(v) for v in values]
