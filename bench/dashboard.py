@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,8 @@ from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import build_resources
 from prodhub.runtime import tune_gc
+from tests.helpers import ADMIN, ServerStatements, StatementCounter, bearer
 from tests.helpers import DASHBOARD as QUERY
-from tests.helpers import ServerStatements, StatementCounter
 
 PATHS = {
     "new": "new: loader batches concurrent, each on a pooled autocommit connection",
@@ -80,8 +80,9 @@ class NewPath:
         self.db = db
         app = create_app(self.resources)
         self.app = per_request(app) if serial else app
+        signed_in = bearer(ADMIN, now=datetime.now(UTC), secret=settings.signing_key)
         self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://bench"
+            transport=httpx.ASGITransport(app=self.app), base_url="http://bench", headers=signed_in
         )
         tune_gc()  # what the server's lifespan does; ASGITransport does not run lifespan
         self.counter = StatementCounter(counting=True)

@@ -20,6 +20,8 @@ from db.migrate import upgrade_sync
 from prodhub.resources import open_resources
 from services.demo import load as demo
 from services.demo.profiles import PROFILES, Profile
+from services.demo.users import PASSWORD as DEMO_PASSWORD
+from services.demo.users import add_demo_users
 from services.errors import UserError
 from services.users import UserRole, create_user, normalize_email
 
@@ -101,6 +103,9 @@ def seed_demo(
     if chosen is None:
         raise typer.BadParameter("profile must be S, M or L", param_hint="--profile")
     settings: Settings = context.obj
+    if settings.is_production:
+        typer.echo("seed-demo makes sign-ins with a public password: not in production", err=True)
+        raise typer.Exit(2)
     zone = settings.zone
     if today is None:
         now = datetime.now(UTC)
@@ -150,8 +155,10 @@ async def _seed(
                     idle_threshold=timedelta(minutes=settings.idle_threshold_minutes),
                     progress=lambda n: bar.advance(task, n),
                 )
+            sign_ins = await add_demo_users(session=session)
         async with db.session() as session:
             await demo.analyze(session)
+        typer.echo(f"demo sign-ins (password {DEMO_PASSWORD!r}): {', '.join(sign_ins)}")
         typer.echo(f"seeded: {counts}")
 
 

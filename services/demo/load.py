@@ -21,6 +21,7 @@ from services.demo.profiles import (
     TEAM_NAMES,
     Profile,
 )
+from services.demo.users import remove_demo_users
 from services.scores import ClockSample, WorkSample, compute_day
 
 CHUNK_ROWS = 5000
@@ -56,6 +57,7 @@ async def has_data(session: AsyncSession) -> bool:
 
 
 async def clear_domain_data(session: AsyncSession) -> None:
+    await remove_demo_users(session=session)
     await session.execute(update(models.User).values(employee_id=None))
     for model in DOMAIN_TABLES:
         await session.execute(delete(model))

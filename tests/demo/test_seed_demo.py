@@ -140,6 +140,11 @@ def test_cli_seeds_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
 
     assert first.returncode == 0, first.stderr
     assert (
+        "demo sign-ins (password 'demo-password'): "
+        "admin@demo.example, manager@demo.example, employee@demo.example"
+    ) in first.stdout
+    assert "demo sign-ins" in replaced.stdout  # replaced, not duplicated
+    assert (
         "employees=50" in first.stdout and "teams=5" in first.stdout and "roles=6" in first.stdout
     )
     assert (skipped.returncode, skipped.stdout.strip()) == (
@@ -164,3 +169,22 @@ def cache_generation() -> int:
         return int(client.get(GENERATION) or 0)
     finally:
         client.close()
+
+
+def test_cli_refuses_demo_data_in_production(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'prod.db'}",
+        "PRODHUB_ENV": "production",
+        "PRODHUB_SECRET_KEY": "a production secret of at least 32 bytes",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "prodhub", "seed-demo"], env=env, capture_output=True, text=True
+    )
+
+    assert (result.returncode, result.stderr) == (
+        2,
+        "seed-demo makes sign-ins with a public password: not in production\n",
+    )
+    assert not (tmp_path / "prod.db").exists()

@@ -8,11 +8,14 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from db import models
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import build_resources
+from services.users import UserRole
+from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import (
     ADMIN,
@@ -127,3 +130,43 @@ async def test_dashboard_statement_count_does_not_grow(
         {"clockIn": "2026-11-20T14:00:00+00:00", "clockOut": "2026-11-20T22:00:00+00:00"}
     ]
     assert first["isClockedIn"] is False
+
+
+@pytest.mark.parametrize("role", [UserRole.ADMIN, UserRole.MANAGER, UserRole.EMPLOYEE])
+async def test_authorization_adds_no_statement(
+    db: Database,
+    uncached: GraphQLClient,
+    statements: StatementCounter,
+    server: ServerStatements | None,
+    role: UserRole,
+) -> None:
+    await _staff(db, 100)
+    async with db.session() as session:
+        first_team = await session.scalar(
+            select(models.Team.id).where(models.Team.name == "Shift 0")
+        )
+        nora = await session.scalar(
+            select(models.Employee.id).where(models.Employee.code == "D0003")
+        )
+    viewer = Viewer(user_id=9, role=role, team_ids=frozenset({first_team or 0}), employee_id=nora)
+    caller = uncached.signed_in_as(viewer)
+    await caller.data(DASHBOARD, first=100, date=DAY.isoformat())  # the pool has its connections
+
+    statements.counting = True
+    if server is not None:
+        server.start()
+    data = await caller.data(DASHBOARD, first=100, date=DAY.isoformat())
+    seen_by_server = server.stop() if server is not None else None
+    statements.counting = False
+
+    names = [edge["node"]["name"] for edge in data["employees"]["edges"]]
+    expected = {
+        UserRole.ADMIN: 100,  # everyone
+        UserRole.MANAGER: 34,  # Shift 0: employees 0, 3, 6, ... 99
+        UserRole.EMPLOYEE: 1,  # themselves
+    }[role]
+    assert len(names) == expected
+    assert role is not UserRole.EMPLOYEE or names == ["Dash 0003"]
+    assert statements.count == DASHBOARD_SELECTS, statements.statements
+    if seen_by_server is not None:
+        assert seen_by_server == SERVER_SEES
