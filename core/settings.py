@@ -5,11 +5,11 @@ Every field is read by some code: a setting that nothing reads is not defined he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
 MIN_SECRET_BYTES = 32  # an HMAC-SHA256 key (tokens, cursors) shorter than this is weak
@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     db_pool_recycle_seconds: int = Field(default=1800, ge=60)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)  # signs access tokens and cursors
     access_token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Browser origins allowed to call the API (CORS), comma-separated; none by default.
+    cors_origins: Annotated[list[str], NoDecode] = []
     # Whole responses are cached for this long (0 = off); every committed write drops them.
     cache_ttl_seconds: float = Field(default=30, ge=0, le=3600)
     cache_max_mb: int = Field(default=64, ge=1)  # the in-memory cache's bound (not Redis's)
@@ -40,6 +42,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
     @model_validator(mode="after")

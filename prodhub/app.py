@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -16,6 +18,7 @@ from core.settings import Settings
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
+from prodhub.http_guard import PREFLIGHT_HEADERS, GraphQLRequestGuard
 from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
 
@@ -49,12 +52,19 @@ def create_app(
         return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
     routes: list[BaseRoute] = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", GraphQLRequestGuard(graphql), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
     if not settings.is_production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql"))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["authorization", "content-type", *PREFLIGHT_HEADERS],
+        max_age=600,
+    )
+    app = Starlette(routes=routes, middleware=[cors], lifespan=lifespan)
     app.state.resources = resources
     return app

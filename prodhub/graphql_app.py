@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from cross_web import HTTPException
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+    parse,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -21,7 +30,7 @@ from core.cache import CacheError, Lookup
 from prodhub.graphiql import local_graphiql_html
 from prodhub.resources import Resources
 from resolvers.context import Context
-from schema.build import MAX_TOKENS, build_schema
+from schema.build import CACHED_DOCUMENTS, MAX_TOKENS, build_schema
 from services.errors import Unauthenticated
 from services.viewers import ANONYMOUS, Viewer, read_token
 
@@ -30,6 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000
 CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
 
 
@@ -55,6 +65,21 @@ class GraphQLApp(GraphQL[Context, None]):
     @property
     def graphql_ide_html(self) -> str:
         return self._ide_html
+
+    def decode_json(self, data: str | bytes) -> object:
+        """The request body: strict UTF-8, a JSON object, nesting bounded, no lone surrogates
+        (which no database accepts). Anything else is a 400, never a 500."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            decoded = json.loads(text)
+            json.dumps(decoded, ensure_ascii=False).encode("utf-8")  # lone surrogates fail
+        except UnicodeError:
+            raise HTTPException(400, "the request body is not valid UTF-8 text") from None
+        except RecursionError:
+            raise HTTPException(400, "the request body's JSON is nested too deeply") from None
+        if not isinstance(decoded, dict):
+            raise HTTPException(400, "the request body must be a JSON object") from None
+        return decoded
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -95,6 +120,8 @@ class GraphQLApp(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """Answer a query from the response cache, or run it once and keep the answer."""
+
+        _check_document(request_data)
 
         async def execute() -> ExecutionResult:
             return await super(GraphQLApp, self).execute_single(
@@ -148,6 +175,19 @@ class GraphQLApp(GraphQL[Context, None]):
             log.warning("response cache unavailable; response not kept", exc_info=True)
 
 
+def _check_document(request_data: GraphQLRequestData) -> None:
+    """Refuse what must not reach the parser or run ambiguously: documents over
+    ``MAX_DOCUMENT_BYTES`` (so the document caches stay bounded in bytes too), and several
+    operations without ``operationName``."""
+    document = request_data.query
+    if document is None:
+        return
+    if len(document) > MAX_DOCUMENT_BYTES:
+        raise HTTPException(413, f"query documents are limited to {MAX_DOCUMENT_BYTES} characters")
+    if request_data.operation_name is None and _operation_count(document) > 1:
+        raise HTTPException(400, "the document has several operations: name one in operationName")
+
+
 def _cacheable(request_data: GraphQLRequestData) -> bool:
     return (
         request_data.protocol == "http"
@@ -156,13 +196,24 @@ def _cacheable(request_data: GraphQLRequestData) -> bool:
     )
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=CACHED_DOCUMENTS)  # each at most MAX_DOCUMENT_BYTES
+def _parsed(document: str) -> DocumentNode | None:
+    try:
+        return parse(document, max_tokens=MAX_TOKENS)
+    except GraphQLError:
+        return None  # the schema's own parse reports it
+
+
+def _operation_count(document: str) -> int:
+    parsed = _parsed(document)
+    definitions = parsed.definitions if parsed is not None else ()
+    return sum(isinstance(d, OperationDefinitionNode) for d in definitions)
+
+
 def _is_query(document: str, operation_name: str | None) -> bool:
     """Whether the operation to run is a query: only queries are cached."""
-    try:
-        operation = get_operation_ast(parse(document, max_tokens=MAX_TOKENS), operation_name)
-    except GraphQLError:
-        return False
+    parsed = _parsed(document)
+    operation = get_operation_ast(parsed, operation_name) if parsed is not None else None
     return operation is not None and operation.operation is OperationType.QUERY
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -14,16 +16,22 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors
 from schema.mutation import Mutation
 from schema.nodes import NODE_KINDS
 from schema.query import Query
+from schema.relay import shown
+from schema.scalars import SCALARS
+from services.errors import UserError
+
+log = logging.getLogger(__name__)
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
-CACHED_DOCUMENTS = 256
+CACHED_DOCUMENTS = 128  # per cache; documents are at most 20,000 characters
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
@@ -39,9 +47,24 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         types=[kind.node_type for kind in NODE_KINDS],
         extensions=extensions,  # type: ignore[arg-type]
+        scalar_overrides=SCALARS,  # type: ignore[arg-type]
     )
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Expected failures are logged in one line; anything else with its traceback."""
+        unexpected = []
+        for error in errors:
+            if error.path is None or isinstance(error.original_error, UserError):
+                log.info("refused: %s", shown(error.message, 200))
+            else:
+                unexpected.append(error)
+        super().process_errors(unexpected, execution_context)

@@ -9,22 +9,42 @@ from services.errors import UserError
 
 
 class PublicErrors(MaskErrors):
-    """``UserError``s keep their message and gain ``extensions.code``; any other exception
-    raised while executing becomes "Unexpected error.". Errors without a path (syntax,
-    validation, variable coercion) describe the request itself and are shown as they are."""
+    """Every error leaves with ``extensions.code``:
+
+    - a ``UserError`` raised while executing keeps its message and its code;
+    - an error about the request itself (no path: syntax, validation, variable values) keeps
+      its message, coded ``GRAPHQL_PARSE_FAILED``, ``BAD_USER_INPUT`` or
+      ``GRAPHQL_VALIDATION_FAILED`` as Apollo Server codes them;
+    - any other exception raised while executing becomes "Unexpected error.", code
+      ``INTERNAL_SERVER_ERROR``, its details only in the log.
+    """
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: error.path is not None)
+        super().__init__(should_mask_error=lambda _: True)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, UserError):
-            return GraphQLError(
-                original.message,
-                nodes=error.nodes,
-                source=error.source,
-                positions=error.positions,
-                path=error.path,
-                extensions={"code": original.code},
-            )
-        return super().anonymise_error(error)
+            return _coded(error, original.code, original.message)
+        if error.path is None:
+            return _coded(error, (error.extensions or {}).get("code") or _request_code(error))
+        return _coded(super().anonymise_error(error), "INTERNAL_SERVER_ERROR")
+
+
+def _request_code(error: GraphQLError) -> str:
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def _coded(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
+    return GraphQLError(
+        message if message is not None else error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={**(error.extensions or {}), "code": code},
+    )

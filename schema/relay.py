@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -11,6 +12,9 @@ import strawberry
 from services.errors import BadInput
 
 T = TypeVar("T")
+
+MAX_DB_ID = 2**63 - 1  # BIGINT
+_GLOBAL_ID = re.compile(r"(?P<type>[A-Za-z][A-Za-z0-9]{0,63}):(?P<id>[1-9][0-9]{0,18})")
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
@@ -60,19 +64,25 @@ def global_id(node_type: type[Any], db_id: int) -> strawberry.ID:
 
 
 def from_global_id(value: str) -> tuple[str, int]:
-    """``(type name, database id)``; a clear BAD_USER_INPUT error when it is not one of ours."""
+    """``(type name, database id)``; a clear BAD_USER_INPUT error when it is not one of ours:
+    exactly ``base64("<TypeName>:<id>")``, the id in ASCII digits and within 64 bits."""
     try:
-        name, _, raw_id = base64.b64decode(value, validate=True).decode().partition(":")
-        db_id = int(raw_id)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadInput(f"malformed id {value!r}") from None
-    if not name or db_id < 1:
-        raise BadInput(f"malformed id {value!r}")
-    return name, db_id
+        decoded = base64.b64decode(value.encode("ascii"), validate=True).decode("ascii")
+    except (binascii.Error, ValueError):
+        decoded = ""
+    match = _GLOBAL_ID.fullmatch(decoded)
+    if match is None or int(match["id"]) > MAX_DB_ID:
+        raise BadInput(f"malformed id {shown(value)}")
+    return match["type"], int(match["id"])
 
 
 def expect_global_id(value: str, node_type: type[Any]) -> int:
     found, db_id = from_global_id(value)
     if found != type_name(node_type):
-        raise BadInput(f"id {value!r} is of type {found}, expected {type_name(node_type)}")
+        raise BadInput(f"id {shown(value)} is of type {found}, expected {type_name(node_type)}")
     return db_id
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A value as an error message may echo it: quoted, and cut short."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")

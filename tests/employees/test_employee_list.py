@@ -213,7 +213,10 @@ async def test_invalid_scalar_is_a_validation_error_not_a_500(gql: GraphQLClient
     )
 
     assert body["data"] is None
-    assert body["errors"][0]["message"] == (
-        "Variable '$d' has invalid value: Value cannot represent a Date: \"2026-13-45\". "
-        "month must be in 1..12"
-    )
+    assert [(e["message"], e["extensions"]) for e in body["errors"]] == [
+        (
+            "Variable '$d' has invalid value: Value cannot represent a Date: '2026-13-45'. "
+            "month must be in 1..12",
+            {"code": "BAD_USER_INPUT"},
+        )
+    ]

@@ -1,0 +1,115 @@
+"""What a request to ``/graphql`` must be before the GraphQL view reads it.
+
+- **Size before parsing.** A body over ``MAX_BODY_BYTES`` is answered 413 without being read
+  (by its ``Content-Length``) or as soon as the stream passes the limit (chunked bodies).
+- **No compressed bodies.** ``Content-Encoding`` other than ``identity`` is 415: a small
+  gzip body can inflate to gigabytes.
+- **CSRF prevention, as Apollo Server does it.** A browser sends a cross-site GET or a POST
+  with a "simple" content type (``text/plain``, form, multipart) without a CORS preflight. Such
+  requests are refused unless they carry a header no simple request may carry
+  (``Apollo-Require-Preflight`` or ``X-Apollo-Operation-Name``, non-empty), so Apollo Client's
+  hashed GET queries work and a cross-site form cannot run an operation. A GET without a
+  ``query`` (the GraphiQL page) is not an operation and passes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_BODY_BYTES = 1 << 20  # 1 MiB
+SIMPLE_CONTENT_TYPES = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
+PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
+CSRF_REFUSAL = (
+    "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). "
+    "Send it with `Content-Type: application/json`, or with a non-empty "
+    "`Apollo-Require-Preflight` header."
+)
+
+
+class GraphQLRequestGuard:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if _csrf_suspect(scope, headers):
+            await _refuse(send, 400, CSRF_REFUSAL)
+            return
+        if scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        if headers.get("content-encoding", "identity").lower() != "identity":
+            await _refuse(send, 415, "compressed request bodies are not accepted")
+            return
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _refuse(send, 413, f"request bodies are limited to {self.max_body_bytes} bytes")
+            return
+        body = await self._read(receive)
+        if body is None:
+            await _refuse(send, 413, f"request bodies are limited to {self.max_body_bytes} bytes")
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it passes the limit (the rest is not read)."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+def _csrf_suspect(scope: Scope, headers: Headers) -> bool:
+    if any(headers.get(name, "").strip() for name in PREFLIGHT_HEADERS):
+        return False
+    if scope["method"] == "GET":
+        return "query" in QueryParams(scope.get("query_string", b""))
+    if scope["method"] == "POST":
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        return content_type in SIMPLE_CONTENT_TYPES or not content_type
+    return False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: the client's disconnect
+
+    return replayed
+
+
+async def _refuse(send: Send, status: int, reason: str) -> None:
+    body = json.dumps({"errors": [{"message": reason}]}, separators=(",", ":")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
