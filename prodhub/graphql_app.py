@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from core.cache import CacheError, Lookup
@@ -31,6 +31,7 @@ from prodhub.graphiql import local_graphiql_html
 from prodhub.resources import Resources
 from resolvers.context import Context
 from schema.build import CACHED_DOCUMENTS, MAX_TOKENS, build_schema
+from schema.errors import request_error_code
 from services.errors import Unauthenticated
 from services.viewers import ANONYMOUS, Viewer, read_token
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+EXECUTION_TIMEOUT_SECONDS = 10.0  # a request that takes longer is stopped, its work cancelled
 MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000
 CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
 
@@ -65,6 +67,17 @@ class GraphQLApp(GraphQL[Context, None]):
     @property
     def graphql_ide_html(self) -> str:
         return self._ide_html
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Errors found before execution (a document that does not parse) get their code too."""
+        response = await super().process_result(request, result)
+        for error in response.get("errors") or []:
+            assert isinstance(error, dict)
+            extensions = error.setdefault("extensions", {})
+            extensions.setdefault("code", request_error_code(error["message"]))
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         """The request body: strict UTF-8, a JSON object, nesting bounded, no lone surrogates
@@ -124,9 +137,14 @@ class GraphQLApp(GraphQL[Context, None]):
         _check_document(request_data)
 
         async def execute() -> ExecutionResult:
-            return await super(GraphQLApp, self).execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
-            )
+            try:
+                async with asyncio.timeout(EXECUTION_TIMEOUT_SECONDS):
+                    return await super(GraphQLApp, self).execute_single(
+                        request, request_adapter, sub_response, context, root_value, request_data
+                    )
+            except TimeoutError:
+                log.warning("operation stopped after %s s", EXECUTION_TIMEOUT_SECONDS)
+                return ExecutionResult(data=None, errors=[_timed_out()])
 
         found = await self._lookup(context, request_data)
         if found is None:
@@ -173,6 +191,13 @@ class GraphQLApp(GraphQL[Context, None]):
             await self.cache.store(found, result.data)
         except CacheError:
             log.warning("response cache unavailable; response not kept", exc_info=True)
+
+
+def _timed_out() -> GraphQLError:
+    return GraphQLError(
+        f"the operation took longer than {EXECUTION_TIMEOUT_SECONDS:g} s and was stopped",
+        extensions={"code": "TIMEOUT"},
+    )
 
 
 def _check_document(request_data: GraphQLRequestData) -> None:

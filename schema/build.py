@@ -8,6 +8,7 @@ from collections.abc import Callable
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -19,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors
+from schema.limits import CostLimit, IntrospectionDepthLimit
 from schema.mutation import Mutation
 from schema.nodes import NODE_KINDS
 from schema.query import Query
@@ -40,6 +42,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: AddValidationRules([IntrospectionDepthLimit]),
+        CostLimit,
         PublicErrors,
         # Dashboards and phones send the same few documents again and again.
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),

@@ -27,14 +27,16 @@ class PublicErrors(MaskErrors):
         if isinstance(original, UserError):
             return _coded(error, original.code, original.message)
         if error.path is None:
-            return _coded(error, (error.extensions or {}).get("code") or _request_code(error))
+            code = (error.extensions or {}).get("code") or request_error_code(error.message)
+            return _coded(error, code)
         return _coded(super().anonymise_error(error), "INTERNAL_SERVER_ERROR")
 
 
-def _request_code(error: GraphQLError) -> str:
-    if error.message.startswith("Syntax Error"):
+def request_error_code(message: str) -> str:
+    """The code of an error about the request itself, by the phase that found it."""
+    if message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
-    if error.message.startswith("Variable '$"):
+    if message.startswith("Variable '$"):
         return "BAD_USER_INPUT"
     return "GRAPHQL_VALIDATION_FAILED"
 

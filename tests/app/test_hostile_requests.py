@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import json
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from core.settings import Settings
+from prodhub import graphql_app
 from prodhub.app import create_app
 from prodhub.http_guard import CSRF_REFUSAL, MAX_BODY_BYTES
 from resolvers import teams as team_resolvers
@@ -252,3 +254,26 @@ async def test_unexpected_errors_are_masked_and_expected_ones_logged_in_one_line
     assert [(r.levelname, r.getMessage(), r.exc_info) for r in ours] == [
         ("INFO", "refused: 'invalid cursor'", None)
     ]
+
+
+async def test_an_operation_that_runs_too_long_is_stopped(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finished = []
+
+    async def slow(**_: object) -> object:
+        await asyncio.sleep(5)
+        finished.append(True)
+        return []
+
+    monkeypatch.setattr(team_resolvers, "list_teams", slow)
+    monkeypatch.setattr(graphql_app, "EXECUTION_TIMEOUT_SECONDS", 0.05)
+
+    response = await http.post("/graphql", json={"query": "{ teams { key } }"})
+
+    assert response.json() == {
+        "data": None,
+        "errors": [{"message": "the operation took longer than 0.05 s and was stopped",
+                    "extensions": {"code": "TIMEOUT"}}],
+    }  # fmt: skip
+    assert finished == []  # cancelled, not left running
