@@ -1,4 +1,4 @@
-"""Employee reads: one by id, the filtered list, and the per-employee field helpers."""
+"""Employee reads (one by id, the list, per-employee field helpers) and changes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from db.models import Employee, Team
 from resolvers.context import Context
 from resolvers.pagination import Page, forward_page, page_of
 from services import employees as employee_service
+from services.employees import EmployeeIn
 from services.errors import BadInput
+from services.upserts import Upserted
 from services.workdate import local_date
 
 MAX_SEARCH_LENGTH = 100
@@ -65,3 +67,10 @@ def score_range(start: date, end: date) -> tuple[date, date]:
     if end - start > MAX_SCORE_RANGE:
         raise BadInput("a score range spans at most 366 days")
     return start, end
+
+
+async def upsert_employee(ctx: Context, employee: EmployeeIn) -> Upserted[Employee]:
+    async with ctx.db.session() as session, session.begin():
+        return await employee_service.upsert_employee(
+            session=session, actor=ctx.viewer, employee=employee
+        )

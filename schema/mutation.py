@@ -1,15 +1,27 @@
-"""The root mutation type."""
+"""The root mutation type: every mutation, each from its own module."""
 
 from __future__ import annotations
 
 import strawberry
 
-from schema import users
-from schema.users import LoginPayloadType
+from schema.mutations.login import LoginPayloadType, login
+from schema.mutations.upsert_employee import EmployeePayloadType, upsert_employee
+from schema.mutations.upsert_role import RolePayloadType, upsert_role
+from schema.mutations.upsert_team import TeamPayloadType, upsert_team
+from schema.permissions import IsAdmin
 
 
 @strawberry.type
 class Mutation:
     login: LoginPayloadType = strawberry.mutation(
-        resolver=users.login, description="A token for `Authorization: Bearer <token>`."
+        resolver=login, description="A token for `Authorization: Bearer <token>`."
+    )
+    upsert_team: TeamPayloadType = strawberry.mutation(
+        resolver=upsert_team, permission_classes=[IsAdmin]
+    )
+    upsert_role: RolePayloadType = strawberry.mutation(
+        resolver=upsert_role, permission_classes=[IsAdmin]
+    )
+    upsert_employee: EmployeePayloadType = strawberry.mutation(
+        resolver=upsert_employee, permission_classes=[IsAdmin]
     )

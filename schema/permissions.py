@@ -7,7 +7,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from resolvers.context import Info
-from services.errors import Unauthenticated
+from services.errors import Forbidden, Unauthenticated
 
 
 class SignedIn(BasePermission):
@@ -19,3 +19,15 @@ class SignedIn(BasePermission):
         if context.viewer.is_authenticated:
             return True
         raise Unauthenticated(context.auth_error or "sign in to see this")
+
+
+class IsAdmin(BasePermission):
+    """Signed in with role ADMIN."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = info.context.viewer
+        if not viewer.is_authenticated:
+            raise Unauthenticated(info.context.auth_error or "sign in to do this")
+        if not viewer.is_admin:
+            raise Forbidden("only admins may do this")
+        return True

@@ -1,13 +1,10 @@
-"""Who is asking (``viewer``) and signing in (``login``)."""
+"""Who is asking: ``viewer``."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import strawberry
 
 from db import models
-from resolvers import users as resolve
 from resolvers.context import Info
 from schema.employees import EmployeeType
 from schema.teams import TeamType
@@ -47,31 +44,3 @@ class ViewerType:
             employee_id=viewer.employee_id,
             team_ids=viewer.team_ids,
         )
-
-
-@strawberry.type(name="PayloadError", description="An expected failure, with a stable code.")
-class PayloadErrorType:
-    field: str | None
-    code: str
-    message: str
-
-
-@strawberry.type(name="LoginPayload")
-class LoginPayloadType:
-    token: str | None = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
-    expires_at: dt.datetime | None
-    viewer: ViewerType | None
-    errors: list[PayloadErrorType]
-
-
-async def login(info: Info, email: str, password: str) -> LoginPayloadType:
-    outcome = await resolve.login(info.context, email, password)
-    if isinstance(outcome, resolve.Refused):
-        error = PayloadErrorType(field=None, code=outcome.code, message=outcome.message)
-        return LoginPayloadType(token=None, expires_at=None, viewer=None, errors=[error])
-    return LoginPayloadType(
-        token=outcome.token,
-        expires_at=outcome.expires_at,
-        viewer=ViewerType.of(outcome.viewer),
-        errors=[],
-    )

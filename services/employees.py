@@ -1,15 +1,21 @@
-"""Reading employees: the keyset-paginated, filterable list."""
+"""Employees: the keyset-paginated list the viewer may see, and creating or changing one by
+its badge code."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from db.models import Employee
+from db.models import Employee, Role, Team
+from services import validation
+from services.errors import NotFound
 from services.keyset import Key, Keyset
+from services.upserts import Upserted, upsert_by_key
 from services.users import UserRole
 from services.viewers import Viewer
 
@@ -59,3 +65,46 @@ async def list_employees(
     if after is not None:
         statement = statement.where(EMPLOYEE_ORDER.after(after))
     return (await session.scalars(statement)).all()
+
+
+@dataclass(frozen=True)
+class EmployeeIn:
+    code: str
+    name: str
+    email: str | None = None
+    team_key: str | None = None
+    default_role_key: str | None = None
+    active: bool = True
+
+
+async def upsert_employee(
+    *, session: AsyncSession, actor: Viewer, employee: EmployeeIn
+) -> Upserted[Employee]:
+    fields = {
+        "name": validation.text("name", employee.name),
+        "email": validation.email("email", employee.email),
+        "team_id": await _id_of(session, Team, Team.key, employee.team_key, "teamKey"),
+        "default_role_id": await _id_of(
+            session, Role, Role.key, employee.default_role_key, "defaultRoleKey"
+        ),
+        "active": employee.active,
+    }
+    code = validation.code("code", employee.code)
+    return await upsert_by_key(
+        session=session, actor=actor, model=Employee, key=Employee.code, value=code, fields=fields
+    )
+
+
+async def _id_of(
+    session: AsyncSession,
+    model: type[Team] | type[Role],
+    key: InstrumentedAttribute[str],
+    value: str | None,
+    field: str,
+) -> int | None:
+    if value is None:
+        return None
+    found = await session.scalar(select(model.id).where(key == value))
+    if found is None:
+        raise NotFound(f"no {model.__tablename__[:-1]} with key {value[:64]!r}", field=field)
+    return found

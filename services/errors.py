@@ -8,13 +8,15 @@ from __future__ import annotations
 
 
 class UserError(Exception):
-    """A request that cannot be served as asked; its message is safe to show."""
+    """A request that cannot be served as asked; its message is safe to show. ``field`` names
+    the input field at fault, when one is."""
 
     code = "BAD_USER_INPUT"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class BadInput(UserError):
@@ -25,6 +27,12 @@ class BadCursor(UserError):
     """A cursor this server did not make for this list (forged, altered or from another list)."""
 
     code = "BAD_CURSOR"
+
+
+class NotFound(UserError):
+    """What the input refers to does not exist."""
+
+    code = "NOT_FOUND"
 
 
 class Conflict(UserError):

@@ -1,0 +1,52 @@
+"""The audit log: who changed what, when, what it was before and after, and why."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import AuditLog
+from services.viewers import Viewer
+
+UNAUDITED_COLUMNS = frozenset({"created_at", "updated_at", "password_hash", "key_hash"})
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """A row's columns as JSON values (timestamps and secrets left out)."""
+    return {
+        column.key: _plain(getattr(row, column.key))
+        for column in inspect(type(row)).columns
+        if column.key not in UNAUDITED_COLUMNS
+    }
+
+
+async def record(
+    *,
+    session: AsyncSession,
+    actor: Viewer,
+    action: str,
+    row: Any,
+    before: dict[str, Any] | None,
+    reason: str | None = None,
+) -> AuditLog:
+    """Note ``action`` on ``row`` in the caller's transaction: it commits or rolls back with it."""
+    entry = AuditLog(
+        actor_user_id=actor.user_id,
+        actor_label=actor.email or f"user {actor.user_id}",
+        action=action,
+        entity=type(row).__tablename__,
+        entity_id=str(row.id),
+        before=before,
+        after=snapshot(row),
+        reason=reason,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
