@@ -18,12 +18,17 @@ from uvicorn.supervisors import Multiprocess
 from core.settings import Settings
 from db.migrate import upgrade_sync
 from prodhub.resources import open_resources
+from services import api_keys
+from services.api_keys import ApiKeyScope
 from services.demo import load as demo
 from services.demo.profiles import PROFILES, Profile
 from services.demo.users import PASSWORD as DEMO_PASSWORD
 from services.demo.users import add_demo_users
 from services.errors import UserError
 from services.users import UserRole, create_user, normalize_email
+from services.viewers import Viewer
+
+COMMAND_LINE = Viewer(email="command line")  # who the audit log says made a change here
 
 STARTUP_FAILURE = 3  # uvicorn's exit code when the server could not start
 
@@ -184,6 +189,34 @@ async def _create_admin(settings: Settings, email: str, password: str) -> None:
         db = resources.db
         async with db.session() as session, session.begin():
             await create_user(session=session, email=email, password=password, role=UserRole.ADMIN)
+
+
+@app.command("create-api-key")
+def create_api_key(
+    context: typer.Context,
+    name: Annotated[str, typer.Option(help="Which device it is for")],
+    scope: Annotated[ApiKeyScope, typer.Option(case_sensitive=False)],
+) -> None:
+    """Create an API key for a device and print its secret: the only time it is shown."""
+    settings: Settings = context.obj
+    upgrade_sync(settings.database_url)
+    try:
+        secret = asyncio.run(_create_api_key(settings, name, scope))
+    except UserError as refused:
+        typer.echo(f"not created: {refused.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created API key {name.strip()!r}, scope {scope.value}; its secret, shown once:")
+    typer.echo(secret)
+
+
+async def _create_api_key(settings: Settings, name: str, scope: ApiKeyScope) -> str:
+    async with open_resources(settings) as resources:
+        db = resources.db
+        async with db.session() as session, session.begin():
+            created = await api_keys.create_api_key(
+                session=session, actor=COMMAND_LINE, name=name, scope=scope
+            )
+    return created.secret
 
 
 @app.command("export-schema")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.mutations.create_api_key import CreateApiKeyPayloadType, create_api_key
 from schema.mutations.login import LoginPayloadType, login
+from schema.mutations.revoke_api_key import ApiKeyPayloadType, revoke_api_key
 from schema.mutations.upsert_employee import EmployeePayloadType, upsert_employee
 from schema.mutations.upsert_role import RolePayloadType, upsert_role
 from schema.mutations.upsert_team import TeamPayloadType, upsert_team
@@ -24,4 +26,10 @@ class Mutation:
     )
     upsert_employee: EmployeePayloadType = strawberry.mutation(
         resolver=upsert_employee, permission_classes=[IsAdmin]
+    )
+    create_api_key: CreateApiKeyPayloadType = strawberry.mutation(
+        resolver=create_api_key, permission_classes=[IsAdmin]
+    )
+    revoke_api_key: ApiKeyPayloadType = strawberry.mutation(
+        resolver=revoke_api_key, permission_classes=[IsAdmin]
     )

@@ -14,6 +14,7 @@ from db import models
 from resolvers.context import Info
 from resolvers.employees import visible_employee
 from schema.activities import ActivityType
+from schema.api_keys import ApiKeyType
 from schema.clock_records import ClockRecordType
 from schema.employees import EmployeeType
 from schema.relay import Node, type_name
@@ -29,6 +30,7 @@ class NodeKind:
     # The employee whose data a row is: the viewer must be allowed to see them. None for
     # reference data (teams, roles), which every signed-in viewer sees.
     owner: Callable[[Any], int] | None = None
+    admin_only: bool = False  # to anyone else, such a node does not exist
 
     def from_row(self, row: Any) -> Node:
         build: Callable[[Any], Node] = self.node_type.from_row  # type: ignore[attr-defined]
@@ -41,6 +43,7 @@ NODE_KINDS = (
     NodeKind(RoleType, models.Role),
     NodeKind(ActivityType, models.Activity, owner=lambda row: row.employee_id),
     NodeKind(ClockRecordType, models.ClockRecord, owner=lambda row: row.employee_id),
+    NodeKind(ApiKeyType, models.ApiKey, admin_only=True),
 )
 _BY_NAME = {type_name(kind.node_type): kind for kind in NODE_KINDS}
 
@@ -49,6 +52,8 @@ async def resolve_node(info: Info, name: str, db_id: int) -> Node | None:
     kind = _BY_NAME.get(name)
     if kind is None:
         raise BadInput(f"no node type {name!r}")
+    if kind.admin_only and not info.context.viewer.is_admin:
+        return None
     row = await info.context.loaders.by_id(kind.model).load(db_id)
     if row is None:
         return None

@@ -9,6 +9,8 @@ from strawberry.permission import BasePermission
 from resolvers.context import Info
 from services.errors import Forbidden, Unauthenticated
 
+DEVICES_ONLY_INGEST = "an API key may only record activities"
+
 
 class SignedIn(BasePermission):
     """The request carries a valid access token. What a signed-in viewer then sees of each
@@ -18,6 +20,8 @@ class SignedIn(BasePermission):
         context = info.context
         if context.viewer.is_authenticated:
             return True
+        if context.viewer.is_device:
+            raise Forbidden(DEVICES_ONLY_INGEST)
         raise Unauthenticated(context.auth_error or "sign in to see this")
 
 
@@ -26,6 +30,8 @@ class IsAdmin(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = info.context.viewer
+        if viewer.is_device:
+            raise Forbidden(DEVICES_ONLY_INGEST)
         if not viewer.is_authenticated:
             raise Unauthenticated(info.context.auth_error or "sign in to do this")
         if not viewer.is_admin:

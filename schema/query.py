@@ -5,12 +5,14 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import employees as employee_resolvers
+from resolvers.api_keys import all_api_keys
 from resolvers.context import Info
 from resolvers.roles import all_roles
 from resolvers.teams import all_teams
+from schema.api_keys import ApiKeyType
 from schema.employees import EmployeeType
 from schema.nodes import resolve_node
-from schema.permissions import SignedIn
+from schema.permissions import IsAdmin, SignedIn
 from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
 from schema.roles import RoleType
 from schema.teams import TeamType
@@ -68,6 +70,10 @@ class Query:
     @strawberry.field(permission_classes=[SignedIn])
     async def teams(self, info: Info) -> list[TeamType]:
         return [TeamType.from_row(row) for row in await all_teams(info.context)]
+
+    @strawberry.field(description="Every device key (admins).", permission_classes=[IsAdmin])
+    async def api_keys(self, info: Info) -> list[ApiKeyType]:
+        return [ApiKeyType.from_row(row) for row in await all_api_keys(info.context)]
 
     @strawberry.field(permission_classes=[SignedIn])
     async def roles(self, info: Info) -> list[RoleType]:

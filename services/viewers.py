@@ -30,10 +30,18 @@ class Viewer:
     role: UserRole | None = None
     team_ids: frozenset[int] = field(default_factory=frozenset)
     employee_id: int | None = None
+    # A device with an API key: no role, only what its scopes allow (INGEST).
+    api_key_id: int | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_authenticated(self) -> bool:
+        """A signed-in user (an API key is not one: it may only do what its scope allows)."""
         return self.role is not None
+
+    @property
+    def is_device(self) -> bool:
+        return self.api_key_id is not None
 
     @property
     def is_admin(self) -> bool:
@@ -61,7 +69,7 @@ class Viewer:
                 return "manager:" + ",".join(str(t) for t in sorted(self.team_ids))
             case UserRole.EMPLOYEE:
                 return f"employee:{self.employee_id}"
-        return "anonymous"
+        return f"api-key:{self.api_key_id}" if self.is_device else "anonymous"
 
 
 ANONYMOUS = Viewer()
