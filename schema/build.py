@@ -17,6 +17,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors
@@ -57,6 +58,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         types=[kind.node_type for kind in NODE_KINDS],
         extensions=extensions,  # type: ignore[arg-type]
         scalar_overrides=SCALARS,  # type: ignore[arg-type]
+        # In production, an error never hints at field names introspection would have shown.
+        config=StrawberryConfig(disable_field_suggestions=production),
     )
 
 

@@ -54,3 +54,27 @@ def test_production_refuses_the_default_secret() -> None:
 def test_a_short_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="PRODHUB_SECRET_KEY needs at least 32 bytes"):
         Settings(secret_key="too short")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ("development", "Cannot query field 'nam' on type 'Team'. Did you mean 'name'?"),
+        ("production", "Cannot query field 'nam' on type 'Team'."),
+    ],
+)
+async def test_field_suggestions_only_in_development(
+    tmp_path: Path, env: str, message: str
+) -> None:
+    settings = _settings(tmp_path, env=env, secret_key="a-real-secret-for-this-test-of-32-bytes")
+    app = create_app(settings)
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        body = (await c.post("/graphql", json={"query": "{ teams { nam } }"})).json()
+        schema = (
+            await c.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+        ).json()
+    await app.state.resources.aclose()
+
+    assert [e["message"] for e in body["errors"]] == [message]
+    assert ("errors" in schema) is (env == "production")
