@@ -34,6 +34,7 @@ from core.settings import Settings
 from db.sessions import ReadOnlySession, WriteListener, WriteTrackingSession
 
 T = TypeVar("T")
+WRITE_ATTEMPTS = 3
 
 
 class Database:
@@ -91,6 +92,19 @@ class Database:
         async with self.read_session() as session:
             return await work(session)
 
+    async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """``work`` in one transaction of a write session, committed when it returns. A
+        transaction the server chose as a deadlock victim (InnoDB rolls it back whole) runs
+        again, up to ``WRITE_ATTEMPTS`` times; any other failure rolls back and propagates."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                async with self.session() as session, session.begin():
+                    return await work(session)
+            except DBAPIError as exc:
+                if attempt == WRITE_ATTEMPTS or not _deadlocked(exc):
+                    raise
+        raise AssertionError("unreachable")
+
     async def ping(self) -> None:
         """One ``SELECT 1`` on the read path (readiness, and warming a pool)."""
 
@@ -140,6 +154,27 @@ class Database:
             pool_recycle=self.settings.db_pool_recycle_seconds,
             **options,
         )
+
+
+def _deadlocked(exc: BaseException) -> bool:
+    """MySQL/MariaDB 1213 (deadlock: the transaction was rolled back) or 1205 (lock wait
+    timeout), here or in the error it caused: after a deadlock inside a savepoint, rolling back
+    to that savepoint fails too (1305), because the whole transaction is gone already."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        original = getattr(seen, "orig", None)
+        if (
+            original is not None
+            and getattr(original, "args", None)
+            and original.args[0]
+            in (
+                1205,
+                1213,
+            )
+        ):
+            return True
+        seen = seen.__context__
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -7,17 +7,13 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from cross_web import HTTPException
 from graphql import (
-    DocumentNode,
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
-    get_operation_ast,
-    parse,
 )
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,7 +27,8 @@ from prodhub.graphiql import local_graphiql_html
 from prodhub.resources import Resources
 from resolvers.api_keys import device_viewer
 from resolvers.context import Context
-from schema.build import CACHED_DOCUMENTS, MAX_TOKENS, build_schema
+from schema.build import MAX_TOKENS, build_schema
+from schema.document_cache import DocumentStore
 from schema.errors import request_error_code
 from services import api_keys
 from services.errors import Unauthenticated
@@ -52,8 +49,9 @@ class GraphQLApp(GraphQL[Context, None]):
         self, resources: Resources, *, clock: Callable[[], datetime] | None = None
     ) -> None:
         settings = resources.settings
+        self.documents = DocumentStore()
         super().__init__(
-            build_schema(production=settings.is_production),
+            build_schema(production=settings.is_production, documents=self.documents),
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
         )
@@ -141,7 +139,7 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> ExecutionResult:
         """Answer a query from the response cache, or run it once and keep the answer."""
 
-        _check_document(request_data)
+        self._check_document(request_data)
 
         async def execute() -> ExecutionResult:
             try:
@@ -174,9 +172,41 @@ class GraphQLApp(GraphQL[Context, None]):
         running.add_done_callback(lambda _: self._in_flight.pop(flight, None))
         return await asyncio.shield(running)
 
+    def _check_document(self, request_data: GraphQLRequestData) -> None:
+        """Refuse what must not reach the parser or run ambiguously: documents over
+        ``MAX_DOCUMENT_BYTES``, and several operations without ``operationName``."""
+        document = request_data.query
+        if document is None:
+            return
+        if len(document) > MAX_DOCUMENT_BYTES:
+            raise HTTPException(
+                413, f"query documents are limited to {MAX_DOCUMENT_BYTES} characters"
+            )
+        operations = self._operations(document)
+        if request_data.operation_name is None and len(operations) > 1:
+            raise HTTPException(
+                400, "the document has several operations: name one in operationName"
+            )
+
+    def _operations(self, document: str) -> list[OperationDefinitionNode]:
+        try:
+            parsed = self.documents.entry(document, max_tokens=MAX_TOKENS).document
+        except GraphQLError:
+            return []  # the schema's own parse reports it
+        return [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+
+    def _cacheable(self, request_data: GraphQLRequestData) -> bool:
+        """Only queries over HTTP are cached."""
+        if request_data.protocol != "http" or request_data.query is None:
+            return False
+        operations = self._operations(request_data.query)
+        name = request_data.operation_name
+        chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
+        return len(chosen) == 1 and chosen[0].operation is OperationType.QUERY
+
     async def _lookup(self, context: Context, request_data: GraphQLRequestData) -> Lookup | None:
         """The cache's answer; None when the request is not cacheable or the cache is down."""
-        if self.cache is None or context.auth_error or not _cacheable(request_data):
+        if self.cache is None or context.auth_error or not self._cacheable(request_data):
             return None  # refused credentials are answered with an error, never from a cache
         assert request_data.query is not None  # _cacheable checked it
         key = self.cache.key(
@@ -205,48 +235,6 @@ def _timed_out() -> GraphQLError:
         f"the operation took longer than {EXECUTION_TIMEOUT_SECONDS:g} s and was stopped",
         extensions={"code": "TIMEOUT"},
     )
-
-
-def _check_document(request_data: GraphQLRequestData) -> None:
-    """Refuse what must not reach the parser or run ambiguously: documents over
-    ``MAX_DOCUMENT_BYTES`` (so the document caches stay bounded in bytes too), and several
-    operations without ``operationName``."""
-    document = request_data.query
-    if document is None:
-        return
-    if len(document) > MAX_DOCUMENT_BYTES:
-        raise HTTPException(413, f"query documents are limited to {MAX_DOCUMENT_BYTES} characters")
-    if request_data.operation_name is None and _operation_count(document) > 1:
-        raise HTTPException(400, "the document has several operations: name one in operationName")
-
-
-def _cacheable(request_data: GraphQLRequestData) -> bool:
-    return (
-        request_data.protocol == "http"
-        and request_data.query is not None
-        and _is_query(request_data.query, request_data.operation_name)
-    )
-
-
-@lru_cache(maxsize=CACHED_DOCUMENTS)  # each at most MAX_DOCUMENT_BYTES
-def _parsed(document: str) -> DocumentNode | None:
-    try:
-        return parse(document, max_tokens=MAX_TOKENS)
-    except GraphQLError:
-        return None  # the schema's own parse reports it
-
-
-def _operation_count(document: str) -> int:
-    parsed = _parsed(document)
-    definitions = parsed.definitions if parsed is not None else ()
-    return sum(isinstance(d, OperationDefinitionNode) for d in definitions)
-
-
-def _is_query(document: str, operation_name: str | None) -> bool:
-    """Whether the operation to run is a query: only queries are cached."""
-    parsed = _parsed(document)
-    operation = get_operation_ast(parsed, operation_name) if parsed is not None else None
-    return operation is not None and operation.operation is OperationType.QUERY
 
 
 def _utcnow() -> datetime:

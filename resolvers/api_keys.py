@@ -30,14 +30,16 @@ async def all_api_keys(ctx: Context) -> Sequence[ApiKey]:
 
 
 async def create_api_key(ctx: Context, name: str, scope: ApiKeyScope) -> NewApiKey:
-    async with ctx.db.session() as session, session.begin():
-        return await api_keys.create_api_key(
+    return await ctx.db.write(
+        lambda session: api_keys.create_api_key(
             session=session, actor=ctx.viewer, name=name, scope=scope
         )
+    )
 
 
 async def revoke_api_key(ctx: Context, key_id: int) -> ApiKey:
-    async with ctx.db.session() as session, session.begin():
-        return await api_keys.revoke_api_key(
+    return await ctx.db.write(
+        lambda session: api_keys.revoke_api_key(
             session=session, actor=ctx.viewer, key_id=key_id, now=ctx.now
         )
+    )

@@ -70,7 +70,8 @@ def score_range(start: date, end: date) -> tuple[date, date]:
 
 
 async def upsert_employee(ctx: Context, employee: EmployeeIn) -> Upserted[Employee]:
-    async with ctx.db.session() as session, session.begin():
-        return await employee_service.upsert_employee(
+    return await ctx.db.write(
+        lambda session: employee_service.upsert_employee(
             session=session, actor=ctx.viewer, employee=employee
         )
+    )

@@ -18,5 +18,4 @@ async def all_roles(ctx: Context) -> Sequence[Role]:
 
 
 async def upsert_role(ctx: Context, role: RoleIn) -> Upserted[Role]:
-    async with ctx.db.session() as session, session.begin():
-        return await upsert(session=session, actor=ctx.viewer, role=role)
+    return await ctx.db.write(lambda session: upsert(session=session, actor=ctx.viewer, role=role))

@@ -18,10 +18,11 @@ async def all_teams(ctx: Context) -> Sequence[Team]:
 
 
 async def upsert_team(ctx: Context, team: TeamIn) -> Upserted[Team]:
-    async with ctx.db.session() as session, session.begin():
-        return await upsert(
+    return await ctx.db.write(
+        lambda session: upsert(
             session=session,
             actor=ctx.viewer,
             team=team,
             company_timezone=ctx.settings.timezone,
         )
+    )

@@ -12,14 +12,13 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.document_cache import DocumentCache, DocumentStore
 from schema.errors import PublicErrors
 from schema.limits import CostLimit, IntrospectionDepthLimit
 from schema.mutation import Mutation
@@ -34,10 +33,13 @@ log = logging.getLogger(__name__)
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
-CACHED_DOCUMENTS = 128  # per cache; documents are at most 20,000 characters
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+def build_schema(
+    *, production: bool = False, documents: DocumentStore | None = None
+) -> strawberry.Schema:
+    """The schema; ``documents`` keeps parsed documents (the HTTP view shares it)."""
+    documents = documents or DocumentStore()
     # Factories, not instances: each request gets fresh extension state.
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
@@ -46,9 +48,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: AddValidationRules([IntrospectionDepthLimit]),
         CostLimit,
         PublicErrors,
-        # Dashboards and phones send the same few documents again and again.
-        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
-        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        lambda: DocumentCache(documents),
     ]
     if production:
         extensions.append(DisableIntrospection)

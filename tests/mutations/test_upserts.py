@@ -203,7 +203,7 @@ async def test_concurrent_upserts_of_a_new_key_make_one_row(
     db: Database, gql: GraphQLClient
 ) -> None:
     answers = await asyncio.gather(
-        *(gql.data(UPSERT_TEAM, input={"key": "dock", "name": f"Dock {n}"}) for n in range(4))
+        *(gql.data(UPSERT_TEAM, input={"key": "dock", "name": f"Dock {n}"}) for n in range(8))
     )
 
     outcomes = sorted(
