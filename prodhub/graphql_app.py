@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXECUTION_TIMEOUT_SECONDS = 10.0  # a request that takes longer is stopped, its work cancelled
+MAX_RESPONSE_BYTES = 16 << 20
 MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000
 CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
 
@@ -78,6 +79,19 @@ class GraphQLApp(GraphQL[Context, None]):
             extensions = error.setdefault("extensions", {})
             extensions.setdefault("code", request_error_code(error["message"]))
         return response
+
+    def encode_json(self, data: object) -> str | bytes:
+        """The response, unless it is over ``MAX_RESPONSE_BYTES``: then an error in its place
+        (the cost limit keeps this rare; this is the last bound, on what goes out)."""
+        encoded = json.dumps(data, separators=(",", ":"))
+        if len(encoded) <= MAX_RESPONSE_BYTES:
+            return encoded
+        log.warning("response of %d characters not sent", len(encoded))
+        too_large = {
+            "message": f"the response is over {MAX_RESPONSE_BYTES:,} bytes: ask for less",
+            "extensions": {"code": "RESPONSE_TOO_LARGE"},
+        }
+        return json.dumps({"data": None, "errors": [too_large]}, separators=(",", ":"))
 
     def decode_json(self, data: str | bytes) -> object:
         """The request body: strict UTF-8, a JSON object, nesting bounded, no lone surrogates

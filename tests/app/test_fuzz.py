@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from graphql import GraphQLError, OperationDefinitionNode, parse
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, nodes
 
@@ -56,6 +57,8 @@ async def test_generated_operations_never_break_the_server(
     floor: None, client: httpx.AsyncClient, who: str, mode: Mode, data: st.DataObject
 ) -> None:
     query = data.draw(from_schema(SCHEMA, custom_scalars=SCALARS, mode=mode))
+    for root in _root_fields(query):
+        event(f"operation: {root}")  # --hypothesis-show-statistics counts examples per field
     viewer = VIEWERS[who]
     headers = bearer(viewer) if viewer is not None else {}
 
@@ -69,3 +72,19 @@ async def test_generated_operations_never_break_the_server(
             errors,
         )
     assert not any(text in response.text for text in EXCEPTION_TEXT), (query, response.text)
+
+
+def _root_fields(query: str) -> list[str]:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return ["(does not parse)"]
+    return sorted(
+        {
+            f"{d.operation.value} {s.name.value}"  # type: ignore[attr-defined]
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)
+            for s in d.selection_set.selections
+            if hasattr(s, "name")
+        }
+    )

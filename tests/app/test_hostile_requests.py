@@ -277,3 +277,19 @@ async def test_an_operation_that_runs_too_long_is_stopped(
                     "extensions": {"code": "TIMEOUT"}}],
     }  # fmt: skip
     assert finished == []  # cancelled, not left running
+
+
+async def test_a_response_over_the_bound_is_not_sent(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graphql_app, "MAX_RESPONSE_BYTES", 40)
+
+    small = await http.post("/graphql", json={"query": "{ viewer { role } }"})
+    large = await http.post("/graphql", json={"query": "{ viewer { email role authenticated } }"})
+
+    assert small.json() == {"data": {"viewer": {"role": "ADMIN"}}}
+    assert large.json() == {
+        "data": None,
+        "errors": [{"message": "the response is over 40 bytes: ask for less",
+                    "extensions": {"code": "RESPONSE_TOO_LARGE"}}],
+    }  # fmt: skip
