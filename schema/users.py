@@ -9,9 +9,10 @@ from resolvers.context import Info
 from schema.employees import EmployeeType
 from schema.teams import TeamType
 from services.users import UserRole
-from services.viewers import Viewer
+from services.viewers import Permission, Viewer
 
 UserRoleType = strawberry.enum(UserRole, name="UserRole")
+PermissionType = strawberry.enum(Permission, name="Permission")
 
 
 @strawberry.type(name="Viewer", description="Who is asking, and what they may see.")
@@ -19,6 +20,9 @@ class ViewerType:
     authenticated: bool
     email: str | None
     role: UserRoleType | None  # type: ignore[valid-type]
+    permissions: list[PermissionType] = strawberry.field(  # type: ignore[valid-type]
+        description="What the viewer may do; the server still checks every field."
+    )
     employee_id: strawberry.Private[int | None]
     team_ids: strawberry.Private[frozenset[int]]
 
@@ -41,6 +45,7 @@ class ViewerType:
             authenticated=viewer.is_authenticated,
             email=viewer.email,
             role=viewer.role,
+            permissions=viewer.permissions,
             employee_id=viewer.employee_id,
             team_ids=viewer.team_ids,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import jwt
@@ -18,6 +19,17 @@ import jwt
 from db.models import User
 from services.errors import Unauthenticated
 from services.users import UserRole
+
+
+class Permission(StrEnum):
+    READ_ALL_EMPLOYEES = "READ_ALL_EMPLOYEES"
+    READ_TEAM_EMPLOYEES = "READ_TEAM_EMPLOYEES"  # the teams in ``team_ids``
+    READ_OWN_DATA = "READ_OWN_DATA"
+    READ_REFERENCE_DATA = "READ_REFERENCE_DATA"  # teams and roles
+    MANAGE_REFERENCE_DATA = "MANAGE_REFERENCE_DATA"  # upsert teams, roles, employees
+    MANAGE_API_KEYS = "MANAGE_API_KEYS"
+    RECORD_ACTIVITIES = "RECORD_ACTIVITIES"
+
 
 ALGORITHM = "HS256"
 AUDIENCE = "prodhub"
@@ -57,6 +69,24 @@ class Viewer:
             case UserRole.EMPLOYEE:
                 return employee_id == self.employee_id
         return False
+
+    @property
+    def permissions(self) -> list[Permission]:
+        """What this viewer may do, for clients to shape their screens (the server checks
+        each field and mutation itself)."""
+        match self.role:
+            case UserRole.ADMIN:
+                return [
+                    Permission.READ_ALL_EMPLOYEES,
+                    Permission.READ_REFERENCE_DATA,
+                    Permission.MANAGE_REFERENCE_DATA,
+                    Permission.MANAGE_API_KEYS,
+                ]
+            case UserRole.MANAGER:
+                return [Permission.READ_TEAM_EMPLOYEES, Permission.READ_REFERENCE_DATA]
+            case UserRole.EMPLOYEE:
+                return [Permission.READ_OWN_DATA, Permission.READ_REFERENCE_DATA]
+        return [Permission.RECORD_ACTIVITIES] if "INGEST" in self.scopes else []
 
     @property
     def cache_scope(self) -> str:

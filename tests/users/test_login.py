@@ -28,7 +28,7 @@ mutation($email: String!, $password: String!) {
   }
 }
 """
-WHO = "{ viewer { authenticated email role employee { name } teams { key } } }"
+WHO = "{ viewer { authenticated email role permissions employee { name } teams { key } } }"
 PASSWORD = "correct horse battery"
 
 
@@ -77,6 +77,7 @@ async def test_login_gives_a_token_that_signs_requests_in(db: Database, gql: Gra
     }
     assert who == {
         "viewer": {"authenticated": True, "email": "ana@example.com", "role": "MANAGER",
+                   "permissions": ["READ_TEAM_EMPLOYEES", "READ_REFERENCE_DATA"],
                    "employee": None, "teams": [{"key": "north"}]}
     }  # fmt: skip
 
