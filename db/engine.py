@@ -10,7 +10,9 @@ the client sends:
   the pool is found out by the read itself; the pool discards it and ``read`` runs the work
   once more on a fresh one (SQLAlchemy's "optimistic" disconnect handling).
 - **Writes** run in transactions on their own pool (pre-pinged: a write should not fail on a
-  stale connection), in sessions that report committed writes (``db.sessions``).
+  stale connection), in sessions that report committed writes (``db.sessions``). A write
+  costs the server its statements and one COMMIT: sessions end their transactions
+  themselves, so the pool does not reset connections with another ROLLBACK.
 
 Nothing here connects at import time or on construction.
 """
@@ -50,7 +52,12 @@ class Database:
     def engine(self) -> AsyncEngine:
         """The engine of write transactions (and of migrations)."""
         if self._engine is None:
-            self._engine = self._create_engine(pool_pre_ping=not self.settings.is_sqlite)
+            # Sessions end every transaction themselves (commit, or rollback on close), so the
+            # pool's own ROLLBACK when a connection comes back would be one more statement per
+            # write for nothing.
+            self._engine = self._create_engine(
+                pool_pre_ping=not self.settings.is_sqlite, pool_reset_on_return=None
+            )
         return self._engine
 
     @property

@@ -19,7 +19,12 @@ import json
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api_keys import PREFIX as API_KEY_PREFIX
+
 MAX_BODY_BYTES = 1 << 20  # 1 MiB
+# A device (``Authorization: Bearer phk_...``) may send recordActivities' 10,000 items (~1.6 MB
+# of JSON): its key is checked, and it may do nothing else, once the body is read.
+MAX_DEVICE_BODY_BYTES = 4 << 20
 SIMPLE_CONTENT_TYPES = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
 CSRF_REFUSAL = (
@@ -30,9 +35,16 @@ CSRF_REFUSAL = (
 
 
 class GraphQLRequestGuard:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        max_device_body_bytes: int = MAX_DEVICE_BODY_BYTES,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_device_body_bytes = max_device_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,17 +60,24 @@ class GraphQLRequestGuard:
         if headers.get("content-encoding", "identity").lower() != "identity":
             await _refuse(send, 415, "compressed request bodies are not accepted")
             return
+        limit = self._limit(headers)
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _refuse(send, 413, f"request bodies are limited to {self.max_body_bytes} bytes")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(send, 413, f"request bodies are limited to {limit} bytes")
             return
-        body = await self._read(receive)
+        body = await self._read(receive, limit)
         if body is None:
-            await _refuse(send, 413, f"request bodies are limited to {self.max_body_bytes} bytes")
+            await _refuse(send, 413, f"request bodies are limited to {limit} bytes")
             return
         await self.app(scope, _replay(body, receive), send)
 
-    async def _read(self, receive: Receive) -> bytes | None:
+    def _limit(self, headers: Headers) -> int:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip().startswith(API_KEY_PREFIX):
+            return self.max_device_body_bytes
+        return self.max_body_bytes
+
+    async def _read(self, receive: Receive, limit: int) -> bytes | None:
         """The whole body, or None once it passes the limit (the rest is not read)."""
         chunks: list[bytes] = []
         size = 0
@@ -68,7 +87,7 @@ class GraphQLRequestGuard:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):

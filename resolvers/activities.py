@@ -1,4 +1,4 @@
-"""An employee's activities, page by page."""
+"""An employee's activities, page by page; and recording them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from db.models import Activity
 from loaders.activities import ACTIVITY_ORDER, ActivityPageKey
 from resolvers.context import Context
 from resolvers.pagination import Page, forward_page, page_of
+from services import activities
+from services.activities import ActivityIn, Recorded
 from services.errors import BadInput
 
 
@@ -29,3 +31,17 @@ async def activity_page(
     key = ActivityPageKey(employee_id, start, end, request.limit, request.after)
     rows = await ctx.loaders.activity_page_by_employee.load(key)
     return page_of(ctx, ACTIVITY_ORDER, request, rows)
+
+
+async def record_activities(ctx: Context, items: list[ActivityIn]) -> Recorded:
+    """Store the items in one transaction (devices' items are marked ``scanner``)."""
+    source = "scanner" if ctx.viewer.is_device else "admin"
+    return await ctx.db.write(
+        lambda session: activities.record_activities(
+            session=session,
+            items=items,
+            now=ctx.now,
+            company_timezone=ctx.settings.timezone,
+            source=source,
+        )
+    )

@@ -6,11 +6,12 @@ import strawberry
 
 from schema.mutations.create_api_key import CreateApiKeyPayloadType, create_api_key
 from schema.mutations.login import LoginPayloadType, login
+from schema.mutations.record_activities import RecordActivitiesPayloadType, record_activities
 from schema.mutations.revoke_api_key import ApiKeyPayloadType, revoke_api_key
 from schema.mutations.upsert_employee import EmployeePayloadType, upsert_employee
 from schema.mutations.upsert_role import RolePayloadType, upsert_role
 from schema.mutations.upsert_team import TeamPayloadType, upsert_team
-from schema.permissions import IsAdmin
+from schema.permissions import IsAdmin, MayRecordActivities
 
 
 @strawberry.type
@@ -32,4 +33,9 @@ class Mutation:
     )
     revoke_api_key: ApiKeyPayloadType = strawberry.mutation(
         resolver=revoke_api_key, permission_classes=[IsAdmin]
+    )
+    record_activities: RecordActivitiesPayloadType = strawberry.mutation(
+        resolver=record_activities,
+        permission_classes=[MayRecordActivities],
+        description="Up to 10,000 activity counts; each invalid item is reported by its index.",
     )

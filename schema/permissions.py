@@ -8,6 +8,7 @@ from strawberry.permission import BasePermission
 
 from resolvers.context import Info
 from services.errors import Forbidden, Unauthenticated
+from services.viewers import Permission
 
 DEVICES_ONLY_INGEST = "an API key may only record activities"
 
@@ -37,3 +38,15 @@ class IsAdmin(BasePermission):
         if not viewer.is_admin:
             raise Forbidden("only admins may do this")
         return True
+
+
+class MayRecordActivities(BasePermission):
+    """A device whose API key has scope INGEST, or an admin."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = info.context.viewer
+        if Permission.RECORD_ACTIVITIES in viewer.permissions or viewer.is_admin:
+            return True
+        if viewer.is_authenticated or viewer.is_device:
+            raise Forbidden("only devices with an INGEST key and admins record activities")
+        raise Unauthenticated(info.context.auth_error or "sign in to do this")

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from services.scores import ClockSample, clock_interval
+
+ClockSpan = tuple[datetime, datetime | None, date]  # clock in, clock out, work date
 
 
 def local_date(instant: datetime, timezone: str) -> date:
     return instant.astimezone(ZoneInfo(timezone)).date()
+
+
+def activity_work_date(
+    start: datetime, clocks: Sequence[ClockSpan], timezone: str, now: datetime
+) -> date:
+    """SPEC §4: the work date of the clock record whose interval holds ``start`` (a night
+    shift stays one day); when none does, the local date of ``start`` in the team's zone."""
+    for clock_in, clock_out, work_date in clocks:
+        begin, end = clock_interval(ClockSample(clock_in, clock_out), now)
+        if begin <= start < end:
+            return work_date
+    return local_date(start, timezone)

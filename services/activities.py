@@ -1,0 +1,182 @@
+"""Recording activities from scanners and other devices, in bulk (SPEC §4).
+
+A call of up to ``MAX_ITEMS`` items costs a fixed handful of statements whatever its size:
+one SELECT for the employees, one for the roles, one for the clock records that date the
+windows, and the INSERT, which the MySQL driver sends as multi-row statements. Every valid
+item is stored; every invalid one is reported by its index with a stable code. An item whose
+``externalRef`` was stored before (or comes twice in one call) is a duplicate, never stored
+twice: the unique key decides, atomically (``INSERT IGNORE`` / ``INSERT OR IGNORE``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Activity, ClockRecord, Employee, Role, Team
+from services.scores import MAX_SHIFT
+from services.workdate import ClockSpan, activity_work_date
+
+ACTIVITIES: Table = Activity.__table__  # type: ignore[assignment]
+MAX_ITEMS = 10_000
+MAX_WINDOW = timedelta(hours=12)
+MAX_ITEMS_COUNT = 1_000_000
+MAX_EXTERNAL_REF = 128
+
+
+@dataclass(frozen=True)
+class ActivityIn:
+    employee_code: str
+    role_key: str
+    items_count: int
+    window_start: datetime
+    window_end: datetime
+    external_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemError:
+    index: int
+    field: str | None
+    code: str
+    message: str
+
+
+@dataclass
+class Recorded:
+    accepted: int = 0
+    duplicates: int = 0
+    errors: list[ItemError] = field(default_factory=list)
+    # (employee id, work date) of the stored items: the days whose scores are now stale.
+    days: set[tuple[int, date]] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Worker:
+    id: int
+    timezone: str
+
+
+async def record_activities(
+    *,
+    session: AsyncSession,
+    items: Sequence[ActivityIn],
+    now: datetime,
+    company_timezone: str,
+    source: str = "scanner",
+) -> Recorded:
+    recorded = Recorded()
+    if len(items) > MAX_ITEMS:
+        message = f"at most {MAX_ITEMS:,} items a call; those from index {MAX_ITEMS} were not read"
+        recorded.errors.append(ItemError(MAX_ITEMS, None, "TOO_MANY_ITEMS", message))
+        items = items[:MAX_ITEMS]
+    workers = await _workers(session, {i.employee_code for i in items}, company_timezone)
+    roles = await _roles(session, {i.role_key for i in items})
+    valid: list[tuple[ActivityIn, _Worker, int]] = []
+    for index, item in enumerate(items):
+        problem = _problem(index, item, workers, roles)
+        if problem is not None:
+            recorded.errors.append(problem)
+        else:
+            valid.append((item, workers[item.employee_code], roles[item.role_key]))
+    clocks = await _clocks(session, valid)
+    dated = [
+        (
+            item,
+            worker,
+            role_id,
+            activity_work_date(item.window_start, clocks[worker.id], worker.timezone, now),
+        )
+        for item, worker, role_id in valid
+    ]
+    rows = [
+        {
+            "employee_id": worker.id,
+            "role_id": role_id,
+            "items_count": item.items_count,
+            "window_start": item.window_start,
+            "window_end": item.window_end,
+            "work_date": work_date,
+            "source": source,
+            "external_ref": item.external_ref,
+            "created_at": now,
+        }
+        for item, worker, role_id, work_date in dated
+    ]
+    if rows:
+        statement = insert(ACTIVITIES).prefix_with("IGNORE", dialect="mysql")
+        result = await session.execute(statement.prefix_with("OR IGNORE", dialect="sqlite"), rows)
+        recorded.accepted = result.rowcount  # type: ignore[attr-defined]
+    recorded.duplicates = len(rows) - recorded.accepted
+    recorded.days = {(worker.id, work_date) for _, worker, _, work_date in dated}
+    return recorded
+
+
+def _problem(
+    index: int, item: ActivityIn, workers: dict[str, _Worker], roles: dict[str, int]
+) -> ItemError | None:
+    def error(field: str, code: str, message: str) -> ItemError:
+        return ItemError(index, field, code, message)
+
+    if item.employee_code not in workers:
+        return error("employeeCode", "UNKNOWN_EMPLOYEE", "no active employee has this code")
+    if item.role_key not in roles:
+        return error("roleKey", "UNKNOWN_ROLE", "no role has this key")
+    if not 0 <= item.items_count <= MAX_ITEMS_COUNT:
+        return error("itemsCount", "NEGATIVE_COUNT" if item.items_count < 0 else "COUNT_TOO_LARGE",
+                     f"itemsCount is from 0 to {MAX_ITEMS_COUNT:,}")  # fmt: skip
+    if item.window_start.utcoffset() is None or item.window_end.utcoffset() is None:
+        return error("windowStart", "BAD_WINDOW", "window instants need a UTC offset")
+    if not item.window_start < item.window_end <= item.window_start + MAX_WINDOW:
+        return error("windowEnd", "BAD_WINDOW", "a window ends after it starts, within 12 hours")
+    if item.external_ref is not None and not 1 <= len(item.external_ref) <= MAX_EXTERNAL_REF:
+        return error("externalRef", "BAD_EXTERNAL_REF", f"1 to {MAX_EXTERNAL_REF} characters")
+    return None
+
+
+async def _workers(
+    session: AsyncSession, codes: set[str], company_timezone: str
+) -> dict[str, _Worker]:
+    if not codes:
+        return {}
+    rows = await session.execute(
+        select(Employee.code, Employee.id, Team.timezone)
+        .outerjoin(Team, Team.id == Employee.team_id)
+        .where(Employee.code.in_(codes), Employee.active.is_(True))
+    )
+    return {code: _Worker(id, zone or company_timezone) for code, id, zone in rows}
+
+
+async def _roles(session: AsyncSession, keys: set[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    rows = await session.execute(select(Role.key, Role.id).where(Role.key.in_(keys)))
+    return {key: id for key, id in rows}
+
+
+async def _clocks(
+    session: AsyncSession, valid: list[tuple[ActivityIn, _Worker, int]]
+) -> dict[int, list[ClockSpan]]:
+    """The clock records that may hold the windows' starts, per employee (one statement)."""
+    found: dict[int, list[ClockSpan]] = defaultdict(list)
+    if not valid:
+        return found
+    starts = [item.window_start for item, _, _ in valid]
+    rows = await session.execute(
+        select(ClockRecord.employee_id, ClockRecord.clock_in, ClockRecord.clock_out,
+               ClockRecord.work_date)
+        .where(
+            ClockRecord.employee_id.in_({worker.id for _, worker, _ in valid}),
+            ClockRecord.clock_in > min(starts) - MAX_SHIFT,
+            ClockRecord.clock_in <= max(starts),
+        )
+        .order_by(ClockRecord.clock_in)
+    )  # fmt: skip
+    for employee_id, clock_in, clock_out, work_date in rows:
+        found[employee_id].append((clock_in, clock_out, work_date))
+    return found
