@@ -1,10 +1,12 @@
-"""Recomputing one work date's scores and idle periods for every employee, set-based.
+"""Recomputing one work date's scores, idle periods and flags for every employee, set-based.
 
-A fixed handful of statements whatever the number of employees: four SELECTs (activities,
-clock records, breaks, roles with the employees' teams folded in), then the day's non-final
-score and idle rows are replaced in bulk — DELETE and a multi-row INSERT each — in the
-caller's transaction, so a day is never half-written. The formulas are ``services.scores``;
-running it twice with the same data and ``now`` gives identical rows.
+A fixed handful of statements whatever the number of employees: SELECTs of the day's final
+scores, activities, clock records, breaks, roles, employees and flags; then the day's
+non-final score and idle rows are replaced in bulk (DELETE and a multi-row INSERT each),
+new flags inserted and open flags that no longer apply deleted (resolved or dismissed ones
+stay) — all in the caller's transaction, so a day is never half-written. The formulas are
+``services.scores`` and ``services.flags``; running it twice with the same data and ``now``
+gives identical rows.
 """
 
 from __future__ import annotations
@@ -17,12 +19,26 @@ from typing import Any
 from sqlalchemy import Table, and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Activity, ClockBreak, ClockRecord, DailyScore, Employee, IdlePeriod, Role
+from db.models import (
+    Activity,
+    ClockBreak,
+    ClockRecord,
+    DailyScore,
+    Employee,
+    Flag,
+    IdlePeriod,
+    Role,
+)
+from services import flags
+from services.flags import ActivitySpan, FlagFound, FlagRule
 from services.intervals import minutes
-from services.scores import ClockSample, WorkSample, compute_day
+from services.scores import ClockSample, WorkSample, clock_interval, compute_day
 
 SCORES: Table = DailyScore.__table__  # type: ignore[assignment]
 IDLE_PERIODS: Table = IdlePeriod.__table__  # type: ignore[assignment]
+FLAGS: Table = Flag.__table__  # type: ignore[assignment]
+# What a day's refresh decides; FORGOTTEN_CLOCK_OUT belongs to the daily rollover.
+REFRESHED_RULES = [rule.value for rule in FlagRule if rule is not FlagRule.FORGOTTEN_CLOCK_OUT]
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,8 @@ class Refreshed:
     scores: int  # rows written
     idle_periods: int
     skipped_final: int  # employees whose score for the day is final and was left alone
+    flags_raised: int = 0
+    flags_withdrawn: int = 0  # open flags whose condition no longer holds
 
 
 async def refresh_day(
@@ -52,19 +70,33 @@ async def refresh_day(
                                                                Role.expected_per_hour))).all()
     }  # fmt: skip
     employees = (set(work) | set(clocks)) - final
-    teams = await _teams(session, employees)
+    people = await _people(session, employees)
     score_rows: list[dict[str, Any]] = []
     idle_rows: list[dict[str, Any]] = []
+    found: dict[tuple[str, str], tuple[int, FlagFound]] = {}
     for employee_id in sorted(employees):
+        spans, records = work.get(employee_id, []), clocks.get(employee_id, [])
         day = compute_day(
-            work=work.get(employee_id, []),
-            clocks=clocks.get(employee_id, []),
+            work=[WorkSample(s.role_id, s.items, s.start, s.end) for s in spans],
+            clocks=records,
             roles=roles,
             now=now,
             idle_threshold=idle_threshold,
         )
+        team_id, mapped = people.get(employee_id, (None, False))
+        for flag in flags.detect(
+            employee_id=employee_id,
+            work_date=work_date,
+            activities=spans,
+            shifts=[clock_interval(record, now) for record in records],
+            idle_periods=day.idle_periods,
+            clocked_minutes=day.clocked_minutes,
+            roles=roles,
+            mapped=mapped,
+        ):
+            found[(flag.rule.value, flag.subject_key)] = (employee_id, flag)
         score_rows.append(
-            {"employee_id": employee_id, "team_id": teams.get(employee_id), "work_date": work_date,
+            {"employee_id": employee_id, "team_id": team_id, "work_date": work_date,
              "items_processed": day.items_processed, "points_earned": day.points_earned,
              "earned_minutes": day.earned_minutes, "active_minutes": day.active_minutes,
              "clocked_minutes": day.clocked_minutes, "break_minutes": day.break_minutes,
@@ -79,18 +111,19 @@ async def refresh_day(
         ]  # fmt: skip
     await _replace(session, SCORES, work_date, final, score_rows)
     await _replace(session, IDLE_PERIODS, work_date, final, idle_rows)
-    return Refreshed(work_date, len(score_rows), len(idle_rows), len(final))
+    raised, withdrawn = await _flags(session, work_date, final, found, people, now)
+    return Refreshed(work_date, len(score_rows), len(idle_rows), len(final), raised, withdrawn)
 
 
-async def _work(session: AsyncSession, work_date: date) -> dict[int, list[WorkSample]]:
+async def _work(session: AsyncSession, work_date: date) -> dict[int, list[ActivitySpan]]:
     rows = await session.execute(
-        select(Activity.employee_id, Activity.role_id, Activity.items_count,
+        select(Activity.employee_id, Activity.id, Activity.role_id, Activity.items_count,
                Activity.window_start, Activity.window_end)
         .where(Activity.work_date == work_date, Activity.voided_at.is_(None))
     )  # fmt: skip
-    found: dict[int, list[WorkSample]] = defaultdict(list)
-    for employee_id, role_id, items, start, end in rows:
-        found[employee_id].append(WorkSample(role_id, items, start, end))
+    found: dict[int, list[ActivitySpan]] = defaultdict(list)
+    for employee_id, activity_id, role_id, items, start, end in rows:
+        found[employee_id].append(ActivitySpan(activity_id, role_id, items, start, end))
     return found
 
 
@@ -116,13 +149,54 @@ async def _clocks(session: AsyncSession, work_date: date) -> dict[int, list[Cloc
     return found
 
 
-async def _teams(session: AsyncSession, employees: set[int]) -> dict[int, int | None]:
+async def _people(session: AsyncSession, employees: set[int]) -> dict[int, tuple[int | None, bool]]:
+    """Each employee's team, and whether Connecteam clock records are expected for them."""
     if not employees:
         return {}
     rows = await session.execute(
-        select(Employee.id, Employee.team_id).where(Employee.id.in_(employees))
+        select(Employee.id, Employee.team_id, Employee.connecteam_user_id).where(
+            Employee.id.in_(employees)
+        )
     )
-    return {employee_id: team_id for employee_id, team_id in rows}
+    return {employee_id: (team_id, user is not None) for employee_id, team_id, user in rows}
+
+
+async def _flags(
+    session: AsyncSession,
+    work_date: date,
+    final: set[int],
+    found: dict[tuple[str, str], tuple[int, FlagFound]],
+    people: dict[int, tuple[int | None, bool]],
+    now: datetime,
+) -> tuple[int, int]:
+    """Insert the flags not raised before; delete open ones whose condition is gone."""
+    existing = (
+        await session.execute(
+            select(Flag.id, Flag.rule, Flag.subject_key, Flag.status, Flag.employee_id).where(
+                Flag.work_date == work_date, Flag.rule.in_(REFRESHED_RULES)
+            )
+        )
+    ).all()
+    known = {(rule, subject) for _, rule, subject, _, _ in existing}
+    stale = [
+        flag_id
+        for flag_id, rule, subject, status, employee_id in existing
+        if status == "OPEN" and employee_id not in final and (rule, subject) not in found
+    ]
+    if stale:
+        await session.execute(delete(Flag).where(Flag.id.in_(stale)))
+    rows = [
+        {"rule": flag.rule.value, "subject_key": flag.subject_key, "employee_id": employee_id,
+         "team_id": people.get(employee_id, (None, False))[0], "work_date": work_date,
+         "activity_id": flag.activity_id, "status": "OPEN", "details": flag.details,
+         "created_at": now}
+        for key, (employee_id, flag) in sorted(found.items())
+        if key not in known
+    ]  # fmt: skip
+    if rows:  # IGNORE: a flag raised meanwhile by a concurrent refresh is not an error
+        statement = insert(FLAGS).prefix_with("IGNORE", dialect="mysql")
+        await session.execute(statement.prefix_with("OR IGNORE", dialect="sqlite"), rows)
+    return len(rows), len(stale)
 
 
 async def _replace(

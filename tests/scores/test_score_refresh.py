@@ -96,6 +96,8 @@ async def test_the_day_matches_the_hand_computed_one(db: Database, day: None) ->
     result = await refresh(db)
 
     assert (result.scores, result.idle_periods, result.skipped_final) == (3, 3, 1)
+    assert (result.flags_raised, result.flags_withdrawn) == (3, 0)  # A and C: long idle; C: no work
+    assert (result.flags_raised, result.flags_withdrawn) == (3, 0)
     assert await scores(db) == {
         # 8 h clocked, 30 min break: 450 available. Earned 60 + 60 + 90 + 30 = 240 min,
         # active 270 min, idle 16:00-16:30 and 19:30-22:00 (the break is never idle).
@@ -159,15 +161,16 @@ async def test_the_statements_do_not_grow_with_employees(
     statements.counting = False
 
     assert result.scores == 3 + extra
-    # final scores, activities, clock records, breaks, roles, teams; DELETE + INSERT twice
-    assert statements.count == 10, statements.statements
+    # final scores, activities, clock records, breaks, roles, employees, flags;
+    # DELETE + INSERT of scores and of idle periods; INSERT of the new flags
+    assert statements.count == 12, statements.statements
     if seen is not None:
         assert (
             seen["Questions"],
             seen["Com_select"],
             seen["Com_commit"],
             seen["Com_rollback"],
-        ) == (11, 6, 1, 0)
+        ) == (13, 7, 1, 0)
 
 
 async def test_a_refresh_agrees_with_the_scores_the_demo_seeder_computed(db: Database) -> None:

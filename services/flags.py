@@ -1,0 +1,114 @@
+"""Review flags of a work date (SPEC §4): items for a person to look at, never automatic
+discipline. Each is unique per rule and subject, so recomputing a day never duplicates one.
+
+``detect`` is pure: it takes one employee's day and returns the flags it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from services.intervals import Interval, minutes, subtract
+from services.scores import RoleStandard
+
+RATE_FACTOR = 3  # items per hour over 3 x the engineered standard
+OUTSIDE_TOLERANCE = timedelta(minutes=5)
+LONG_IDLE = timedelta(minutes=60)
+CLOCKED_WITHOUT_WORK = 60.0  # minutes
+
+
+class FlagRule(StrEnum):
+    IMPOSSIBLE_RATE = "IMPOSSIBLE_RATE"
+    OVERLAPPING_ACTIVITY = "OVERLAPPING_ACTIVITY"
+    OUTSIDE_CLOCK = "OUTSIDE_CLOCK"
+    LONG_IDLE = "LONG_IDLE"
+    FORGOTTEN_CLOCK_OUT = "FORGOTTEN_CLOCK_OUT"
+    NO_ACTIVITY_WHILE_CLOCKED = "NO_ACTIVITY_WHILE_CLOCKED"
+    ACTIVITY_WITHOUT_CLOCK = "ACTIVITY_WITHOUT_CLOCK"
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySpan:
+    id: int
+    role_id: int
+    items: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class FlagFound:
+    rule: FlagRule
+    subject_key: str
+    activity_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def detect(
+    *,
+    employee_id: int,
+    work_date: date,
+    activities: Sequence[ActivitySpan],
+    shifts: Sequence[Interval],  # clock intervals, open ones up to now and capped
+    idle_periods: Sequence[Interval],
+    clocked_minutes: float,
+    roles: Mapping[int, RoleStandard],
+    mapped: bool,  # the employee has a Connecteam user, so clock records are expected
+) -> list[FlagFound]:
+    found: list[FlagFound] = []
+    for activity in activities:
+        found += _activity_flags(activity, roles, shifts)
+    found += _overlaps(activities)
+    found += [
+        FlagFound(FlagRule.LONG_IDLE, f"idle:{employee_id}:{start.isoformat()}",
+                  details={"start": start.isoformat(), "end": end.isoformat(),
+                           "minutes": minutes([(start, end)])})
+        for start, end in idle_periods
+        if end - start >= LONG_IDLE
+    ]  # fmt: skip
+    day = f"day:{employee_id}:{work_date.isoformat()}"
+    if not activities and clocked_minutes >= CLOCKED_WITHOUT_WORK:
+        details = {"clocked_minutes": clocked_minutes}
+        found.append(FlagFound(FlagRule.NO_ACTIVITY_WHILE_CLOCKED, day, details=details))
+    if activities and not shifts and mapped:
+        found.append(FlagFound(FlagRule.ACTIVITY_WITHOUT_CLOCK, day))
+    return found
+
+
+def _activity_flags(
+    activity: ActivitySpan, roles: Mapping[int, RoleStandard], shifts: Sequence[Interval]
+) -> list[FlagFound]:
+    subject, found = f"activity:{activity.id}", []
+    hours = (activity.end - activity.start) / timedelta(hours=1)
+    expected = roles[activity.role_id].expected_per_hour
+    if expected > 0 and hours > 0 and activity.items / hours > RATE_FACTOR * expected:
+        details = {
+            "items_per_hour": round(activity.items / hours, 1),
+            "expected_per_hour": expected,
+        }
+        found.append(FlagFound(FlagRule.IMPOSSIBLE_RATE, subject, activity.id, details))
+    if shifts:
+        outside = subtract([(activity.start, activity.end)], shifts)
+        if any(end - start > OUTSIDE_TOLERANCE for start, end in outside):
+            details = {"minutes_outside": minutes(outside)}
+            found.append(FlagFound(FlagRule.OUTSIDE_CLOCK, subject, activity.id, details))
+    return found
+
+
+def _overlaps(activities: Sequence[ActivitySpan]) -> list[FlagFound]:
+    """Each activity that starts before an earlier-starting one has ended."""
+    found, reach = [], None
+    for activity in sorted(activities, key=lambda a: (a.start, a.id)):
+        if reach is not None and activity.start < reach[0]:
+            found.append(FlagFound(FlagRule.OVERLAPPING_ACTIVITY, f"activity:{activity.id}",
+                                   activity.id, {"overlaps_activity": reach[1]}))  # fmt: skip
+        if reach is None or activity.end > reach[0]:
+            reach = (activity.end, activity.id)
+    return found
+
+
+__all__ = ["FlagFound", "FlagRule", "detect"]
