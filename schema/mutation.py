@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.mutations.correct_activity import correct_activity
+from schema.mutations.correct_clock_record import ClockRecordPayloadType, correct_clock_record
 from schema.mutations.create_api_key import CreateApiKeyPayloadType, create_api_key
 from schema.mutations.login import LoginPayloadType, login
 from schema.mutations.record_activities import RecordActivitiesPayloadType, record_activities
@@ -11,6 +13,7 @@ from schema.mutations.revoke_api_key import ApiKeyPayloadType, revoke_api_key
 from schema.mutations.upsert_employee import EmployeePayloadType, upsert_employee
 from schema.mutations.upsert_role import RolePayloadType, upsert_role
 from schema.mutations.upsert_team import TeamPayloadType, upsert_team
+from schema.mutations.void_activity import ActivityPayloadType, void_activity
 from schema.permissions import IsAdmin, MayRecordActivities
 
 
@@ -38,4 +41,13 @@ class Mutation:
         resolver=record_activities,
         permission_classes=[MayRecordActivities],
         description="Up to 10,000 activity counts; each invalid item is reported by its index.",
+    )
+    void_activity: ActivityPayloadType = strawberry.mutation(
+        resolver=void_activity, permission_classes=[IsAdmin]
+    )
+    correct_activity: ActivityPayloadType = strawberry.mutation(
+        resolver=correct_activity, permission_classes=[IsAdmin]
+    )
+    correct_clock_record: ClockRecordPayloadType = strawberry.mutation(
+        resolver=correct_clock_record, permission_classes=[IsAdmin]
     )
