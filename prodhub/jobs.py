@@ -1,0 +1,51 @@
+"""The queue side of the composition root: the broker, and the middleware that gives a worker
+its resources (built by ``build_resources``, so its writes drop cached responses too).
+
+With ``PRODHUB_REDIS_URL`` messages go through Redis to ``prodhub worker`` processes; without
+it (the embedded default, and the tests) a ``StubBroker`` keeps them in process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dramatiq import Broker, Middleware, Worker
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AsyncIO
+
+from core.settings import Settings
+from prodhub.resources import Resources, build_resources
+from tasks.runtime import Runtime, install
+
+
+class WorkerResources(Middleware):
+    """Opens the process's resources when a worker boots and closes them when it stops (on
+    the worker's event loop, where its connections were made)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.resources: Resources | None = None
+
+    def before_worker_boot(self, broker: Broker, worker: Worker) -> None:
+        self.resources = build_resources(self.settings)
+        install(Runtime(self.resources.db, self.settings))
+
+    def after_worker_shutdown(self, broker: Broker, worker: Worker) -> None:
+        install(None)
+        loop = get_event_loop_thread()
+        if self.resources is not None and loop is not None:
+            loop.run_coroutine(self.resources.aclose())
+        self.resources = None
+
+
+def build_broker(settings: Settings, **redis_options: Any) -> Broker:
+    broker: Broker = (
+        RedisBroker(url=settings.redis_url, **redis_options)  # type: ignore[no-untyped-call]
+        if settings.redis_url
+        else StubBroker()
+    )
+    broker.add_middleware(AsyncIO())  # actors are coroutines, run on the worker's event loop
+    broker.add_middleware(WorkerResources(settings))
+    return broker

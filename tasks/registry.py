@@ -1,0 +1,39 @@
+"""Every actor, declared on the broker the composition root chose, with its delivery rules
+set explicitly (Dramatiq's defaults are for someone else's jobs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import dramatiq
+from dramatiq import Actor, Broker
+
+from tasks import scores
+
+MINUTE = 60_000  # milliseconds
+
+
+@dataclass(frozen=True)
+class Actors:
+    refresh_scores: Actor[Any, Any]
+    finalize_day: Actor[Any, Any]
+
+
+def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
+    def actor(fn: Callable[..., Any], **rules: Any) -> Actor[Any, Any]:
+        decorate = dramatiq.actor(
+            queue_name="scores", broker=broker, min_backoff=min_backoff_ms, **rules
+        )
+        return decorate(fn)
+
+    return Actors(
+        # every 5 minutes: a late retry is worth nothing once the next tick has run
+        refresh_scores=actor(
+            scores.refresh_scores, max_retries=3, time_limit=4 * MINUTE, max_age=10 * MINUTE
+        ),
+        finalize_day=actor(
+            scores.finalize_day, max_retries=10, time_limit=10 * MINUTE, max_age=24 * 60 * MINUTE
+        ),
+    )

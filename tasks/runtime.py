@@ -1,0 +1,38 @@
+"""What actors run with in a worker process: handed over by the composition root
+(``prodhub.jobs``) when the worker boots, never built here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.settings import Settings
+from db.engine import Database
+
+
+@dataclass(frozen=True)
+class Runtime:
+    db: Database
+    settings: Settings
+
+    @property
+    def idle_threshold(self) -> timedelta:
+        return timedelta(minutes=self.settings.idle_threshold_minutes)
+
+    def instant(self, tick: str) -> datetime:
+        """A tick (``"2026-11-22T10:05"``, company time) as an aware instant."""
+        return datetime.fromisoformat(tick).replace(tzinfo=self.settings.zone)
+
+
+_runtime: Runtime | None = None
+
+
+def install(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def current() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("no runtime: actors run in a worker the composition root started")
+    return _runtime

@@ -1,0 +1,51 @@
+"""Score jobs: refreshing a work date, and making it final. Messages carry the tick and the
+date, never ``now``: the same message computes the same rows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import DailyScore
+from services.jobs import run_job
+from services.score_refresh import refresh_day
+from tasks.runtime import current
+
+REFRESH_SCORES = "refresh_scores"
+FINALIZE_DAY = "finalize_day"
+
+
+async def refresh_scores(work_date: str, tick: str) -> None:
+    runtime, day = current(), date.fromisoformat(work_date)
+    now = runtime.instant(tick)
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        refreshed = await refresh_day(
+            session=session, work_date=day, now=now, idle_threshold=runtime.idle_threshold
+        )
+        return {k: v for k, v in asdict(refreshed).items() if k != "work_date"}
+
+    await run_job(db=runtime.db, job=REFRESH_SCORES, tick=f"{tick}/{work_date}", now=now, work=work)
+
+
+async def finalize_day(work_date: str, tick: str) -> None:
+    """The day's last refresh, then its scores are final: later refreshes leave them alone."""
+    runtime, day = current(), date.fromisoformat(work_date)
+    now = runtime.instant(tick)
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        refreshed = await refresh_day(
+            session=session, work_date=day, now=now, idle_threshold=runtime.idle_threshold
+        )
+        result = await session.execute(
+            update(DailyScore)
+            .where(DailyScore.work_date == day, DailyScore.is_final.is_(False))
+            .values(is_final=True)
+        )
+        return {"scores": refreshed.scores, "finalized": result.rowcount}  # type: ignore[attr-defined]
+
+    await run_job(db=runtime.db, job=FINALIZE_DAY, tick=f"{tick}/{work_date}", now=now, work=work)

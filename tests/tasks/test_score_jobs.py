@@ -1,0 +1,158 @@
+"""Score jobs through a real broker and worker (the in-process StubBroker): a message twice
+gives identical rows and one recorded run; a failing run is recorded and its retry completes
+the day; a paused job's ticks are skipped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import dramatiq
+import pytest
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import delete, select, update
+
+from db import models
+from db.engine import Database
+from prodhub.jobs import build_broker
+from services import score_refresh
+from tasks.registry import Actors, declare
+from tests import helpers
+from tests.helpers import Backend, utc
+
+DAY = date(2026, 11, 20)
+TICK = "2026-11-20T16:05"  # company time (Chicago): 22:05 UTC
+
+
+# What the worker writes, through a database of its own the test's cleanup does not watch.
+WORKER_TABLES = (
+    models.Flag,
+    models.IdlePeriod,
+    models.DailyScore,
+    models.JobRun,
+    models.JobControl,
+)
+
+
+@pytest.fixture
+async def actors(backend: Backend) -> AsyncIterator[tuple[dramatiq.Broker, Actors]]:
+    settings = backend.settings.model_copy(update={"redis_url": None})  # StubBroker
+    broker = build_broker(settings)
+    declared = declare(broker, min_backoff_ms=10)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
+    worker.start()
+    yield broker, declared
+    await asyncio.to_thread(worker.stop)
+    async with backend.db.session() as session, session.begin():
+        for model in WORKER_TABLES:
+            await session.execute(delete(model))
+
+
+async def run(broker: dramatiq.Broker, send: Any) -> None:
+    assert isinstance(broker, StubBroker)
+    send()
+    await asyncio.to_thread(lambda: broker.join("scores", fail_fast=True))
+
+
+@pytest.fixture
+async def day(db: Database) -> None:
+    role = await helpers.role(db, key="pick", expected_per_hour=60)
+    person = await helpers.employee(db, code="J1")
+    await helpers.add(db, helpers.activity(person, role, utc(2026, 11, 20, 15), 30, work_date=DAY))
+
+
+async def rows(db: Database) -> tuple[list[Any], list[Any]]:
+    async with db.read_session() as session:
+        scores = (
+            await session.execute(
+                select(
+                    models.DailyScore.items_processed,
+                    models.DailyScore.is_final,
+                    models.DailyScore.updated_at,
+                )
+            )
+        ).all()
+        runs = (
+            await session.execute(
+                select(
+                    models.JobRun.job,
+                    models.JobRun.tick,
+                    models.JobRun.status,
+                    models.JobRun.counts,
+                    models.JobRun.error,
+                )
+            )
+        ).all()
+    return [tuple(s) for s in scores], [tuple(r) for r in runs]  # fmt: skip
+
+
+async def test_the_same_message_twice_gives_the_same_rows_and_one_run(
+    db: Database, day: None, actors: tuple[dramatiq.Broker, Actors]
+) -> None:
+    broker, declared = actors
+
+    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), TICK))
+    first = await rows(db)
+    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), TICK))
+
+    assert await rows(db) == first
+    scores, runs = first
+    assert scores == [(30, False, utc(2026, 11, 20, 22, 5))]  # computed as of the tick, not now
+    assert runs == [("refresh_scores", f"{TICK}/2026-11-20", "SUCCEEDED",
+                     {"scores": 1, "idle_periods": 0, "skipped_final": 0, "flags_raised": 0,
+                      "flags_withdrawn": 0}, None)]  # fmt: skip
+
+
+async def test_a_failed_run_is_recorded_and_its_retry_completes_the_day(
+    db: Database, day: None, actors: tuple[dramatiq.Broker, Actors], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broker, declared = actors
+    real, calls = score_refresh.refresh_day, []
+
+    async def dies_once(**kwargs: Any) -> Any:
+        done = await real(**kwargs)  # the day is written in the transaction...
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("worker lost its database")  # ...and rolled back
+        return done
+
+    monkeypatch.setattr("tasks.scores.refresh_day", dies_once)
+
+    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), TICK))
+
+    scores, runs = await rows(db)
+    assert len(calls) == 2
+    assert [s[0] for s in scores] == [30]  # written once, by the retry
+    assert [(r[2], r[4]) for r in runs] == [("SUCCEEDED", None)]  # FAILED, then overwritten
+
+
+async def test_finalize_makes_the_day_final_and_refreshes_leave_it_alone(
+    db: Database, day: None, actors: tuple[dramatiq.Broker, Actors]
+) -> None:
+    broker, declared = actors
+
+    await run(broker, lambda: declared.finalize_day.send(DAY.isoformat(), "2026-11-20T18:00"))
+    async with db.session() as session, session.begin():
+        await session.execute(update(models.Activity).values(items_count=999))
+    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), "2026-11-20T18:05"))
+
+    scores, runs = await rows(db)
+    assert [(s[0], s[1]) for s in scores] == [(30, True)]
+    assert [(r[0], r[2]) for r in runs] == [
+        ("finalize_day", "SUCCEEDED"),
+        ("refresh_scores", "SUCCEEDED"),
+    ]
+    assert runs[1][3]["skipped_final"] == 1
+
+
+async def test_a_paused_job_skips_its_ticks(
+    db: Database, day: None, actors: tuple[dramatiq.Broker, Actors]
+) -> None:
+    broker, declared = actors
+    await helpers.add(db, models.JobControl(job="refresh_scores", paused=True))
+
+    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), TICK))
+
+    assert await rows(db) == ([], [])
