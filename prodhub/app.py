@@ -19,6 +19,7 @@ from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
 from prodhub.http_guard import PREFLIGHT_HEADERS, GraphQLRequestGuard
+from prodhub.jobs import EmbeddedJobs
 from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
 
@@ -27,11 +28,13 @@ def create_app(
     resources: Resources | Settings | None = None,
     *,
     clock: Callable[[], datetime] | None = None,
+    embedded_jobs: bool = False,
 ) -> Starlette:
     """Build the app on ``resources`` (or on resources built from settings, or the environment).
 
     Nothing connects here: the engines and Redis connect on first use. The lifespan closes
-    the resources; a caller that drives the app without it calls ``app.state.resources.aclose()``.
+    the resources (and, with ``embedded_jobs``, starts and stops the in-process worker and
+    scheduler); a caller that drives the app without it calls ``app.state.resources.aclose()``.
     """
     if not isinstance(resources, Resources):
         resources = build_resources(resources)
@@ -41,7 +44,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_gc()
+        jobs = EmbeddedJobs(resources) if embedded_jobs else None
+        if jobs is not None:
+            await jobs.start()
         yield
+        if jobs is not None:
+            await jobs.stop()
         await resources.aclose()
 
     async def healthz(_: Request) -> JSONResponse:

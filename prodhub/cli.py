@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Annotated
 
+import dramatiq
 import typer
 import uvicorn
 from pydantic import ValidationError
@@ -17,7 +20,9 @@ from uvicorn.supervisors import Multiprocess
 
 from core.settings import Settings
 from db.migrate import upgrade_sync
+from prodhub.jobs import build_broker
 from prodhub.resources import open_resources
+from prodhub.scheduler import Scheduler
 from services import api_keys
 from services.api_keys import ApiKeyScope
 from services.demo import load as demo
@@ -27,6 +32,7 @@ from services.demo.users import add_demo_users
 from services.errors import UserError
 from services.users import UserRole, create_user, normalize_email
 from services.viewers import Viewer
+from tasks.registry import declare
 
 COMMAND_LINE = Viewer(email="command line")  # who the audit log says made a change here
 
@@ -69,12 +75,17 @@ def serve(
         # Per-process memory caches would miss each other's writes: the old app's mistake.
         typer.echo("response cache off: several processes share one only through Redis")
         settings = settings.model_copy(update={"cache_ttl_seconds": 0})
+    # Without Redis the one web process also runs the worker and the scheduler; several
+    # processes would each run a scheduler, so then jobs need Redis and their own processes.
+    embedded_jobs = not settings.redis_url and workers == 1
+    if not settings.redis_url and workers > 1:
+        typer.echo("jobs off: several web processes need Redis, prodhub worker and scheduler")
     if not settings.is_production:
         typer.echo(f"GraphiQL: http://{host}:{port}/graphql")
     # Every process builds its app from these settings (pickled to the worker processes),
     # not from an environment rewritten for them.
     config = uvicorn.Config(
-        partial(create_app, settings),
+        partial(create_app, settings, embedded_jobs=embedded_jobs),
         factory=True,
         host=host,
         port=port,
@@ -165,6 +176,59 @@ async def _seed(
             await demo.analyze(session)
         typer.echo(f"demo sign-ins (password {DEMO_PASSWORD!r}): {', '.join(sign_ins)}")
         typer.echo(f"seeded: {counts}")
+
+
+@app.command()
+def worker(
+    context: typer.Context,
+    threads: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once")] = 4,
+) -> None:
+    """Run jobs from the Redis queue until stopped (SIGINT/SIGTERM finish the running ones)."""
+    settings: Settings = context.obj
+    _need_redis(settings, "worker")
+    broker = build_broker(settings)
+    declare(broker)
+    runner = dramatiq.Worker(broker, worker_threads=threads)
+    runner.start()
+    typer.echo(f"worker: {threads} threads on the Redis queue")
+    _wait_for_a_signal()
+    runner.stop()
+
+
+@app.command()
+def scheduler(context: typer.Context) -> None:
+    """Enqueue periodic jobs while leading; start several, one leads (a lease in Redis)."""
+    settings: Settings = context.obj
+    _need_redis(settings, "scheduler")
+    asyncio.run(_schedule(settings))
+
+
+async def _schedule(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_resources(settings) as resources:
+        actors = declare(build_broker(settings))
+        typer.echo("scheduler: enqueueing ticks while it holds the lease")
+        await Scheduler(resources, actors).run(stop)
+
+
+def _need_redis(settings: Settings, command: str) -> None:
+    if not settings.redis_url:
+        typer.echo(
+            f"prodhub {command} needs PRODHUB_REDIS_URL; without Redis, prodhub serve runs "
+            "the worker and the scheduler itself",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
+def _wait_for_a_signal() -> None:
+    received = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: received.set())
+    received.wait()
 
 
 @app.command("create-admin")

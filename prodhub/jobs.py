@@ -7,6 +7,7 @@ it (the embedded default, and the tests) a ``StubBroker`` keeps them in process.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from dramatiq import Broker, Middleware, Worker
@@ -17,6 +18,8 @@ from dramatiq.middleware import AsyncIO
 
 from core.settings import Settings
 from prodhub.resources import Resources, build_resources
+from prodhub.scheduler import Scheduler
+from tasks.registry import declare
 from tasks.runtime import Runtime, install
 
 
@@ -49,3 +52,26 @@ def build_broker(settings: Settings, **redis_options: Any) -> Broker:
     broker.add_middleware(AsyncIO())  # actors are coroutines, run on the worker's event loop
     broker.add_middleware(WorkerResources(settings))
     return broker
+
+
+class EmbeddedJobs:
+    """The embedded default's worker and scheduler, inside the one web process: a StubBroker
+    carries the messages, a worker thread runs them, the scheduler runs on the web loop."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.broker = build_broker(resources.settings.model_copy(update={"redis_url": None}))
+        self.actors = declare(self.broker)
+        self.worker = Worker(self.broker, worker_threads=1)
+        self.scheduler = Scheduler(resources, self.actors)
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.worker.start)
+        self._task = asyncio.create_task(self.scheduler.run(self._stop))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        await asyncio.to_thread(self.worker.stop)

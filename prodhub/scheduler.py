@@ -1,0 +1,114 @@
+"""The one scheduler: enqueues each due tick once, while it holds the leader lease.
+
+With Redis, any number of ``prodhub scheduler`` processes may run: one holds the lease
+(``SET NX PX``, renewed by a compare-and-expire script) and enqueues; the others wait and
+take over within a lease when it stops. Each tick is also claimed with ``SET NX`` before it
+is enqueued, so even two leaders at once (a paused process waking up) enqueue it once. In the
+embedded default there is one process: the lease and the claims live in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+from cachetools import TTLCache
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import DailyScore
+from prodhub.resources import Resources
+from tasks.registry import Actors
+from tasks.schedule import Due, due
+
+log = logging.getLogger(__name__)
+
+LEASE = "prodhub:scheduler:leader"
+CLAIM = "prodhub:scheduler:tick:"
+CLAIM_SECONDS = 2 * 24 * 3600
+CATCH_UP_DAYS = 7
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
+class Scheduler:
+    def __init__(
+        self,
+        resources: Resources,
+        actors: Actors,
+        *,
+        lease_ms: int = 15_000,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.resources, self.actors, self.clock = resources, actors, clock
+        self.lease_ms = lease_ms
+        self.ident = uuid.uuid4().hex
+        self._claims: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=CLAIM_SECONDS)
+
+    @property
+    def redis(self) -> Redis | None:
+        return self.resources.redis
+
+    async def step(self) -> list[Due]:
+        """One round: hold or take the lease; if leading, enqueue what is due and not yet
+        claimed. Returns what this round enqueued."""
+        if not await self._lead():
+            return []
+        now = self.clock().astimezone(self.resources.settings.zone)
+        enqueued = []
+        for item in due(now, await self._unfinalized(now.date())):
+            if await self._claim(item):
+                getattr(self.actors, item.job).send(*item.args)
+                enqueued.append(item)
+        return enqueued
+
+    async def run(self, stop: asyncio.Event, every: float = 5.0) -> None:
+        while not stop.is_set():
+            try:
+                for item in await self.step():
+                    log.info("enqueued %s", item.key)
+            except Exception:  # a round that fails is retried next round
+                log.exception("scheduler round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
+
+    async def _lead(self) -> bool:
+        if self.redis is None:
+            return True  # the embedded default has one process
+        renewed = await self.redis.eval(RENEW, 1, LEASE, self.ident, self.lease_ms)  # type: ignore[misc]
+        if renewed:
+            return True
+        taken = await self.redis.set(LEASE, self.ident, nx=True, px=self.lease_ms)
+        return bool(taken)
+
+    async def _claim(self, item: Due) -> bool:
+        if self.redis is None:
+            if item.key in self._claims:
+                return False
+            self._claims[item.key] = True
+            return True
+        return bool(await self.redis.set(CLAIM + item.key, 1, nx=True, ex=CLAIM_SECONDS))
+
+    async def _unfinalized(self, today: date) -> list[date]:
+        async def days(session: AsyncSession) -> list[date]:
+            rows = await session.scalars(
+                select(DailyScore.work_date)
+                .where(
+                    DailyScore.is_final.is_(False),
+                    DailyScore.work_date < today,
+                    DailyScore.work_date >= today - timedelta(days=CATCH_UP_DAYS),
+                )
+                .distinct()
+            )
+            return list(rows)
+
+        return await self.resources.db.read(days)

@@ -1,0 +1,48 @@
+"""When each periodic job is due, as pure functions of company time (SPEC §5).
+
+A tick names the slot a message is for (``"2026-11-22T10:05"``, company time). Only the
+latest slot of an interval job is due: a scheduler that was down does not enqueue the slots
+it missed, which are stale. Daily jobs catch up instead: ``finalize_day`` for every missed day
+of the last week that is not final yet is the caller's list to give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+REFRESH_EVERY = timedelta(minutes=5)
+FINALIZE_AT = time(18, 0)
+
+
+@dataclass(frozen=True)
+class Due:
+    job: str  # an actor's name
+    tick: str
+    args: tuple[str, ...]  # the actor's arguments, tick last
+
+    @property
+    def key(self) -> str:
+        return f"{self.job}:{'/'.join(self.args)}"
+
+
+def tick_of(slot: datetime) -> str:
+    return slot.strftime("%Y-%m-%dT%H:%M")
+
+
+def due(now: datetime, unfinalized: list[date]) -> list[Due]:
+    """What is due at ``now`` (company time): the current 5-minute refresh of today, and the
+    finalization of each earlier day in ``unfinalized`` (days whose scores are not final yet,
+    found by the caller) and of today once it is 18:00. A day's finalization has one tick,
+    18:00 of that day, whenever it runs."""
+    minute = now.replace(second=0, microsecond=0)
+    slot = minute - timedelta(minutes=minute.minute % 5)
+    today = slot.date()
+    found = [Due("refresh_scores", tick_of(slot), (today.isoformat(), tick_of(slot)))]
+    days = {day for day in unfinalized if day < today}
+    if slot.time() >= FINALIZE_AT:
+        days.add(today)
+    for day in sorted(days):
+        tick = tick_of(datetime.combine(day, FINALIZE_AT))
+        found.append(Due("finalize_day", tick, (day.isoformat(), tick)))
+    return found

@@ -1,0 +1,101 @@
+"""When jobs are due, and one scheduler enqueueing each tick once, with a standby taking over."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+
+import pytest
+from dramatiq import Message
+from dramatiq.brokers.stub import StubBroker
+
+from prodhub.jobs import build_broker
+from prodhub.resources import Resources, build_resources
+from prodhub.scheduler import Scheduler
+from tasks.registry import Actors, declare
+from tasks.schedule import due
+from tests.helpers import Backend, utc
+
+
+def test_only_the_current_slot_is_due_and_finalization_catches_up() -> None:
+    morning = due(datetime(2026, 11, 20, 10, 7, 31), unfinalized=[date(2026, 11, 18)])
+    evening = due(datetime(2026, 11, 20, 18, 0), unfinalized=[])
+
+    assert [(d.job, d.args) for d in morning] == [
+        ("refresh_scores", ("2026-11-20", "2026-11-20T10:05")),
+        ("finalize_day", ("2026-11-18", "2026-11-18T18:00")),
+    ]
+    assert [(d.job, d.args) for d in evening] == [
+        ("refresh_scores", ("2026-11-20", "2026-11-20T18:00")),
+        ("finalize_day", ("2026-11-20", "2026-11-20T18:00")),
+    ]
+
+
+Scheduling = tuple[StubBroker, Actors, Resources]
+
+
+@asynccontextmanager
+async def scheduling_on(chosen: Backend) -> AsyncIterator[Scheduling]:
+    broker = build_broker(chosen.settings.model_copy(update={"redis_url": None}))
+    assert isinstance(broker, StubBroker)  # messages stay here; the lease uses the Redis below
+    resources = build_resources(chosen.settings, db=chosen.db)
+    try:
+        yield broker, declare(broker), resources
+    finally:
+        await resources.aclose()
+
+
+@pytest.fixture
+async def scheduling(backend: Backend) -> AsyncIterator[Scheduling]:
+    async with scheduling_on(backend) as built:
+        yield built
+
+
+@pytest.fixture
+async def scheduling_with_redis(mariadb: Backend) -> AsyncIterator[Scheduling]:
+    async with scheduling_on(mariadb) as built:
+        yield built
+
+
+def queued(broker: StubBroker) -> list[tuple[str, tuple[object, ...]]]:
+    messages = [Message.decode(raw) for raw in broker.queues["scores"].queue]
+    return sorted((m.actor_name, tuple(m.args)) for m in messages)
+
+
+async def test_one_scheduler_enqueues_each_tick_once(scheduling: Scheduling) -> None:
+    broker, actors, resources = scheduling
+    clock = [utc(2026, 11, 20, 16, 6)]  # 10:06 in Chicago
+    scheduler = Scheduler(resources, actors, clock=lambda: clock[0])
+
+    rounds = [len(await scheduler.step()) for _ in range(3)]
+    clock[0] = utc(2026, 11, 20, 16, 11)
+    rounds.append(len(await scheduler.step()))
+
+    assert rounds == [1, 0, 0, 1]
+    assert queued(broker) == [
+        ("refresh_scores", ("2026-11-20", "2026-11-20T10:05")),
+        ("refresh_scores", ("2026-11-20", "2026-11-20T10:10")),
+    ]
+
+
+async def test_a_second_scheduler_waits_and_takes_over_without_repeating_a_tick(
+    scheduling_with_redis: Scheduling,
+) -> None:
+    broker, actors, resources = scheduling_with_redis
+    assert resources.redis is not None
+    clock = [utc(2026, 11, 20, 16, 6)]
+    first = Scheduler(resources, actors, clock=lambda: clock[0], lease_ms=300)
+    second = Scheduler(resources, actors, clock=lambda: clock[0], lease_ms=300)
+
+    both = [len(await first.step()), len(await second.step()), len(await first.step())]
+    await asyncio.sleep(0.4)  # the first stops renewing: its lease runs out
+    taken_over = [len(await second.step()), len(await first.step())]
+    clock[0] = utc(2026, 11, 20, 16, 11)
+    next_tick = len(await second.step())
+
+    assert both == [1, 0, 0]  # the leader enqueued; the standby did nothing
+    assert taken_over == [0, 0]  # the tick was claimed already; the first is now standby
+    assert next_tick == 1
+    assert len(queued(broker)) == 2
