@@ -19,9 +19,10 @@ from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
 from prodhub.http_guard import PREFLIGHT_HEADERS, GraphQLRequestGuard
-from prodhub.jobs import EmbeddedJobs
+from prodhub.jobs import EmbeddedJobs, JobQueue, build_broker
 from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
+from tasks.registry import declare
 
 
 def create_app(
@@ -39,12 +40,16 @@ def create_app(
     if not isinstance(resources, Resources):
         resources = build_resources(resources)
     settings = resources.settings
-    graphql = GraphQLApp(resources, clock=clock)
+    jobs = EmbeddedJobs(resources) if embedded_jobs else None
+    if jobs is not None:
+        queue = JobQueue(jobs.actors, None)
+    else:  # Redis: to prodhub worker; neither: kept in memory, as nothing would run them
+        queue = JobQueue(declare(build_broker(settings)), resources.redis)
+    graphql = GraphQLApp(resources, jobs=queue, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_gc()
-        jobs = EmbeddedJobs(resources) if embedded_jobs else None
         if jobs is not None:
             await jobs.start()
         yield
@@ -75,4 +80,5 @@ def create_app(
     )
     app = Starlette(routes=routes, middleware=[cors], lifespan=lifespan)
     app.state.resources = resources
+    app.state.jobs = queue
     return app

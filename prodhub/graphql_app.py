@@ -26,7 +26,7 @@ from core.cache import CacheError, Lookup
 from prodhub.graphiql import local_graphiql_html
 from prodhub.resources import Resources
 from resolvers.api_keys import device_viewer
-from resolvers.context import Context
+from resolvers.context import Context, Jobs
 from schema.build import MAX_TOKENS, build_schema
 from schema.document_cache import DocumentStore
 from schema.errors import request_error_code
@@ -47,7 +47,11 @@ CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not 
 
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
-        self, resources: Resources, *, clock: Callable[[], datetime] | None = None
+        self,
+        resources: Resources,
+        *,
+        jobs: Jobs,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         settings = resources.settings
         self.documents = DocumentStore()
@@ -61,6 +65,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.clock = clock or _utcnow
         self.cache = resources.cache
         self.limiter = resources.limiter
+        self.jobs = jobs
         self._ide_html = "" if settings.is_production else local_graphiql_html()
         # Identical queries arriving while one runs wait for it instead of running again.
         self._in_flight: dict[tuple[str, int], asyncio.Future[ExecutionResult]] = {}
@@ -122,6 +127,7 @@ class GraphQLApp(GraphQL[Context, None]):
             viewer=viewer,
             limiter=self.limiter,
             client_address=request.client.host if request.client else "unknown",
+            jobs=self.jobs,
             auth_error=refused,
         )
 

@@ -8,18 +8,22 @@ it (the embedded default, and the tests) a ``StubBroker`` keeps them in process.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from typing import Any
 
+from cachetools import TTLCache
 from dramatiq import Broker, Middleware, Worker
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
+from redis.asyncio import Redis
 
 from core.settings import Settings
 from prodhub.resources import Resources, build_resources
 from prodhub.scheduler import Scheduler
-from tasks.registry import declare
+from tasks.registry import Actors, declare
 from tasks.runtime import Runtime, install
 
 
@@ -75,3 +79,41 @@ class EmbeddedJobs:
         if self._task is not None:
             await self._task
         await asyncio.to_thread(self.worker.stop)
+
+
+DEBOUNCE_SECONDS = 30  # ingestion bursts within this share one refresh, run after it
+
+
+class JobQueue:
+    """Enqueues jobs from a web process: a refresh of the days a write touched, debounced
+    (a thousand calls in a minute enqueue one refresh per day), or one right away."""
+
+    def __init__(self, actors: Actors, redis: Redis | None) -> None:
+        self.actors, self.redis = actors, redis
+        self._recent: TTLCache[str, bool] = TTLCache(maxsize=10_000, ttl=DEBOUNCE_SECONDS)
+
+    async def refresh_soon(self, days: Iterable[date], now: datetime) -> int:
+        sent = 0
+        for day in sorted(set(days)):
+            if await self._first_in_window(f"prodhub:debounce:refresh:{day.isoformat()}"):
+                tick = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+                self.actors.refresh_scores.send_with_options(
+                    args=(day.isoformat(), tick), delay=DEBOUNCE_SECONDS * 1000
+                )
+                sent += 1
+        return sent
+
+    async def recalculate(self, days: Iterable[date], now: datetime) -> int:
+        tick = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        chosen = sorted(set(days))
+        for day in chosen:
+            self.actors.refresh_scores.send(day.isoformat(), tick)
+        return len(chosen)
+
+    async def _first_in_window(self, key: str) -> bool:
+        if self.redis is not None:  # shared by every web process
+            return bool(await self.redis.set(key, 1, nx=True, ex=DEBOUNCE_SECONDS))
+        if key in self._recent:
+            return False
+        self._recent[key] = True
+        return True

@@ -34,9 +34,10 @@ async def activity_page(
 
 
 async def record_activities(ctx: Context, items: list[ActivityIn]) -> Recorded:
-    """Store the items in one transaction (devices' items are marked ``scanner``)."""
+    """Store the items in one transaction (devices' items are marked ``scanner``), then have
+    the days they landed on refreshed shortly."""
     source = "scanner" if ctx.viewer.is_device else "admin"
-    return await ctx.db.write(
+    recorded = await ctx.db.write(
         lambda session: activities.record_activities(
             session=session,
             items=items,
@@ -45,3 +46,6 @@ async def record_activities(ctx: Context, items: list[ActivityIn]) -> Recorded:
             source=source,
         )
     )
+    if recorded.accepted:  # after the commit: the refresh must see the new rows
+        await ctx.jobs.refresh_soon({day for _, day in recorded.days}, ctx.now)
+    return recorded

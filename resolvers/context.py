@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TypeAlias
+from datetime import date, datetime
+from typing import Protocol, TypeAlias
 
 import strawberry
 from limits.aio.strategies import RateLimiter
@@ -13,6 +14,16 @@ from core.settings import Settings
 from db.engine import Database
 from loaders.registry import Loaders
 from services.viewers import Viewer
+
+
+class Jobs(Protocol):
+    """What resolvers may ask of the job queue (``prodhub.jobs.JobQueue`` is one)."""
+
+    async def refresh_soon(self, days: Iterable[date], now: datetime) -> int:
+        """Refresh these work dates shortly, debounced; returns how many were enqueued."""
+
+    async def recalculate(self, days: Iterable[date], now: datetime) -> int:
+        """Refresh these work dates now (final ones too are left alone by the refresh)."""
 
 
 @dataclass
@@ -26,6 +37,7 @@ class Context:
     viewer: Viewer
     limiter: RateLimiter
     client_address: str
+    jobs: Jobs
     # Why the request's credentials were refused, when it sent some that are not valid.
     auth_error: str | None = None
     loaders: Loaders = field(init=False)

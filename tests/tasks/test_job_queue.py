@@ -1,0 +1,67 @@
+"""Refreshes after ingestion are debounced: a burst of calls enqueues one refresh per day,
+run after the burst; across web processes too (the window is in Redis when there is one)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import httpx
+from dramatiq import Message
+from dramatiq.brokers.stub import StubBroker
+
+from db.engine import Database
+from prodhub.app import create_app
+from prodhub.jobs import DEBOUNCE_SECONDS, JobQueue, build_broker
+from prodhub.resources import Resources, build_resources
+from tasks.registry import declare
+from tests import helpers
+from tests.helpers import ADMIN, NOW, Backend, GraphQLClient, bearer, utc
+
+MONDAY, TUESDAY = date(2026, 11, 16), date(2026, 11, 17)
+
+
+def delayed(broker: StubBroker) -> list[tuple[object, ...]]:
+    return sorted(tuple(Message.decode(raw).args) for raw in broker.queues["scores.DQ"].queue)
+
+
+async def test_a_burst_enqueues_one_refresh_per_day(backend: Backend, resources: Resources) -> None:
+    broker = build_broker(backend.settings.model_copy(update={"redis_url": None}))
+    assert isinstance(broker, StubBroker)
+    actors = declare(broker)
+    one, other = JobQueue(actors, resources.redis), JobQueue(actors, resources.redis)
+
+    sent = [
+        await (one if n % 2 else other).refresh_soon([MONDAY, TUESDAY], NOW) for n in range(1000)
+    ]
+
+    # Two web processes share the window through Redis; without Redis each has its own.
+    copies = 1 if resources.redis is not None else 2
+    tick = "2026-11-20T20:30:00"
+    assert sum(sent) == 2 * copies
+    assert delayed(broker) == [("2026-11-16", tick)] * copies + [("2026-11-17", tick)] * copies
+    message = Message.decode(broker.queues["scores.DQ"].queue[0])
+    assert message.options["eta"] - message.message_timestamp == DEBOUNCE_SECONDS * 1000
+
+
+async def test_recording_activities_asks_for_a_refresh_of_the_days_they_landed_on(
+    backend: Backend, db: Database
+) -> None:
+    await helpers.role(db, key="pick")
+    await helpers.employee(db, code="Q1")
+    without_redis = backend.settings.model_copy(update={"redis_url": None})
+    app = create_app(build_resources(without_redis, db=db), clock=lambda: NOW)
+    broker = app.state.jobs.actors.refresh_scores.broker
+    items = [{"employeeCode": "Q1", "roleKey": "pick", "itemsCount": 3,
+              "windowStart": (utc(2026, 11, 16, 15) + timedelta(days=d)).isoformat(),
+              "windowEnd": (utc(2026, 11, 16, 15, 10) + timedelta(days=d)).isoformat()} for d in (0, 1, 1)]  # fmt: skip
+    query = "mutation($i: [ActivityInput!]!) { recordActivities(input: $i) { accepted } }"
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        caller = GraphQLClient(http, bearer(ADMIN))
+        for _ in range(3):
+            await caller.data(query, i=items)
+    await app.state.resources.aclose()
+
+    assert [args[0] for args in delayed(broker)] == ["2026-11-16", "2026-11-17"]
