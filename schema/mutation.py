@@ -8,8 +8,10 @@ from schema.mutations.correct_activity import correct_activity
 from schema.mutations.correct_clock_record import ClockRecordPayloadType, correct_clock_record
 from schema.mutations.create_api_key import CreateApiKeyPayloadType, create_api_key
 from schema.mutations.login import LoginPayloadType, login
+from schema.mutations.recalculate_scores import JobPayloadType, recalculate_scores
 from schema.mutations.record_activities import RecordActivitiesPayloadType, record_activities
 from schema.mutations.revoke_api_key import ApiKeyPayloadType, revoke_api_key
+from schema.mutations.set_job_paused import JobControlPayloadType, set_job_paused
 from schema.mutations.upsert_employee import EmployeePayloadType, upsert_employee
 from schema.mutations.upsert_role import RolePayloadType, upsert_role
 from schema.mutations.upsert_team import TeamPayloadType, upsert_team
@@ -50,4 +52,12 @@ class Mutation:
     )
     correct_clock_record: ClockRecordPayloadType = strawberry.mutation(
         resolver=correct_clock_record, permission_classes=[IsAdmin]
+    )
+    recalculate_scores: JobPayloadType = strawberry.mutation(
+        resolver=recalculate_scores,
+        permission_classes=[IsAdmin],
+        description="Refresh every day from `from` to `to` (at most 366 days) in the worker.",
+    )
+    set_job_paused: JobControlPayloadType = strawberry.mutation(
+        resolver=set_job_paused, permission_classes=[IsAdmin]
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import employees as employee_resolvers
+from resolvers import jobs as job_resolvers
 from resolvers.api_keys import all_api_keys
 from resolvers.context import Info
 from resolvers.roles import all_roles
 from resolvers.teams import all_teams
 from schema.api_keys import ApiKeyType
 from schema.employees import EmployeeType
+from schema.jobs import JobRunType, JobStateType, SystemStatusType
 from schema.nodes import resolve_node
 from schema.permissions import IsAdmin, SignedIn
 from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
@@ -74,6 +76,35 @@ class Query:
     @strawberry.field(description="Every device key (admins).", permission_classes=[IsAdmin])
     async def api_keys(self, info: Info) -> list[ApiKeyType]:
         return [ApiKeyType.from_row(row) for row in await all_api_keys(info.context)]
+
+    @strawberry.field(
+        description="Runs of jobs, newest first (admins).", permission_classes=[IsAdmin]
+    )
+    async def job_runs(
+        self,
+        info: Info,
+        job: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[JobRunType]:
+        page = await job_resolvers.job_runs(info.context, job, first, after)
+        edges = [Edge(cursor=c, node=JobRunType.from_row(row)) for c, row in page.rows]
+        return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
+
+    @strawberry.field(description="The jobs' state (admins).", permission_classes=[IsAdmin])
+    async def system_status(self, info: Info) -> SystemStatusType:
+        states = await job_resolvers.job_states(info.context)
+        return SystemStatusType(
+            queue="redis" if info.context.settings.redis_url else "in-process",
+            jobs=[
+                JobStateType(
+                    job=job,
+                    paused=paused,
+                    last_run=JobRunType.from_row(run) if run is not None else None,
+                )
+                for job, paused, run in states
+            ],
+        )
 
     @strawberry.field(permission_classes=[SignedIn])
     async def roles(self, info: Info) -> list[RoleType]:

@@ -38,7 +38,7 @@ async def record(
         actor_label=actor.email or f"user {actor.user_id}",
         action=action,
         entity=type(row).__tablename__,
-        entity_id=str(row.id),
+        entity_id=":".join(str(part) for part in inspect(row).identity or ()),
         before=before,
         after=snapshot(row),
         reason=reason,

@@ -10,17 +10,21 @@ the queue to retry.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import JobControl, JobRun
+from services import audit
+from services.errors import NotFound
+from services.keyset import Key, Keyset
+from services.viewers import Viewer
 
 MAX_ERROR = 2000
 
@@ -92,10 +96,52 @@ async def _record(
     await session.flush()
 
 
-async def set_paused(*, session: AsyncSession, job: str, paused: bool, user_id: int | None) -> None:
+PERIODIC_JOBS = ("refresh_scores", "finalize_day")
+
+
+async def set_paused(
+    *, session: AsyncSession, actor: Viewer, job: str, paused: bool, reason: str | None = None
+) -> JobControl:
+    """Pause or resume a periodic job (its ticks are skipped, and recorded nowhere, meanwhile)."""
+    if job not in PERIODIC_JOBS:
+        raise NotFound(
+            f"no periodic job {job[:64]!r}; there are {', '.join(PERIODIC_JOBS)}", field="job"
+        )
     row = await session.get(JobControl, job, with_for_update=True)
+    before = audit.snapshot(row) if row is not None else None
     if row is None:
-        session.add(JobControl(job=job, paused=paused, updated_by_user_id=user_id))
-    else:
-        row.paused, row.updated_by_user_id = paused, user_id
+        row = JobControl(job=job)
+        session.add(row)
+    row.paused, row.updated_by_user_id = paused, actor.user_id
     await session.flush()
+    action = "pause" if paused else "resume"
+    await audit.record(
+        session=session, actor=actor, action=action, row=row, before=before, reason=reason
+    )
+    return row
+
+
+async def job_states(*, session: AsyncSession) -> list[tuple[str, bool, JobRun | None]]:
+    """Each periodic job, whether it is paused, and its latest run (two statements)."""
+    paused = dict((await session.execute(select(JobControl.job, JobControl.paused))).all())
+    latest = select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
+    runs = {
+        run.job: run
+        for run in await session.scalars(select(JobRun).join(latest, latest.c.id == JobRun.id))
+    }
+    return [(job, bool(paused.get(job)), runs.get(job)) for job in PERIODIC_JOBS]
+
+
+JOB_RUN_ORDER = Keyset("job-runs", (Key(JobRun.id, descending=True),))
+
+
+async def list_runs(
+    *, session: AsyncSession, job: str | None, limit: int, after: Sequence[Any] | None
+) -> Sequence[JobRun]:
+    """Runs, newest first."""
+    statement = select(JobRun).order_by(*JOB_RUN_ORDER.order_by()).limit(limit)
+    if job is not None:
+        statement = statement.where(JobRun.job == job)
+    if after is not None:
+        statement = statement.where(JOB_RUN_ORDER.after(after))
+    return (await session.scalars(statement)).all()
