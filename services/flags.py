@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.intervals import Interval, minutes, subtract
-from services.scores import RoleStandard
+from services.scores import MAX_SHIFT, RoleStandard
 
 RATE_FACTOR = 3  # items per hour over 3 x the engineered standard
 OUTSIDE_TOLERANCE = timedelta(minutes=5)
@@ -112,3 +112,24 @@ def _overlaps(activities: Sequence[ActivitySpan]) -> list[FlagFound]:
 
 
 __all__ = ["FlagFound", "FlagRule", "detect"]
+
+
+@dataclass(frozen=True)
+class OpenRecord:
+    id: int
+    employee_id: int
+    team_id: int | None
+    clock_in: datetime
+    work_date: date
+
+
+def forgotten_clock_outs(
+    records: Sequence[OpenRecord], now: datetime
+) -> list[tuple[OpenRecord, FlagFound]]:
+    """Open clock records older than the 16-hour cap: someone forgot to clock out."""
+    return [
+        (record, FlagFound(FlagRule.FORGOTTEN_CLOCK_OUT, f"clock:{record.id}",
+                           details={"clock_in": record.clock_in.isoformat()}))
+        for record in records
+        if now - record.clock_in > MAX_SHIFT
+    ]  # fmt: skip

@@ -19,6 +19,7 @@ MINUTE = 60_000  # milliseconds
 class Actors:
     refresh_scores: Actor[Any, Any]
     finalize_day: Actor[Any, Any]
+    daily_rollover: Actor[Any, Any]
 
 
 def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
@@ -35,5 +36,8 @@ def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
         ),
         finalize_day=actor(
             scores.finalize_day, max_retries=10, time_limit=10 * MINUTE, max_age=24 * 60 * MINUTE
+        ),
+        daily_rollover=actor(
+            scores.daily_rollover, max_retries=10, time_limit=10 * MINUTE, max_age=12 * 60 * MINUTE
         ),
     )

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 REFRESH_EVERY = timedelta(minutes=5)
 FINALIZE_AT = time(18, 0)
+ROLLOVER_AT = time(0, 5)
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,10 @@ def tick_of(slot: datetime) -> str:
 
 
 def due(now: datetime, unfinalized: list[date]) -> list[Due]:
-    """What is due at ``now`` (company time): the current 5-minute refresh of today, and the
+    """What is due at ``now`` (company time): the current 5-minute refresh of today; the
     finalization of each earlier day in ``unfinalized`` (days whose scores are not final yet,
-    found by the caller) and of today once it is 18:00. A day's finalization has one tick,
-    18:00 of that day, whenever it runs."""
+    found by the caller) and of today once it is 18:00 (a day's finalization has one tick,
+    18:00 of that day, whenever it runs); and the day's rollover from 00:05."""
     minute = now.replace(second=0, microsecond=0)
     slot = minute - timedelta(minutes=minute.minute % 5)
     today = slot.date()
@@ -45,4 +46,7 @@ def due(now: datetime, unfinalized: list[date]) -> list[Due]:
     for day in sorted(days):
         tick = tick_of(datetime.combine(day, FINALIZE_AT))
         found.append(Due("finalize_day", tick, (day.isoformat(), tick)))
+    if slot.time() >= ROLLOVER_AT:  # once a day, any time after 00:05: the tick dedupes
+        tick = tick_of(datetime.combine(today, ROLLOVER_AT))
+        found.append(Due("daily_rollover", tick, (tick,)))
     return found

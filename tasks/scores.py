@@ -1,5 +1,5 @@
-"""Score jobs: refreshing a work date, and making it final. Messages carry the tick and the
-date, never ``now``: the same message computes the same rows."""
+"""Score jobs: refreshing a work date, making it final, and the daily rollover. Messages
+carry the tick (and the date), never ``now``: the same message computes the same rows."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import DailyScore
 from services.jobs import run_job
+from services.rollover import flag_forgotten_clock_outs
 from services.score_refresh import refresh_day
 from tasks.runtime import current
 
 REFRESH_SCORES = "refresh_scores"
 FINALIZE_DAY = "finalize_day"
+DAILY_ROLLOVER = "daily_rollover"
 
 
 async def refresh_scores(work_date: str, tick: str) -> None:
@@ -49,3 +51,14 @@ async def finalize_day(work_date: str, tick: str) -> None:
         return {"scores": refreshed.scores, "finalized": result.rowcount}  # type: ignore[attr-defined]
 
     await run_job(db=runtime.db, job=FINALIZE_DAY, tick=f"{tick}/{work_date}", now=now, work=work)
+
+
+async def daily_rollover(tick: str) -> None:
+    """After midnight: flag the clock records somebody forgot to close."""
+    runtime = current()
+    now = runtime.instant(tick)
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        return await flag_forgotten_clock_outs(session=session, now=now)
+
+    await run_job(db=runtime.db, job=DAILY_ROLLOVER, tick=tick, now=now, work=work)

@@ -45,7 +45,7 @@ async def test_pausing_and_resuming_is_audited(db: Database, gql: GraphQLClient)
     assert paused == {"job": "refresh_scores", "paused": True, "errors": []}
     assert resumed == {"job": "refresh_scores", "paused": False, "errors": []}
     assert unknown["errors"] == [{"field": "job", "code": "NOT_FOUND",
-                                  "message": "no periodic job 'mine_bitcoin'; there are refresh_scores, finalize_day"}]  # fmt: skip
+                                  "message": "no periodic job 'mine_bitcoin'; there are refresh_scores, finalize_day, daily_rollover"}]  # fmt: skip
     async with db.read_session() as session:
         trail = (
             await session.execute(
@@ -82,6 +82,7 @@ async def test_status_and_runs_newest_first(db: Database, gql: GraphQLClient) ->
          "lastRun": {"tick": "2026-11-20T10:05/2026-11-20", "status": "FAILED", "counts": {"scores": 3}}},
         {"job": "finalize_day", "paused": True,
          "lastRun": {"tick": "2026-11-19T18:00/2026-11-19", "status": "SUCCEEDED", "counts": {"scores": 3}}},
+        {"job": "daily_rollover", "paused": False, "lastRun": None},
     ]}}  # fmt: skip
     assert [e["node"]["job"] for e in first["edges"] + rest["edges"]] == [
         "finalize_day",

@@ -40,7 +40,8 @@ async def test_a_burst_enqueues_one_refresh_per_day(backend: Backend, resources:
     assert sum(sent) == 2 * copies
     assert delayed(broker) == [("2026-11-16", tick)] * copies + [("2026-11-17", tick)] * copies
     message = Message.decode(broker.queues["scores.DQ"].queue[0])
-    assert message.options["eta"] - message.message_timestamp == DEBOUNCE_SECONDS * 1000
+    delay_ms = message.options["eta"] - message.message_timestamp  # two clock reads apart
+    assert DEBOUNCE_SECONDS * 1000 <= delay_ms <= DEBOUNCE_SECONDS * 1000 + 50
 
 
 async def test_recording_activities_asks_for_a_refresh_of_the_days_they_landed_on(

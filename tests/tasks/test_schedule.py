@@ -26,10 +26,13 @@ def test_only_the_current_slot_is_due_and_finalization_catches_up() -> None:
     assert [(d.job, d.args) for d in morning] == [
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:05")),
         ("finalize_day", ("2026-11-18", "2026-11-18T18:00")),
+        ("daily_rollover", ("2026-11-20T00:05",)),
     ]
+    assert [d.job for d in due(datetime(2026, 11, 20, 0, 4), unfinalized=[])] == ["refresh_scores"]
     assert [(d.job, d.args) for d in evening] == [
         ("refresh_scores", ("2026-11-20", "2026-11-20T18:00")),
         ("finalize_day", ("2026-11-20", "2026-11-20T18:00")),
+        ("daily_rollover", ("2026-11-20T00:05",)),
     ]
 
 
@@ -73,8 +76,9 @@ async def test_one_scheduler_enqueues_each_tick_once(scheduling: Scheduling) -> 
     clock[0] = utc(2026, 11, 20, 16, 11)
     rounds.append(len(await scheduler.step()))
 
-    assert rounds == [1, 0, 0, 1]
+    assert rounds == [2, 0, 0, 1]  # the rollover once, a refresh per slot
     assert queued(broker) == [
+        ("daily_rollover", ("2026-11-20T00:05",)),
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:05")),
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:10")),
     ]
@@ -95,7 +99,7 @@ async def test_a_second_scheduler_waits_and_takes_over_without_repeating_a_tick(
     clock[0] = utc(2026, 11, 20, 16, 11)
     next_tick = len(await second.step())
 
-    assert both == [1, 0, 0]  # the leader enqueued; the standby did nothing
+    assert both == [2, 0, 0]  # the leader enqueued; the standby did nothing
     assert taken_over == [0, 0]  # the tick was claimed already; the first is now standby
     assert next_tick == 1
-    assert len(queued(broker)) == 2
+    assert len(queued(broker)) == 3

@@ -156,3 +156,38 @@ async def test_a_paused_job_skips_its_ticks(
     await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), TICK))
 
     assert await rows(db) == ([], [])
+
+
+async def test_the_rollover_flags_forgotten_clock_outs_once(
+    db: Database, actors: tuple[dramatiq.Broker, Actors]
+) -> None:
+    broker, declared = actors
+    person = await helpers.employee(db, code="K1")
+    forgotten = models.ClockRecord(
+        employee_id=person.id, clock_in=utc(2026, 11, 19, 12), work_date=date(2026, 11, 19)
+    )
+    recent = models.ClockRecord(
+        employee_id=person.id, clock_in=utc(2026, 11, 20, 14), work_date=DAY
+    )
+    await helpers.add(db, forgotten, recent)
+
+    await run(broker, lambda: declared.daily_rollover.send("2026-11-20T00:05"))  # 06:05 UTC
+    await run(broker, lambda: declared.daily_rollover.send("2026-11-21T00:05"))  # the next day
+
+    async with db.read_session() as session:
+        flags = (
+            await session.execute(
+                select(models.Flag.rule, models.Flag.subject_key, models.Flag.work_date)
+            )
+        ).all()
+        runs = (await session.execute(select(models.JobRun.tick, models.JobRun.counts))).all()
+    # 18 h after 12:00 UTC on the 19th, only the first record is past the 16 h cap; a day later
+    # both are, and the first is not flagged twice.
+    assert sorted(tuple(f) for f in flags) == [
+        ("FORGOTTEN_CLOCK_OUT", f"clock:{forgotten.id}", date(2026, 11, 19)),
+        ("FORGOTTEN_CLOCK_OUT", f"clock:{recent.id}", DAY),
+    ]
+    assert sorted(tuple(r) for r in runs) == [
+        ("2026-11-20T00:05", {"open_records_past_cap": 1, "flags_raised": 1}),
+        ("2026-11-21T00:05", {"open_records_past_cap": 2, "flags_raised": 1}),
+    ]
