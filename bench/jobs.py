@@ -1,0 +1,175 @@
+"""Ingestion and the day refresh, new vs the old app's way, side by side in one run.
+
+    python -m bench.jobs --url mysql+aiomysql://... --day 2026-11-20 [--items 10000] [--rounds 3]
+
+Expects a database seeded with ``prodhub seed-demo --today <day>`` (``bench/run --jobs`` does
+all of it). ``recordActivities`` goes through the real app (an INGEST key, one call of
+``--items`` items); the old way sends a query per item on its own connection. The refresh
+recomputes ``--day`` for every employee; the old way loops over employees with a query each.
+Statements are counted by MariaDB itself (``Questions``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select, text
+
+from bench import old_app, old_jobs
+from core.settings import Settings
+from db.models import Employee, Role
+from prodhub.app import create_app
+from prodhub.resources import build_resources
+from services import api_keys
+from services.api_keys import ApiKeyScope
+from services.score_refresh import refresh_day
+from services.viewers import Viewer
+from tests.helpers import ServerStatements
+
+RECORD = (
+    "mutation($i: [ActivityInput!]!) { recordActivities(input: $i) { accepted errors { code } } }"
+)
+
+
+async def measure(url: str, action: Callable[[], Awaitable[Any]]) -> tuple[float, int, Any]:
+    server = ServerStatements(url)
+    server.start()
+    started = time.perf_counter()
+    result = await action()
+    seconds = time.perf_counter() - started
+    questions = server.stop()["Questions"]
+    server.close()
+    return seconds, questions, result
+
+
+async def run(url: str, day: date, count: int, rounds: int) -> dict[str, Any]:
+    settings = Settings(database_url=url, cache_ttl_seconds=0)
+    resources = build_resources(settings)
+    db = resources.db
+    async with db.session() as session, session.begin():
+        key = await api_keys.create_api_key(
+            session=session, actor=Viewer(email="bench"), name="bench", scope=ApiKeyScope.INGEST
+        )
+    async with db.read_session() as session:
+        codes = list((await session.scalars(select(Employee.code).where(Employee.active))).all())
+        role = (await session.scalars(select(Role.key).order_by(Role.key))).first()
+    assert role is not None
+    app = create_app(resources)
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://bench",
+        headers={"Authorization": f"Bearer {key.secret}"}, timeout=600,
+    )  # fmt: skip
+    params = old_app.connect_params(url)
+    # Ingested items land days after the refreshed day, so that they do not change it.
+    start = datetime.combine(day + timedelta(days=3), datetime.min.time(), UTC)
+
+    def items() -> list[dict[str, Any]]:
+        batch = uuid.uuid4().hex[:8]
+        return [
+            {"employeeCode": codes[n % len(codes)], "roleKey": role, "itemsCount": 7,
+             "windowStart": (start + timedelta(seconds=n)).isoformat(),
+             "windowEnd": (start + timedelta(seconds=n + 50)).isoformat(),
+             "externalRef": f"bench-{batch}-{n}"}
+            for n in range(count)
+        ]  # fmt: skip
+
+    async def new_record() -> int:
+        body = json.dumps({"query": RECORD, "variables": {"i": items()}})
+        response = await client.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+        return int(response.json()["data"]["recordActivities"]["accepted"])
+
+    async def old_record() -> int:
+        return await asyncio.to_thread(old_jobs.record, params, items())
+
+    now = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+
+    async def new_refresh() -> int:
+        refreshed = await db.write(
+            lambda session: refresh_day(
+                session=session, work_date=day, now=now, idle_threshold=timedelta(minutes=15)
+            )
+        )
+        return refreshed.scores
+
+    async def old_refresh() -> int:
+        return await asyncio.to_thread(old_jobs.refresh, params, day, now)
+
+    paths = {"record: new": new_record, "record: old": old_record,
+             "refresh: new": new_refresh, "refresh: old": old_refresh}  # fmt: skip
+    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in paths}
+    for _ in range(rounds):  # interleaved, so noise hits all alike
+        for name, action in paths.items():
+            seconds, questions, _ = await measure(url, action)
+            samples[name].append((seconds, questions))
+    async with db.read_session() as session:
+        employees = len(codes)
+        activities = (await session.execute(text("SELECT COUNT(*) FROM activities"))).scalar_one()
+    await client.aclose()
+    await resources.aclose()
+    medians = {
+        name: {"seconds": statistics.median(s for s, _ in got),
+               "statements": statistics.median(q for _, q in got)}
+        for name, got in samples.items()
+    }  # fmt: skip
+    return {"day": day.isoformat(), "items": count, "rounds": rounds, "employees": employees,
+            "activities": activities, "paths": medians}  # fmt: skip
+
+
+ROWS = {
+    "record: new": ("recordActivities", "new: one call, bulk"),
+    "record: old": ("recordActivities", "old: a query per item"),
+    "refresh: new": ("refresh a day, every employee", "new: set-based"),
+    "refresh: old": ("refresh a day, every employee", "old: queries per employee"),
+}
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [
+        f"{result['employees']} active employees, {result['activities']:,} activities, "
+        f"{result['items']:,} items per call, day {result['day']}; median of "
+        f"{result['rounds']} interleaved rounds.",
+        "",
+        "| job | path | seconds | rows/s | statements MariaDB executed |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, (job, path) in ROWS.items():
+        measured = result["paths"][name]
+        rate = result["items"] / measured["seconds"] if name.startswith("record") else None
+        shown = f"{rate:,.0f}" if rate else ""
+        lines.append(
+            f"| {job} | {path} | {measured['seconds']:.2f} | {shown} "
+            f"| {measured['statements']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    result = asyncio.run(run(args.url, args.day, args.items, args.rounds))
+    text_report = report(result)
+    out = Path("bench/results")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "jobs.json").write_text(json.dumps(result, indent=2))
+    (out / "jobs.md").write_text(text_report + "\n")
+    print(text_report)
+
+
+if __name__ == "__main__":
+    main()
