@@ -43,8 +43,10 @@ def create_app(
     jobs = EmbeddedJobs(resources) if embedded_jobs else None
     if jobs is not None:
         queue = JobQueue(jobs.actors, None)
-    else:  # Redis: to prodhub worker; neither: kept in memory, as nothing would run them
+    elif settings.redis_url:  # to the prodhub worker processes
         queue = JobQueue(declare(build_broker(settings)), resources.redis)
+    else:  # several processes without Redis: nothing would run what is enqueued
+        queue = JobQueue(None, None)
     graphql = GraphQLApp(resources, jobs=queue, clock=clock)
 
     @asynccontextmanager

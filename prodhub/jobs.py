@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from core.settings import Settings
 from prodhub.resources import Resources, build_resources
 from prodhub.scheduler import Scheduler
+from services.errors import UserError
 from tasks.registry import Actors, declare
 from tasks.runtime import Runtime, install
 
@@ -81,18 +82,26 @@ class EmbeddedJobs:
         await asyncio.to_thread(self.worker.stop)
 
 
+class JobsOff(UserError):
+    code = "JOBS_OFF"
+
+
 DEBOUNCE_SECONDS = 30  # ingestion bursts within this share one refresh, run after it
 
 
 class JobQueue:
     """Enqueues jobs from a web process: a refresh of the days a write touched, debounced
-    (a thousand calls in a minute enqueue one refresh per day), or one right away."""
+    (a thousand calls in a minute enqueue one refresh per day), or one right away. Without
+    ``actors`` (several web processes and no Redis: nothing would run them) it enqueues
+    nothing: refreshes wait for the next run of the jobs, recalculations are refused."""
 
-    def __init__(self, actors: Actors, redis: Redis | None) -> None:
+    def __init__(self, actors: Actors | None, redis: Redis | None) -> None:
         self.actors, self.redis = actors, redis
         self._recent: TTLCache[str, bool] = TTLCache(maxsize=10_000, ttl=DEBOUNCE_SECONDS)
 
     async def refresh_soon(self, days: Iterable[date], now: datetime) -> int:
+        if self.actors is None:
+            return 0
         sent = 0
         for day in sorted(set(days)):
             if await self._first_in_window(f"prodhub:debounce:refresh:{day.isoformat()}"):
@@ -104,6 +113,8 @@ class JobQueue:
         return sent
 
     async def recalculate(self, days: Iterable[date], now: datetime) -> int:
+        if self.actors is None:
+            raise JobsOff("no worker runs jobs for this server: give it PRODHUB_REDIS_URL")
         tick = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         chosen = sorted(set(days))
         for day in chosen:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from db import models
 from db.engine import Database
+from prodhub.app import create_app
+from prodhub.resources import build_resources
 from services.users import UserRole
 from services.viewers import Viewer
 from tests import helpers
-from tests.helpers import ADMIN, GraphQLClient, gid
+from tests.helpers import ADMIN, NOW, Backend, GraphQLClient, bearer, gid
 
 PAUSE = """mutation($job: String!, $paused: Boolean!) {
   setJobPaused(job: $job, paused: $paused) { job paused errors { field code message } } }"""
@@ -93,13 +96,23 @@ async def test_status_and_runs_newest_first(db: Database, gql: GraphQLClient) ->
     assert [e["node"]["status"] for e in refreshes["edges"]] == ["FAILED", "SUCCEEDED"]
 
 
-async def test_a_recalculation_enqueues_one_refresh_per_day(gql: GraphQLClient) -> None:
-    answer = await gql.data(
-        RECALCULATE, **{"from": "2026-11-01", "to": "2026-11-03", "ids": [gid("Employee", 1)]}
-    )
-    too_long = await gql.data(RECALCULATE, **{"from": "2025-01-01", "to": "2026-11-03"})
+async def test_a_recalculation_enqueues_one_refresh_per_day(backend: Backend, db: Database) -> None:
+    # The embedded default's queue; its worker is not started, so the messages stay queued.
+    without_redis = backend.settings.model_copy(update={"redis_url": None})
+    app = create_app(build_resources(without_redis, db=db), clock=lambda: NOW, embedded_jobs=True)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        gql = GraphQLClient(http, bearer(ADMIN))
+        answer = await gql.data(
+            RECALCULATE, **{"from": "2026-11-01", "to": "2026-11-03", "ids": [gid("Employee", 1)]}
+        )
+        too_long = await gql.data(RECALCULATE, **{"from": "2025-01-01", "to": "2026-11-03"})
+    queued = app.state.jobs.actors.refresh_scores.broker.queues["scores"].queue
+    await app.state.resources.aclose()
 
     assert answer["recalculateScores"] == {"enqueued": 3, "errors": []}
+    assert len(queued) == 3
     assert too_long["recalculateScores"]["errors"] == [
         {
             "field": "to",

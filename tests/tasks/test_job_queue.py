@@ -9,6 +9,7 @@ import httpx
 from dramatiq import Message
 from dramatiq.brokers.stub import StubBroker
 
+from db import models
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.jobs import DEBOUNCE_SECONDS, JobQueue, build_broker
@@ -50,7 +51,8 @@ async def test_recording_activities_asks_for_a_refresh_of_the_days_they_landed_o
     await helpers.role(db, key="pick")
     await helpers.employee(db, code="Q1")
     without_redis = backend.settings.model_copy(update={"redis_url": None})
-    app = create_app(build_resources(without_redis, db=db), clock=lambda: NOW)
+    # The embedded default's queue; its worker is not started, so the messages stay queued.
+    app = create_app(build_resources(without_redis, db=db), clock=lambda: NOW, embedded_jobs=True)
     broker = app.state.jobs.actors.refresh_scores.broker
     items = [{"employeeCode": "Q1", "roleKey": "pick", "itemsCount": 3,
               "windowStart": (utc(2026, 11, 16, 15) + timedelta(days=d)).isoformat(),
@@ -66,3 +68,24 @@ async def test_recording_activities_asks_for_a_refresh_of_the_days_they_landed_o
     await app.state.resources.aclose()
 
     assert [args[0] for args in delayed(broker)] == ["2026-11-16", "2026-11-17"]
+
+
+async def test_without_a_worker_nothing_is_enqueued_and_a_recalculation_is_refused(
+    backend: Backend, db: Database
+) -> None:
+    without_redis = backend.settings.model_copy(update={"redis_url": None})
+    app = create_app(build_resources(without_redis, db=db), clock=lambda: NOW)  # like --workers 2
+    recalculate = 'mutation { recalculateScores(from: "2026-11-01", to: "2026-11-02") { enqueued errors { code } } }'
+    await helpers.add(
+        db, models.User(id=ADMIN.user_id, email=ADMIN.email, password_hash="-", role="ADMIN")
+    )
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        answer = await GraphQLClient(http, bearer(ADMIN)).data(recalculate)
+        sent = await app.state.jobs.refresh_soon([MONDAY], NOW)
+    await app.state.resources.aclose()
+
+    assert answer == {"recalculateScores": {"enqueued": 0, "errors": [{"code": "JOBS_OFF"}]}}
+    assert sent == 0
