@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import socket
@@ -31,7 +30,7 @@ import pymysql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench import old_app
+from bench import old_app, results
 from bench.serial_reads import OneConnectionPerRequest, per_request
 from core.settings import Settings
 from db.engine import Database
@@ -359,12 +358,7 @@ def main() -> None:
     result = asyncio.run(
         run(args.url, args.redis_url, args.day, args.requests, args.first, args.rtt_ms)
     )
-    text_report = report(result)
-    out = Path("bench/results")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "dashboard.json").write_text(json.dumps(result, indent=2))
-    (out / "dashboard.md").write_text(text_report + "\n")
-    print(text_report)
+    results.keep("dashboard", result, report(result))
 
 
 if __name__ == "__main__":

@@ -19,13 +19,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import select, text
 
-from bench import old_app, old_jobs
+from bench import old_app, old_jobs, results
 from core.settings import Settings
 from db.models import Employee, Role
 from prodhub.app import create_app
@@ -163,12 +162,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     result = asyncio.run(run(args.url, args.day, args.items, args.rounds))
-    text_report = report(result)
-    out = Path("bench/results")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "jobs.json").write_text(json.dumps(result, indent=2))
-    (out / "jobs.md").write_text(text_report + "\n")
-    print(text_report)
+    results.keep("jobs", result, report(result))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from schema.mutations.correct_activity import correct_activity
@@ -19,45 +21,32 @@ from schema.mutations.void_activity import ActivityPayloadType, void_activity
 from schema.permissions import IsAdmin, MayRecordActivities
 
 
+def for_admins(resolver: Any, description: str | None = None) -> Any:
+    return strawberry.mutation(
+        resolver=resolver, permission_classes=[IsAdmin], description=description
+    )
+
+
 @strawberry.type
 class Mutation:
     login: LoginPayloadType = strawberry.mutation(
         resolver=login, description="A token for `Authorization: Bearer <token>`."
     )
-    upsert_team: TeamPayloadType = strawberry.mutation(
-        resolver=upsert_team, permission_classes=[IsAdmin]
-    )
-    upsert_role: RolePayloadType = strawberry.mutation(
-        resolver=upsert_role, permission_classes=[IsAdmin]
-    )
-    upsert_employee: EmployeePayloadType = strawberry.mutation(
-        resolver=upsert_employee, permission_classes=[IsAdmin]
-    )
-    create_api_key: CreateApiKeyPayloadType = strawberry.mutation(
-        resolver=create_api_key, permission_classes=[IsAdmin]
-    )
-    revoke_api_key: ApiKeyPayloadType = strawberry.mutation(
-        resolver=revoke_api_key, permission_classes=[IsAdmin]
-    )
+    upsert_team: TeamPayloadType = for_admins(upsert_team)
+    upsert_role: RolePayloadType = for_admins(upsert_role)
+    upsert_employee: EmployeePayloadType = for_admins(upsert_employee)
+    create_api_key: CreateApiKeyPayloadType = for_admins(create_api_key)
+    revoke_api_key: ApiKeyPayloadType = for_admins(revoke_api_key)
     record_activities: RecordActivitiesPayloadType = strawberry.mutation(
         resolver=record_activities,
         permission_classes=[MayRecordActivities],
         description="Up to 10,000 activity counts; each invalid item is reported by its index.",
     )
-    void_activity: ActivityPayloadType = strawberry.mutation(
-        resolver=void_activity, permission_classes=[IsAdmin]
+    void_activity: ActivityPayloadType = for_admins(void_activity)
+    correct_activity: ActivityPayloadType = for_admins(correct_activity)
+    correct_clock_record: ClockRecordPayloadType = for_admins(correct_clock_record)
+    recalculate_scores: JobPayloadType = for_admins(
+        recalculate_scores,
+        "Refresh every day from `from` to `to` (at most 366 days) in the worker.",
     )
-    correct_activity: ActivityPayloadType = strawberry.mutation(
-        resolver=correct_activity, permission_classes=[IsAdmin]
-    )
-    correct_clock_record: ClockRecordPayloadType = strawberry.mutation(
-        resolver=correct_clock_record, permission_classes=[IsAdmin]
-    )
-    recalculate_scores: JobPayloadType = strawberry.mutation(
-        resolver=recalculate_scores,
-        permission_classes=[IsAdmin],
-        description="Refresh every day from `from` to `to` (at most 366 days) in the worker.",
-    )
-    set_job_paused: JobControlPayloadType = strawberry.mutation(
-        resolver=set_job_paused, permission_classes=[IsAdmin]
-    )
+    set_job_paused: JobControlPayloadType = for_admins(set_job_paused)
