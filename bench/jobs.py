@@ -30,6 +30,7 @@ from db.models import Employee, Role
 from prodhub.app import create_app
 from prodhub.resources import build_resources
 from services import api_keys
+from services.activities import ActivityIn, record_activities
 from services.api_keys import ApiKeyScope
 from services.score_refresh import refresh_day
 from services.viewers import Viewer
@@ -72,6 +73,8 @@ async def run(url: str, day: date, count: int, rounds: int) -> dict[str, Any]:
     # Ingested items land days after the refreshed day, so that they do not change it.
     start = datetime.combine(day + timedelta(days=3), datetime.min.time(), UTC)
 
+    now = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+
     def items() -> list[dict[str, Any]]:
         batch = uuid.uuid4().hex[:8]
         return [
@@ -89,10 +92,23 @@ async def run(url: str, day: date, count: int, rounds: int) -> dict[str, Any]:
         )
         return int(response.json()["data"]["recordActivities"]["accepted"])
 
+    async def service_record() -> int:
+        """The same items straight into the service: what the call costs without GraphQL."""
+        batch = [
+            ActivityIn(i["employeeCode"], i["roleKey"], i["itemsCount"],
+                       datetime.fromisoformat(i["windowStart"]),
+                       datetime.fromisoformat(i["windowEnd"]), i["externalRef"])
+            for i in items()
+        ]  # fmt: skip
+        recorded = await db.write(
+            lambda session: record_activities(
+                session=session, items=batch, now=now, company_timezone=settings.timezone
+            )
+        )
+        return recorded.accepted
+
     async def old_record() -> int:
         return await asyncio.to_thread(old_jobs.record, params, items())
-
-    now = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
 
     async def new_refresh() -> int:
         refreshed = await db.write(
@@ -105,7 +121,8 @@ async def run(url: str, day: date, count: int, rounds: int) -> dict[str, Any]:
     async def old_refresh() -> int:
         return await asyncio.to_thread(old_jobs.refresh, params, day, now)
 
-    paths = {"record: new": new_record, "record: old": old_record,
+    paths = {"record: new": new_record, "record: service": service_record,
+             "record: old": old_record,
              "refresh: new": new_refresh, "refresh: old": old_refresh}  # fmt: skip
     samples: dict[str, list[tuple[float, int]]] = {name: [] for name in paths}
     for _ in range(rounds):  # interleaved, so noise hits all alike
@@ -128,6 +145,7 @@ async def run(url: str, day: date, count: int, rounds: int) -> dict[str, Any]:
 
 ROWS = {
     "record: new": ("recordActivities", "new: one call, bulk"),
+    "record: service": ("recordActivities", "the same, the service alone (no GraphQL)"),
     "record: old": ("recordActivities", "old: a query per item"),
     "refresh: new": ("refresh a day, every employee", "new: set-based"),
     "refresh: old": ("refresh a day, every employee", "old: queries per employee"),
