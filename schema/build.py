@@ -22,6 +22,7 @@ from schema.document_cache import DocumentCache, DocumentStore
 from schema.errors import PublicErrors
 from schema.limits import CostLimit, IntrospectionDepthLimit
 from schema.mutation import Mutation
+from schema.mutations.record_activities import install_fast_path
 from schema.nodes import NODE_KINDS
 from schema.query import Query
 from schema.relay import shown
@@ -52,7 +53,7 @@ def build_schema(
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         types=[kind.node_type for kind in NODE_KINDS],
@@ -61,6 +62,8 @@ def build_schema(
         # In production, an error never hints at field names introspection would have shown.
         config=StrawberryConfig(disable_field_suggestions=production),
     )
+    install_fast_path(schema._schema)
+    return schema
 
 
 class Schema(strawberry.Schema):

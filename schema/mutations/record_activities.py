@@ -4,11 +4,14 @@ an INGEST key, and admins). Send the items as a variable: a document stays small
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
+from graphql import GraphQLResolveInfo, GraphQLSchema
 
 from resolvers import activities as resolve
-from resolvers.context import Info
+from resolvers.context import Context, Info
+from schema.permissions import MayRecordActivities
 from services.activities import ActivityIn
 
 
@@ -42,6 +45,8 @@ class RecordActivitiesPayloadType:
 async def record_activities(
     info: Info, input: list[ActivityInputType]
 ) -> RecordActivitiesPayloadType:
+    """The declared resolver (it gives the field its arguments and type in the schema); at
+    run time ``install_fast_path`` answers the field instead."""
     items = [
         ActivityIn(
             employee_code=item.employee_code,
@@ -53,7 +58,44 @@ async def record_activities(
         )
         for item in input
     ]
-    recorded = await resolve.record_activities(info.context, items)
+    return await _record(info.context, items)
+
+
+def install_fast_path(schema: GraphQLSchema) -> None:
+    """Answer ``recordActivities`` from graphql-core's coerced input directly.
+
+    graphql-core has already checked every item against ``ActivityInput`` (types, required
+    fields, the DateTime scalar) when the resolver runs; Strawberry would then build an
+    ``ActivityInputType`` per item and convert each field again, which for 10,000 items costs
+    0.3 s of a 0.75 s call (docs/PERFORMANCE.md). The schema, its validation and the
+    permission check are the same; only that second conversion is skipped.
+    """
+    mutation = schema.mutation_type
+    assert mutation is not None
+    mutation.fields["recordActivities"].resolve = _fast
+
+
+async def _fast(
+    _root: object, info: GraphQLResolveInfo[Any], input: list[dict[str, Any]]
+) -> RecordActivitiesPayloadType:
+    context: Context = info.context
+    MayRecordActivities().has_permission(None, info)  # type: ignore[arg-type]  # raises if not
+    items = [
+        ActivityIn(
+            employee_code=item["employeeCode"],
+            role_key=item["roleKey"],
+            items_count=item["itemsCount"],
+            window_start=item["windowStart"],
+            window_end=item["windowEnd"],
+            external_ref=item.get("externalRef"),
+        )
+        for item in input
+    ]
+    return await _record(context, items)
+
+
+async def _record(context: Context, items: list[ActivityIn]) -> RecordActivitiesPayloadType:
+    recorded = await resolve.record_activities(context, items)
     return RecordActivitiesPayloadType(
         accepted=recorded.accepted,
         duplicates=recorded.duplicates,
