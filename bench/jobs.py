@@ -41,7 +41,12 @@ RECORD = (
 )
 
 
-async def measure(url: str, action: Callable[[], Awaitable[Any]]) -> tuple[float, int, Any]:
+Timed = Callable[[], Awaitable[Any]]
+
+
+async def measure(url: str, prepare: Callable[[], Timed]) -> tuple[float, int, Any]:
+    """Time what ``prepare`` returns; building the inputs (the client's work) is not timed."""
+    action = prepare()
     server = ServerStatements(url)
     server.start()
     started = time.perf_counter()
@@ -85,14 +90,18 @@ async def run(url: str, day: date, count: int, rounds: int) -> dict[str, Any]:
             for n in range(count)
         ]  # fmt: skip
 
-    async def new_record() -> int:
+    def new_record() -> Timed:
         body = json.dumps({"query": RECORD, "variables": {"i": items()}})
-        response = await client.post(
-            "/graphql", content=body, headers={"content-type": "application/json"}
-        )
-        return int(response.json()["data"]["recordActivities"]["accepted"])
 
-    async def service_record() -> int:
+        async def call() -> int:
+            response = await client.post(
+                "/graphql", content=body, headers={"content-type": "application/json"}
+            )
+            return int(response.json()["data"]["recordActivities"]["accepted"])
+
+        return call
+
+    def service_record() -> Timed:
         """The same items straight into the service: what the call costs without GraphQL."""
         batch = [
             ActivityIn(i["employeeCode"], i["roleKey"], i["itemsCount"],
@@ -100,34 +109,42 @@ async def run(url: str, day: date, count: int, rounds: int) -> dict[str, Any]:
                        datetime.fromisoformat(i["windowEnd"]), i["externalRef"])
             for i in items()
         ]  # fmt: skip
-        recorded = await db.write(
-            lambda session: record_activities(
-                session=session, items=batch, now=now, company_timezone=settings.timezone
+
+        async def call() -> int:
+            recorded = await db.write(
+                lambda session: record_activities(
+                    session=session, items=batch, now=now, company_timezone=settings.timezone
+                )
             )
-        )
-        return recorded.accepted
+            return recorded.accepted
 
-    async def old_record() -> int:
-        return await asyncio.to_thread(old_jobs.record, params, items())
+        return call
 
-    async def new_refresh() -> int:
-        refreshed = await db.write(
-            lambda session: refresh_day(
-                session=session, work_date=day, now=now, idle_threshold=timedelta(minutes=15)
+    def old_record() -> Timed:
+        batch = items()
+        return lambda: asyncio.to_thread(old_jobs.record, params, batch)
+
+    def new_refresh() -> Timed:
+        async def call() -> int:
+            refreshed = await db.write(
+                lambda session: refresh_day(
+                    session=session, work_date=day, now=now, idle_threshold=timedelta(minutes=15)
+                )
             )
-        )
-        return refreshed.scores
+            return refreshed.scores
 
-    async def old_refresh() -> int:
-        return await asyncio.to_thread(old_jobs.refresh, params, day, now)
+        return call
+
+    def old_refresh() -> Timed:
+        return lambda: asyncio.to_thread(old_jobs.refresh, params, day, now)
 
     paths = {"record: new": new_record, "record: service": service_record,
              "record: old": old_record,
              "refresh: new": new_refresh, "refresh: old": old_refresh}  # fmt: skip
     samples: dict[str, list[tuple[float, int]]] = {name: [] for name in paths}
     for _ in range(rounds):  # interleaved, so noise hits all alike
-        for name, action in paths.items():
-            seconds, questions, _ = await measure(url, action)
+        for name, prepare in paths.items():
+            seconds, questions, _ = await measure(url, prepare)
             samples[name].append((seconds, questions))
     async with db.read_session() as session:
         employees = len(codes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 
 EXECUTION_TIMEOUT_SECONDS = 10.0  # a request that takes longer is stopped, its work cancelled
 MAX_RESPONSE_BYTES = 16 << 20
+# Valid UTF-8 holds no surrogate; in JSON text only such an escape can write one.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000
 CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
 
@@ -104,7 +107,8 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             text = data.decode("utf-8") if isinstance(data, bytes) else data
             decoded = json.loads(text)
-            json.dumps(decoded, ensure_ascii=False).encode("utf-8")  # lone surrogates fail
+            if isinstance(data, str) or SURROGATE_ESCAPE.search(text):  # else none can be in it
+                json.dumps(decoded, ensure_ascii=False).encode("utf-8")  # lone surrogates fail
         except UnicodeError:
             raise HTTPException(400, "the request body is not valid UTF-8 text") from None
         except RecursionError:

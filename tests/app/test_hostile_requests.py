@@ -48,13 +48,15 @@ def refusal(response: httpx.Response) -> tuple[int, Any]:
         (b"[" * 100_000 + b"]" * 100_000, JSON, 400, "the request body's JSON is nested too deeply"),
         (b'{"query": "{ viewer { email } }", "variables": {"s": "\\ud800"}}', JSON, 400,
          "the request body is not valid UTF-8 text"),
+        (b'{"query": "{ viewer { email } }", "variables": {"s": "a\\uDFFFb"}}', JSON, 400,
+         "the request body is not valid UTF-8 text"),
         (b"{not json", JSON, 400, "Unable to parse request body as JSON"),
         (gzip.compress(WHO), {**JSON, "content-encoding": "gzip"}, 415,
          '{"errors":[{"message":"compressed request bodies are not accepted"}]}'),
         (b'[{"query": "{ viewer { authenticated } }"}]', JSON, 400, "the request body must be a JSON object"),
     ],
     ids=["null", "number", "string", "invalid-utf8", "nested-100000", "lone-surrogate",
-         "not-json", "gzip", "batch"],
+         "lone-surrogate-upper", "not-json", "gzip", "batch"],
 )  # fmt: skip
 async def test_malformed_bodies_are_400s(
     http: httpx.AsyncClient, body: bytes, headers: dict[str, str], status: int, reason: str
@@ -63,6 +65,21 @@ async def test_malformed_bodies_are_400s(
 
     assert refusal(response) == (status, reason)
     assert (await http.post("/graphql", content=WHO, headers=JSON)).status_code == 200
+
+
+async def test_an_escaped_surrogate_pair_is_a_character_not_a_refusal(
+    http: httpx.AsyncClient,
+) -> None:
+    body = (
+        b'{"query": "query($s: ID!) { node(id: $s) { id } }", "variables": {"s": "\\ud83d\\ude00"}}'
+    )
+
+    response = await http.post("/graphql", content=body, headers=JSON)
+
+    assert response.status_code == 200
+    assert (
+        response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    )  # the ID scalar, not the body
 
 
 async def test_a_body_over_the_limit_is_refused_before_it_is_read(http: httpx.AsyncClient) -> None:
