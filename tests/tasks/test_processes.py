@@ -1,5 +1,6 @@
 """The jobs as they run: inside the web process in the embedded default, and as separate
-``prodhub worker`` and ``prodhub scheduler`` processes on Redis (two schedulers, one leads)."""
+``prodhub worker`` and ``prodhub scheduler`` processes on Redis (two schedulers, one leads; a
+worker killed mid-refresh leaves the day whole, and its message is retried)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,22 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
 
+import dramatiq
 import httpx
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from db import models
 from db.engine import Database
 from prodhub.app import create_app
-from tests.helpers import Backend
+from prodhub.jobs import build_broker
+from services.score_refresh import refresh_day
+from tasks.registry import declare
+from tests import helpers
+from tests.helpers import Backend, utc
 
 JOB_TABLES = (models.Flag, models.IdlePeriod, models.DailyScore, models.JobRun)
 
@@ -62,9 +71,10 @@ async def test_the_embedded_default_runs_its_worker_and_scheduler(backend: Backe
     assert ready == 200
 
 
-async def test_worker_and_two_schedulers_as_processes_on_redis(mariadb: Backend) -> None:
-    env = {**os.environ, "PRODHUB_DATABASE_URL": str(mariadb.settings.database_url),
-           "PRODHUB_REDIS_URL": str(mariadb.settings.redis_url)}  # fmt: skip
+def launcher(backend: Backend) -> Callable[..., subprocess.Popen[str]]:
+    """Starts ``prodhub <args>`` processes on the backend's MariaDB and Redis."""
+    env = {**os.environ, "PRODHUB_DATABASE_URL": str(backend.settings.database_url),
+           "PRODHUB_REDIS_URL": str(backend.settings.redis_url)}  # fmt: skip
 
     def start(*args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -72,6 +82,11 @@ async def test_worker_and_two_schedulers_as_processes_on_redis(mariadb: Backend)
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
+    return start
+
+
+async def test_worker_and_two_schedulers_as_processes_on_redis(mariadb: Backend) -> None:
+    start = launcher(mariadb)
     processes = [start("worker", "--threads", "1"), start("scheduler"), start("scheduler")]
     try:
         found = await wait_for_runs(mariadb.db, 2, seconds=40)
@@ -86,3 +101,101 @@ async def test_worker_and_two_schedulers_as_processes_on_redis(mariadb: Backend)
     assert found == [("daily_rollover", "SUCCEEDED"), ("refresh_scores", "SUCCEEDED")], outputs
     assert settled == found  # one run of each tick, though two schedulers ran
     assert [p.returncode for p in processes] == [0, 0, 0], outputs
+
+
+DAY, TICK = date(2026, 11, 20), "2026-11-20T16:05"  # the tick in company time: 22:05 UTC
+
+
+async def day_rows(db: Database) -> tuple[list[Any], list[Any], list[Any]]:
+    async with db.read_session() as session:
+        scores = await session.execute(
+            select(models.DailyScore.items_processed, models.DailyScore.idle_minutes)
+        )
+        idle = await session.execute(
+            select(models.IdlePeriod.start, models.IdlePeriod.end).order_by(models.IdlePeriod.start)
+        )
+        runs = await session.execute(select(models.JobRun.tick, models.JobRun.status))
+        return [tuple(r) for r in scores], [tuple(r) for r in idle], [tuple(r) for r in runs]
+
+
+async def wait_for(db: Database, sql: str, seconds: float = 30) -> bool:
+    for _ in range(int(seconds * 10)):
+        async with db.read_session() as session:
+            if (await session.execute(text(sql))).first() is not None:
+                return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_a_worker_killed_mid_refresh_leaves_the_day_whole_and_the_retry_completes_it(
+    mariadb: Backend,
+) -> None:
+    db = mariadb.db
+    role = await helpers.role(db, key="pick", expected_per_hour=60)
+    person = await helpers.employee(db, code="K1")
+    shift = models.ClockRecord(
+        employee_id=person.id, clock_in=utc(2026, 11, 20, 14), clock_out=utc(2026, 11, 20, 18),
+        work_date=DAY,
+    )  # fmt: skip
+    early = helpers.activity(person, role, utc(2026, 11, 20, 14), 10, work_date=DAY)
+    late = helpers.activity(person, role, utc(2026, 11, 20, 17), 10, work_date=DAY)
+    await helpers.add(db, shift, early, late)
+    await db.write(
+        lambda session: refresh_day(session=session, work_date=DAY,
+                                    now=utc(2026, 11, 20, 22, 5), idle_threshold=timedelta(minutes=15))
+    )  # fmt: skip
+    before = await day_rows(db)
+    # Since that refresh, a window arrived that fills the afternoon's gap.
+    await helpers.add(db, helpers.activity(person, role, utc(2026, 11, 20, 15), 50, work_date=DAY))
+
+    worker = launcher(mariadb)("worker", "--threads", "1")
+    recovery: dramatiq.Worker | None = None
+    try:
+        # Hold a row of the day's idle periods: the worker's refresh replaces the day's scores,
+        # then waits here, in the middle of its transaction, to replace the idle periods.
+        async with db.session() as holder, holder.begin():
+            await holder.execute(
+                select(models.IdlePeriod.id)
+                .where(models.IdlePeriod.work_date == DAY)
+                .with_for_update()
+            )
+            declare(build_broker(mariadb.settings)).refresh_scores.send(DAY.isoformat(), TICK)
+            midway = await wait_for(db, "SELECT 1 FROM information_schema.PROCESSLIST "
+                                        "WHERE INFO LIKE 'DELETE FROM idle_periods%'")  # fmt: skip
+            worker.kill()  # SIGKILL: no shutdown, no rollback from the worker itself
+            worker.wait(timeout=30)
+        after_kill = await day_rows(db)
+
+        # Another worker takes the dead one's message over (Dramatiq requeues the messages of a
+        # worker whose heartbeat stopped; the timeout and maintenance are shortened here).
+        broker = build_broker(mariadb.settings, heartbeat_timeout=500, maintenance_chance=1_000_000)
+        declare(broker, min_backoff_ms=10)
+        recovery = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
+        recovery.start()
+        await wait_for_runs(db, 1, seconds=30)
+        after_retry = await day_rows(db)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.communicate(timeout=30)
+        if recovery is not None:
+            await asyncio.to_thread(recovery.stop)
+        await forget_runs(db)
+
+    assert midway
+    assert before == (
+        [(20, 220.0)],
+        [
+            (utc(2026, 11, 20, 14, 10), utc(2026, 11, 20, 17)),
+            (utc(2026, 11, 20, 17, 10), utc(2026, 11, 20, 18)),
+        ],
+        [],
+    )
+    assert after_kill == before  # the half-written transaction died with the worker
+    assert after_retry == (
+        [(70, 210.0)],
+        [(utc(2026, 11, 20, 14, 10), utc(2026, 11, 20, 15)),
+         (utc(2026, 11, 20, 15, 10), utc(2026, 11, 20, 17)),
+         (utc(2026, 11, 20, 17, 10), utc(2026, 11, 20, 18))],
+        [(f"{TICK}/{DAY.isoformat()}", "SUCCEEDED")],
+    )  # fmt: skip
