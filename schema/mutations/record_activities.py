@@ -45,20 +45,9 @@ class RecordActivitiesPayloadType:
 async def record_activities(
     info: Info, input: list[ActivityInputType]
 ) -> RecordActivitiesPayloadType:
-    """The declared resolver (it gives the field its arguments and type in the schema); at
-    run time ``install_fast_path`` answers the field instead."""
-    items = [
-        ActivityIn(
-            employee_code=item.employee_code,
-            role_key=item.role_key,
-            items_count=item.items_count,
-            window_start=item.window_start,
-            window_end=item.window_end,
-            external_ref=item.external_ref,
-        )
-        for item in input
-    ]
-    return await _record(info.context, items)
+    """Declares the field (its arguments, type and permission in the schema); at run time
+    ``install_fast_path`` answers it, so through ``build_schema`` this body is never reached."""
+    raise RuntimeError("recordActivities is answered by install_fast_path (schema/build.py)")
 
 
 def install_fast_path(schema: GraphQLSchema) -> None:
@@ -91,10 +80,6 @@ async def _fast(
         )
         for item in input
     ]
-    return await _record(context, items)
-
-
-async def _record(context: Context, items: list[ActivityIn]) -> RecordActivitiesPayloadType:
     recorded = await resolve.record_activities(context, items)
     return RecordActivitiesPayloadType(
         accepted=recorded.accepted,
