@@ -75,3 +75,15 @@ async def upsert_employee(ctx: Context, employee: EmployeeIn) -> Upserted[Employ
             session=session, actor=ctx.viewer, employee=employee
         )
     )
+
+
+async def set_leaderboard_opt_out(ctx: Context, employee_id: int | None, opt_out: bool) -> Employee:
+    """The viewer's own choice, or (admins) an employee's."""
+    chosen = employee_id if employee_id is not None else ctx.viewer.employee_id
+    if chosen is None:
+        raise BadInput("you have no employee record: name one with `employeeId`")
+    return await ctx.db.write(
+        lambda session: employee_service.set_leaderboard_opt_out(
+            session=session, actor=ctx.viewer, employee_id=chosen, opt_out=opt_out
+        )
+    )

@@ -13,27 +13,37 @@ from resolvers import employees as resolve
 from resolvers.context import Info
 from schema.activities import ActivityType, RoleTotalType
 from schema.clock_records import ClockRecordType
+from schema.permissions import SeesDetails
 from schema.relay import Connection, Edge, Node, connection, global_id
 from schema.roles import RoleType
 from schema.scores import DailyScoreType, IdlePeriodType
 from schema.teams import TeamType
+from services.viewers import Viewer
 
 FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 FromInstant = Annotated[dt.datetime | None, strawberry.argument(name="from")]
+ANONYMOUS_NAME = "Anonymous"
 
 
 @strawberry.type(name="Employee")
 class EmployeeType(Node):
-    code: str
+    code: str = strawberry.field(description="The badge code; empty when not the viewer's to see.")
     name: str
     email: str | None
     active: bool
+    leaderboard_opt_out: bool = strawberry.field(
+        description="Whether the employee chose not to appear by name on leaderboards."
+    )
     db_id: strawberry.Private[int]
     team_id: strawberry.Private[int | None]
     default_role_id: strawberry.Private[int | None]
+    # Whether the viewer may see this employee's own data (scores, activities, clock, ...):
+    # not when met on a leaderboard without being theirs to see.
+    detailed: strawberry.Private[bool] = True
 
     @classmethod
     def from_row(cls, row: models.Employee) -> EmployeeType:
+        """An employee the viewer may see (``Viewer.may_see_employee``)."""
         return cls(
             id=global_id(cls, row.id),
             db_id=row.id,
@@ -41,9 +51,22 @@ class EmployeeType(Node):
             name=row.name,
             email=row.email,
             active=row.active,
+            leaderboard_opt_out=row.leaderboard_opt_out,
             team_id=row.team_id,
             default_role_id=row.default_role_id,
         )
+
+    @classmethod
+    def on_leaderboard(cls, row: models.Employee, viewer: Viewer) -> EmployeeType:
+        """An employee as a leaderboard shows them to ``viewer``: by name unless they opted
+        out (admins and the employee still see it), their own data only to who may see it."""
+        shown = cls.from_row(row)
+        shown.detailed = viewer.may_see_employee(row.id, row.team_id)
+        if not shown.detailed:
+            shown.code, shown.email = "", None
+        if row.leaderboard_opt_out and not viewer.is_admin and row.id != viewer.employee_id:
+            shown.name, shown.code = ANONYMOUS_NAME, ""
+        return shown
 
     @strawberry.field
     async def team(self, info: Info) -> TeamType | None:
@@ -59,19 +82,22 @@ class EmployeeType(Node):
         row = await info.context.loaders.by_id(models.Role).load(self.default_role_id)
         return RoleType.from_row(row) if row else None
 
-    @strawberry.field(description="The day's score; default: today in the team's timezone.")
+    @strawberry.field(
+        description="The day's score; default: today in the team's timezone.",
+        permission_classes=[SeesDetails],
+    )
     async def score(self, info: Info, date: dt.date | None = None) -> DailyScoreType | None:
         day = await resolve.work_date(info.context, self.team_id, date)
         row = await info.context.loaders.score_by_employee_date.load((self.db_id, day))
         return DailyScoreType.from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[SeesDetails])
     async def scores(self, info: Info, from_: FromDate, to: dt.date) -> list[DailyScoreType]:
         start, end = resolve.score_range(from_, to)
         rows = await info.context.loaders.scores_by_employee_range.load((self.db_id, start, end))
         return [DailyScoreType.from_row(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[SeesDetails])
     async def activities(
         self,
         info: Info,
@@ -86,7 +112,9 @@ class EmployeeType(Node):
         edges = [Edge(cursor=c, node=ActivityType.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
-    @strawberry.field(description="Items and points per role for the day.")
+    @strawberry.field(
+        description="Items and points per role for the day.", permission_classes=[SeesDetails]
+    )
     async def activity_breakdown(
         self, info: Info, date: dt.date | None = None
     ) -> list[RoleTotalType]:
@@ -94,17 +122,17 @@ class EmployeeType(Node):
         rows = await info.context.loaders.role_totals_by_employee_date.load((self.db_id, day))
         return [RoleTotalType.from_row(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[SeesDetails])
     async def clock_records(self, info: Info, date: dt.date | None = None) -> list[ClockRecordType]:
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.clock_records_by_employee_date.load((self.db_id, day))
         return [ClockRecordType.from_row(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[SeesDetails])
     async def is_clocked_in(self, info: Info) -> bool:
         return await info.context.loaders.open_clock_record_by_employee.load(self.db_id) is not None
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[SeesDetails])
     async def idle_periods(self, info: Info, date: dt.date | None = None) -> list[IdlePeriodType]:
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.idle_periods_by_employee_date.load((self.db_id, day))

@@ -14,11 +14,12 @@ from schema.mutations.recalculate_scores import JobPayloadType, recalculate_scor
 from schema.mutations.record_activities import RecordActivitiesPayloadType, record_activities
 from schema.mutations.revoke_api_key import ApiKeyPayloadType, revoke_api_key
 from schema.mutations.set_job_paused import JobControlPayloadType, set_job_paused
+from schema.mutations.set_leaderboard_opt_out import set_leaderboard_opt_out
 from schema.mutations.upsert_employee import EmployeePayloadType, upsert_employee
 from schema.mutations.upsert_role import RolePayloadType, upsert_role
 from schema.mutations.upsert_team import TeamPayloadType, upsert_team
 from schema.mutations.void_activity import ActivityPayloadType, void_activity
-from schema.permissions import IsAdmin, MayRecordActivities
+from schema.permissions import IsAdmin, MayRecordActivities, SignedIn
 
 
 def for_admins(resolver: Any, description: str | None = None) -> Any:
@@ -50,3 +51,9 @@ class Mutation:
         "Refresh every day from `from` to `to` (at most 366 days) in the worker.",
     )
     set_job_paused: JobControlPayloadType = for_admins(set_job_paused)
+    set_leaderboard_opt_out: EmployeePayloadType = strawberry.mutation(
+        resolver=set_leaderboard_opt_out,
+        permission_classes=[SignedIn],
+        description="Whether an employee appears by name on leaderboards: your own choice "
+        "(admins: anyone's, with `employeeId`).",
+    )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
 import strawberry
 
 from resolvers import employees as employee_resolvers
 from resolvers import jobs as job_resolvers
+from resolvers import leaderboard as board_resolvers
 from resolvers.api_keys import all_api_keys
 from resolvers.context import Info
 from resolvers.roles import all_roles
@@ -13,12 +17,16 @@ from resolvers.teams import all_teams
 from schema.api_keys import ApiKeyType
 from schema.employees import EmployeeType
 from schema.jobs import JobRunType, JobStateType, SystemStatusType
+from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType
 from schema.nodes import resolve_node
 from schema.permissions import IsAdmin, SignedIn
 from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
 from schema.roles import RoleType
 from schema.teams import TeamType
 from schema.users import ViewerType
+from services.leaderboard import Metric
+
+FromDay = Annotated[dt.date | None, strawberry.argument(name="from")]
 
 
 @strawberry.type
@@ -68,6 +76,35 @@ class Query:
         )
         edges = [Edge(cursor=c, node=EmployeeType.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
+
+    @strawberry.field(
+        description="Employees ranked by a metric over a period (default: today's points); "
+        "page size at most 100.",
+        permission_classes=[SignedIn],
+    )
+    async def leaderboard(
+        self,
+        info: Info,
+        from_: FromDay = None,
+        to: dt.date | None = None,
+        team_id: strawberry.ID | None = None,
+        metric: LeaderboardMetricType = Metric.POINTS,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> LeaderboardConnectionType:
+        board = await board_resolvers.board_of(
+            info.context,
+            start=from_,
+            end=to,
+            team_id=expect_global_id(team_id, TeamType) if team_id is not None else None,
+            metric=metric,
+        )
+        found = await board_resolvers.leaderboard_page(
+            info.context, board, first=first, after=after, last=last, before=before
+        )
+        return LeaderboardConnectionType.of(found)
 
     @strawberry.field(permission_classes=[SignedIn])
     async def teams(self, info: Info) -> list[TeamType]:

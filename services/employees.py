@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db.models import Employee, Role, Team
-from services import validation
-from services.errors import NotFound
+from services import audit, validation
+from services.errors import Forbidden, NotFound
 from services.keyset import Key, Keyset
 from services.upserts import Upserted, upsert_by_key
 from services.users import UserRole
@@ -108,3 +108,23 @@ async def _id_of(
     if found is None:
         raise NotFound(f"no {model.__tablename__[:-1]} with key {value[:64]!r}", field=field)
     return found
+
+
+async def set_leaderboard_opt_out(
+    *, session: AsyncSession, actor: Viewer, employee_id: int, opt_out: bool
+) -> Employee:
+    """Whether the employee appears by name on leaderboards: their own choice (admins may
+    set it for anyone). Audited."""
+    if not (actor.is_admin or actor.employee_id == employee_id):
+        raise Forbidden("only the employee (or an admin) chooses this")
+    row = await session.scalar(select(Employee).where(Employee.id == employee_id).with_for_update())
+    if row is None:
+        raise NotFound("no such employee", field="employeeId")
+    if row.leaderboard_opt_out != opt_out:
+        before = audit.snapshot(row)
+        row.leaderboard_opt_out = opt_out
+        await session.flush()
+        await audit.record(
+            session=session, actor=actor, action="leaderboard_opt_out", row=row, before=before
+        )
+    return row

@@ -3,10 +3,12 @@
 An order is a few columns ending in a unique one, e.g. ``(name ASC, id ASC)`` or, for a
 leaderboard, ``(points DESC, id ASC)``. Continuing after a row with values ``(a, b)`` is
 
-    a > ? OR (a = ? AND b > ?)          (``<`` for a descending column)
+    a >= ? AND (a > ? OR (a = ? AND b > ?))          (``<`` for a descending column)
 
-which MySQL and MariaDB serve as a range scan of an index on the same columns (a row
-constructor ``(a, b) > (?, ?)`` is not always). Cursors are opaque and tamper-checked:
+which MySQL and MariaDB serve as a range scan of an index on the same columns, starting at
+the cursor (a row constructor ``(a, b) > (?, ?)`` is not always; without the leading
+``a >= ?`` the planner may read the index from its start and discard rows up to the cursor).
+Cursors are opaque and tamper-checked:
 ``base64url(json([version, kind, *values])) "." base64url(hmac)`` signed with the secret key;
 a cursor that is not one this server made for this list is ``BadCursor``, never a 500.
 """
@@ -35,7 +37,10 @@ _SIGNATURE_BYTES = 16
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    column: InstrumentedAttribute[Any]
+    """A column of the order: a table's column, or a labelled expression of the select (its
+    ``key`` is the attribute the value is read from on a row)."""
+
+    column: InstrumentedAttribute[Any] | ColumnElement[Any]
     descending: bool = False
 
     @property
@@ -48,20 +53,30 @@ class Keyset:
     kind: str  # which list: a cursor of one list is refused by another
     keys: tuple[Key, ...]
 
+    def reversed(self) -> Keyset:
+        """The same list read backwards (for ``last``/``before``); its cursors are this one's."""
+        return Keyset(self.kind, tuple(Key(k.column, not k.descending) for k in self.keys))
+
     def order_by(self) -> list[ColumnElement[Any]]:
         return [k.column.desc() if k.descending else k.column.asc() for k in self.keys]
 
     def after(self, values: Sequence[Any]) -> ColumnElement[bool]:
-        """Rows that come after the row with ``values`` in this order."""
+        """Rows that come after the row with ``values`` in this order. The first column's
+        bound (``a >= ?``) is implied by the rest and said again for the planner: with it,
+        MariaDB starts a range at the cursor instead of reading the index from its start."""
         branches = []
         for i, key in enumerate(self.keys):
             equal = [k.column == v for k, v in zip(self.keys[:i], values, strict=False)]
             beyond = key.column < values[i] if key.descending else key.column > values[i]
             branches.append(and_(*equal, beyond) if equal else beyond)
-        return or_(*branches)
+        if len(self.keys) == 1:
+            return branches[0]
+        lead = self.keys[0]
+        bound = lead.column <= values[0] if lead.descending else lead.column >= values[0]
+        return and_(bound, or_(*branches))
 
     def values_of(self, row: Any) -> tuple[Any, ...]:
-        return tuple(getattr(row, k.column.key) for k in self.keys)
+        return tuple(getattr(row, str(k.column.key)) for k in self.keys)
 
     def cursor(self, row: Any, *, secret: bytes) -> str:
         payload = json.dumps(

@@ -166,3 +166,16 @@ async def client(resources: Resources, now: datetime) -> AsyncIterator[httpx.Asy
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     """A client signed in as an admin, who sees everything; ``signed_in_as`` for others."""
     return GraphQLClient(client, bearer(ADMIN))
+
+
+@pytest.fixture
+async def uncached(backend: Backend) -> AsyncIterator[GraphQLClient]:
+    """A client of an app without the response cache: every request is computed."""
+    settings = backend.settings.model_copy(update={"cache_ttl_seconds": 0})
+    resources = build_resources(settings, db=backend.db)
+    app = create_app(resources, clock=lambda: NOW)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        yield GraphQLClient(http, bearer(ADMIN))
+    await resources.aclose()

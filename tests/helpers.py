@@ -223,3 +223,21 @@ def score(employee: models.Employee, day: date, **fields: Any) -> models.DailySc
     return models.DailyScore(
         **{"employee_id": employee.id, "team_id": employee.team_id, "work_date": day} | fields
     )
+
+
+async def users(db: Database, *viewers: Viewer) -> None:
+    """The user rows behind signed-in ``viewers`` (what audit entries refer to)."""
+    await add(
+        db,
+        *(
+            models.User(
+                id=v.user_id,
+                email=v.email or f"user-{v.user_id}@example.com",
+                password_hash="-",
+                role=str(v.role),
+                employee_id=v.employee_id,
+                team_ids=sorted(v.team_ids),
+            )
+            for v in viewers
+        ),
+    )

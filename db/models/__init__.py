@@ -2,7 +2,7 @@
 
 from db.models.activities import Activity
 from db.models.audit import AuditLog
-from db.models.badges import Badge
+from db.models.badges import Badge, Streak
 from db.models.base import Base
 from db.models.clock_records import ClockBreak, ClockRecord
 from db.models.employees import Employee
@@ -30,6 +30,7 @@ __all__ = [
     "JobRun",
     "Role",
     "ScheduledShift",
+    "Streak",
     "SyncRun",
     "Team",
     "User",

@@ -14,13 +14,7 @@ class DailyScore(Base):
     """One row per employee and work date. ``team_id`` is the team on that day."""
 
     __tablename__ = "daily_scores"
-    __table_args__ = (
-        UniqueConstraint("employee_id", "work_date"),
-        # Leaderboard keysets: (date, metric desc, employee) globally and per team.
-        Index("ix_daily_scores_work_date_points", "work_date", "points_earned", "employee_id"),
-        Index("ix_daily_scores_work_date_items", "work_date", "items_processed", "employee_id"),
-        Index("ix_daily_scores_team_id_work_date", "team_id", "work_date", "points_earned"),
-    )
+    __table_args__ = (UniqueConstraint("employee_id", "work_date"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
@@ -38,6 +32,29 @@ class DailyScore(Base):
     utilization: Mapped[float | None]
     is_final: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# A one-day leaderboard is read down these in its order (metric desc, employee), from the first
+# entry of a page to its last (``services.leaderboard``).
+Index(
+    "ix_daily_scores_board_points",
+    DailyScore.work_date,
+    DailyScore.points_earned.desc(),
+    DailyScore.employee_id,
+)
+Index(
+    "ix_daily_scores_board_items",
+    DailyScore.work_date,
+    DailyScore.items_processed.desc(),
+    DailyScore.employee_id,
+)
+Index(
+    "ix_daily_scores_team_board_points",
+    DailyScore.team_id,
+    DailyScore.work_date,
+    DailyScore.points_earned.desc(),
+    DailyScore.employee_id,
+)
 
 
 class IdlePeriod(Base):

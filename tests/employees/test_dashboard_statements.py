@@ -3,29 +3,21 @@ counted where the client sends them and, on MariaDB, where the server executes t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from db import models
 from db.engine import Database
-from prodhub.app import create_app
-from prodhub.resources import build_resources
 from services.users import UserRole
 from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import (
-    ADMIN,
     DASHBOARD,
-    NOW,
-    Backend,
     GraphQLClient,
     ServerStatements,
     StatementCounter,
-    bearer,
     utc,
 )
 
@@ -77,19 +69,6 @@ async def _staff(db: Database, n: int) -> None:
             ),
         ]
     await helpers.add(db, *rows)
-
-
-@pytest.fixture
-async def uncached(backend: Backend) -> AsyncIterator[GraphQLClient]:
-    """A client of an app without the response cache: every request is computed."""
-    settings = backend.settings.model_copy(update={"cache_ttl_seconds": 0})
-    resources = build_resources(settings, db=backend.db)
-    app = create_app(resources, clock=lambda: NOW)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
-        yield GraphQLClient(http, bearer(ADMIN))
-    await resources.aclose()
 
 
 @pytest.mark.parametrize("n", [1, 10, 100])

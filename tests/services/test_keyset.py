@@ -31,12 +31,17 @@ def sql(keys: Keyset, values: tuple[object, ...]) -> str:
 
 
 def test_the_predicate_is_written_without_row_constructors() -> None:
+    """With the first column's bound said again, which starts MariaDB's range at the cursor."""
     assert sql(EMPLOYEE_ORDER, ("Ann", 3)) == (
-        "employees.name > %s OR employees.name = %s AND employees.id > %s"
+        "employees.name >= %s AND (employees.name > %s OR employees.name = %s AND employees.id > %s)"
     )
     assert sql(BY_POINTS, (12.5, 7)) == (
-        "daily_scores.points_earned < %s"
-        " OR daily_scores.points_earned = %s AND daily_scores.id > %s"
+        "daily_scores.points_earned <= %s AND (daily_scores.points_earned < %s"
+        " OR daily_scores.points_earned = %s AND daily_scores.id > %s)"
+    )
+    assert sql(BY_POINTS.reversed(), (12.5, 7)) == (
+        "daily_scores.points_earned >= %s AND (daily_scores.points_earned > %s"
+        " OR daily_scores.points_earned = %s AND daily_scores.id < %s)"
     )
 
 

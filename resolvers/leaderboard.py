@@ -1,0 +1,54 @@
+"""The leaderboard: which board a request means, and one page of it with ranks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from resolvers.context import Context
+from resolvers.employees import score_range, work_date
+from resolvers.pagination import Page, cursored, page_request
+from services import leaderboard
+from services.leaderboard import Board, Metric, Standing
+
+
+@dataclass(frozen=True)
+class LeaderboardPage:
+    board: Board
+    total: int
+    page: Page[Standing]
+
+
+async def board_of(
+    ctx: Context, *, start: date | None, end: date | None, team_id: int | None, metric: Metric
+) -> Board:
+    """``from``/``to`` as given; a missing ``to`` is ``from``, and with neither the board is
+    today's (in the team's timezone, or the company's)."""
+    end = end or start or await work_date(ctx, team_id, None)
+    start, end = score_range(start or end, end)
+    return Board(start=start, end=end, metric=metric, team_id=team_id)
+
+
+async def leaderboard_page(
+    ctx: Context,
+    board: Board,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> LeaderboardPage:
+    """A page and its ranks: two statements on one connection, whatever the page size."""
+    order = board.keyset
+    request = page_request(ctx, order, first=first, after=after, last=last, before=before)
+    found = await ctx.db.read(
+        lambda session: leaderboard.read_page(
+            session=session,
+            board=board,
+            limit=request.limit,
+            after=request.after,
+            backward=request.backward,
+        )
+    )
+    page = cursored(ctx, order, request, found.standings, found.more)
+    return LeaderboardPage(board, found.total, page)

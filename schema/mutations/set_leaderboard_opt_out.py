@@ -1,0 +1,25 @@
+"""``setLeaderboardOptOut``: whether an employee appears by name on leaderboards (their own
+choice; admins may set anyone's). Audited."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import employees as resolve
+from resolvers.context import Info
+from schema.employees import EmployeeType
+from schema.mutations.upsert_employee import EmployeePayloadType
+from schema.payloads import outcome
+from schema.relay import expect_global_id
+
+
+async def set_leaderboard_opt_out(
+    info: Info,
+    opt_out: bool,
+    employee_id: strawberry.ID | None = None,
+) -> EmployeePayloadType:
+    chosen = expect_global_id(employee_id, EmployeeType) if employee_id is not None else None
+    result = await outcome(resolve.set_leaderboard_opt_out(info.context, chosen, opt_out))
+    if isinstance(result, list):
+        return EmployeePayloadType(employee=None, created=False, errors=result)
+    return EmployeePayloadType(employee=EmployeeType.from_row(result), created=False, errors=[])

@@ -1,0 +1,133 @@
+"""A leaderboard page costs the same statements for 1 entry or 100, counted by the client and,
+on MariaDB, by the server; a one-day page is read down its index in order."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from db import models
+from db.engine import Database
+from services.leaderboard import Board, Metric
+from tests import helpers
+from tests.helpers import Backend, GraphQLClient, ServerStatements, StatementCounter, utc
+
+DAY = date(2026, 11, 20)
+
+# The benchmark's page: employee, team, score and activity breakdown.
+PAGE = """
+query Page($first: Int!, $from: Date!, $to: Date!) {
+  leaderboard(from: $from, to: $to, first: $first) {
+    totalCount
+    edges { node {
+      rank pointsEarned
+      employee { name team { name } score(date: $to) { productivity }
+                 activityBreakdown(date: $to) { role { key } items } }
+    } }
+  }
+}
+"""
+# page, ranks and total, employees, teams, scores, role totals (with their roles)
+SELECTS = 6
+SERVER_SEES = {
+    "Questions": 6,
+    "Com_select": 6,
+    "Com_commit": 0,
+    "Com_rollback": 0,
+    "Com_set_option": 0,
+}
+
+
+async def _board(db: Database, n: int) -> None:
+    teams = [await helpers.team(db, name=f"Shift {k}") for k in range(3)]
+    picking = await helpers.role(db, key="picking")
+    people = [
+        models.Employee(code=f"L{i:04d}", name=f"Lead {i:04d}", team_id=teams[i % 3].id)
+        for i in range(n)
+    ]
+    await helpers.add(db, *people)
+    rows: list[object] = []
+    for i, person in enumerate(people):
+        for day in (date(2026, 11, 19), DAY):
+            rows.append(helpers.score(person, day, points_earned=float(i % 7), items_processed=i))
+        rows.append(helpers.activity(person, picking, utc(2026, 11, 20, 15), 5 + i))
+    await helpers.add(db, *rows)
+
+
+@pytest.mark.parametrize("days", [1, 2])
+@pytest.mark.parametrize("n", [1, 10, 100])
+async def test_a_page_costs_six_statements_for_any_size(
+    db: Database,
+    uncached: GraphQLClient,
+    statements: StatementCounter,
+    server: ServerStatements | None,
+    n: int,
+    days: int,
+) -> None:
+    await _board(db, 100)
+    period = {"from": date(2026, 11, 21 - days).isoformat(), "to": DAY.isoformat()}
+    await uncached.data(PAGE, first=n, **period)  # the pool has its connections
+
+    statements.counting = True
+    if server is not None:
+        server.start()
+    data = await uncached.data(PAGE, first=n, **period)
+    seen_by_server = server.stop() if server is not None else None
+    statements.counting = False
+
+    edges = data["leaderboard"]["edges"]
+    assert len(edges) == n
+    assert data["leaderboard"]["totalCount"] == 100
+    assert statements.count == SELECTS, [s[:90] for s in statements.statements]
+    if seen_by_server is not None:
+        assert seen_by_server == SERVER_SEES
+    top = edges[0]["node"]
+    assert top["rank"] == 1
+    assert top["pointsEarned"] == 6.0 * days  # i % 7 == 6, the lowest such id first
+    assert top["employee"]["name"] == "Lead 0006"
+    assert top["employee"]["team"] == {"name": "Shift 0"}
+    assert top["employee"]["activityBreakdown"] == [{"role": {"key": "picking"}, "items": 11}]
+
+
+@pytest.mark.parametrize("metric", [Metric.POINTS, Metric.ITEMS])
+async def test_a_one_day_page_is_read_down_its_index_without_a_sort(
+    backend: Backend, metric: Metric
+) -> None:
+    """MariaDB runs a page after a cursor down the board's index, in its order, with no sort,
+    and stops at the page's 51st entry. (Which access it picks is its cost model's choice: on
+    profile L's data a range that starts at the cursor; docs/PERFORMANCE.md shows the plan.)"""
+    if backend.name != "mariadb":
+        pytest.skip("MariaDB's own account of the statement (ANALYZE)")
+    db = backend.db
+    people = [models.Employee(code=f"R{i:04d}", name=f"Row {i:04d}") for i in range(2000)]
+    await helpers.add(db, *people)
+    await helpers.add(
+        db,
+        *(
+            helpers.score(p, DAY, points_earned=i * 1.5, items_processed=i)
+            for i, p in enumerate(people)
+        ),
+    )
+    board = Board(DAY, DAY, metric)
+    order = board.keyset
+    deep = people[500]  # 1,499 entries above it, as deep as a page of profile L's day goes
+    cursor = (750.0 if metric is Metric.POINTS else 500, deep.id)
+    statement = board.predicate_target(
+        board.entries().order_by(*order.order_by()).limit(51), order.after(cursor)
+    )
+    sql = statement.compile(db.engine.sync_engine, compile_kwargs={"literal_binds": True})
+
+    async with db.engine.connect() as connection:
+        await connection.execute(text("ANALYZE TABLE daily_scores"))
+        report = (await connection.execute(text(f"ANALYZE FORMAT=JSON {sql}"))).scalar_one()
+    table = json.loads(report)["query_block"]["nested_loop"][0]["table"]
+
+    index = {
+        Metric.POINTS: "ix_daily_scores_board_points",
+        Metric.ITEMS: "ix_daily_scores_board_items",
+    }
+    assert (table["key"], table["r_rows"]) == (index[metric], 51)
+    assert "filesort" not in report
