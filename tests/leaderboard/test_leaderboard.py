@@ -3,7 +3,7 @@ pages forwards and backwards, team scope, periods of several days, opted-out emp
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from db import models
 from db.engine import Database
+from services.score_refresh import refresh_day
 from services.users import UserRole
 from services.viewers import Viewer
 from tests import helpers
@@ -331,4 +332,51 @@ async def test_only_the_employee_or_an_admin_chooses(
     assert by_admin["setLeaderboardOptOut"]["employee"] == {"code": "e1", "leaderboardOptOut": True}
     assert missing["setLeaderboardOptOut"]["errors"] == [
         {"code": "NOT_FOUND", "field": "employeeId"}
+    ]
+
+
+async def test_a_period_spanning_the_end_of_daylight_saving_time(
+    db: Database, gql: GraphQLClient
+) -> None:
+    """Chicago leaves daylight time on 2026-11-01 at 02:00: a shift from 00:00 CDT to 08:00 CST
+    is 9 hours. Scores computed by the refresh, then ranked over both days."""
+    chicago = await helpers.team(db, timezone="America/Chicago")
+    standard = await helpers.role(db, points_per_item=1.0, expected_per_hour=60)
+    ann = await helpers.employee(db, code="ann", team_id=chicago.id)
+    bob = await helpers.employee(db, code="bob", team_id=chicago.id)
+    halloween, dst_end = date(2026, 10, 31), date(2026, 11, 1)
+    night = (helpers.utc(2026, 11, 1, 5), helpers.utc(2026, 11, 1, 14))  # 00:00 CDT-08:00 CST
+    rows: list[object] = [
+        models.ClockRecord(employee_id=ann.id, work_date=halloween,
+                           clock_in=helpers.utc(2026, 10, 31, 13), clock_out=helpers.utc(2026, 10, 31, 21)),
+        helpers.activity(ann, standard, helpers.utc(2026, 10, 31, 13), 240,
+                         window_end=helpers.utc(2026, 10, 31, 21), work_date=halloween),
+    ]  # fmt: skip
+    for person, items in ((ann, 540), (bob, 480)):
+        rows += [
+            models.ClockRecord(employee_id=person.id, work_date=dst_end,
+                               clock_in=night[0], clock_out=night[1]),
+            helpers.activity(person, standard, night[0], items, window_end=night[1],
+                             work_date=dst_end),
+        ]  # fmt: skip
+    await helpers.add(db, *rows)
+    for day in (halloween, dst_end):
+        await db.write(
+            lambda session, day=day: refresh_day(
+                session=session, work_date=day, now=helpers.utc(2026, 11, 2),
+                idle_threshold=timedelta(minutes=15),
+            )
+        )  # fmt: skip
+
+    found = await board(gql, metric="PRODUCTIVITY", **{"from": "2026-10-31", "to": "2026-11-01"})
+    points = await board(gql, **{"from": "2026-10-31", "to": "2026-11-01"})
+
+    # bob: 480 earned / 540 available; ann: (240 + 540) / (480 + 540)
+    assert [(e["node"]["employee"]["code"], e["node"]["rank"], e["node"]["productivity"])
+            for e in found["edges"]] == [("bob", 1, 88.9), ("ann", 2, 76.5)]  # fmt: skip
+    assert [
+        (e["node"]["employee"]["code"], e["node"]["pointsEarned"]) for e in points["edges"]
+    ] == [
+        ("ann", 780.0),
+        ("bob", 480.0),
     ]

@@ -4,7 +4,7 @@ on MariaDB, by the server; a one-day page is read down its index in order."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import text
