@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     cache_max_mb: int = Field(default=64, ge=1)  # the in-memory cache's bound (not Redis's)
     # A gap in available time counts as idle from this length on (SPEC §4).
     idle_threshold_minutes: int = Field(default=15, ge=1, le=480)
+    # A worked day counts toward a streak at this productivity (percent) or above.
+    productivity_goal: float = Field(default=100.0, gt=0, le=1000)
 
     @field_validator("timezone")
     @classmethod

@@ -15,6 +15,7 @@ from loaders.clock_records import (
     ClockRecordsByEmployeeDateLoader,
     OpenClockRecordByEmployeeLoader,
 )
+from loaders.gamification import BadgesByEmployeeLoader, StreakByEmployeeLoader
 from loaders.scores import (
     IdlePeriodsByEmployeeDateLoader,
     ScoreByEmployeeDateLoader,
@@ -67,3 +68,11 @@ class Loaders:
     @cached_property
     def activity_page_by_employee(self) -> ActivityPageByEmployeeLoader:
         return ActivityPageByEmployeeLoader(self.db)
+
+    @cached_property
+    def streak_by_employee(self) -> StreakByEmployeeLoader:
+        return StreakByEmployeeLoader(self.db)
+
+    @cached_property
+    def badges_by_employee(self) -> BadgesByEmployeeLoader:
+        return BadgesByEmployeeLoader(self.db)

@@ -13,6 +13,7 @@ from resolvers import employees as resolve
 from resolvers.context import Info
 from schema.activities import ActivityType, RoleTotalType
 from schema.clock_records import ClockRecordType
+from schema.gamification import AchievementType, StreakType
 from schema.permissions import SeesDetails
 from schema.relay import Connection, Edge, Node, connection, global_id
 from schema.roles import RoleType
@@ -137,3 +138,13 @@ class EmployeeType(Node):
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.idle_periods_by_employee_date.load((self.db_id, day))
         return [IdlePeriodType.from_row(row) for row in rows]
+
+    @strawberry.field(permission_classes=[SeesDetails])
+    async def streak(self, info: Info) -> StreakType:
+        row = await info.context.loaders.streak_by_employee.load(self.db_id)
+        return StreakType.of(row, info.context.settings.productivity_goal)
+
+    @strawberry.field(description="Badges earned, oldest first.", permission_classes=[SeesDetails])
+    async def achievements(self, info: Info) -> list[AchievementType]:
+        rows = await info.context.loaders.badges_by_employee.load(self.db_id)
+        return [AchievementType.from_row(row) for row in rows]

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import DailyScore
+from services.gamification import settle_day
 from services.jobs import run_job
 from services.rollover import flag_forgotten_clock_outs
 from services.score_refresh import refresh_day
@@ -35,7 +36,8 @@ async def refresh_scores(work_date: str, tick: str) -> None:
 
 
 async def finalize_day(work_date: str, tick: str) -> None:
-    """The day's last refresh, then its scores are final: later refreshes leave them alone."""
+    """The day's last refresh, then its scores are final (later refreshes leave them alone),
+    then streaks and badges of everyone who has a score that day; one transaction."""
     runtime, day = current(), date.fromisoformat(work_date)
     now = runtime.instant(tick)
 
@@ -48,7 +50,15 @@ async def finalize_day(work_date: str, tick: str) -> None:
             .where(DailyScore.work_date == day, DailyScore.is_final.is_(False))
             .values(is_final=True)
         )
-        return {"scores": refreshed.scores, "finalized": result.rowcount}  # type: ignore[attr-defined]
+        settled = await settle_day(
+            session=session, work_date=day, goal=runtime.settings.productivity_goal, now=now
+        )
+        return {
+            "scores": refreshed.scores,
+            "finalized": result.rowcount,  # type: ignore[attr-defined]
+            "streaks": settled.streaks,
+            "badges": settled.badges,
+        }
 
     await run_job(db=runtime.db, job=FINALIZE_DAY, tick=f"{tick}/{work_date}", now=now, work=work)
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from core.settings import Settings
 from db import models
 from db.engine import Database
+from services.score_refresh import refresh_day
 from services.users import UserRole
 from services.viewers import Viewer, issue_token
 
@@ -241,3 +242,16 @@ async def users(db: Database, *viewers: Viewer) -> None:
             for v in viewers
         ),
     )
+
+
+async def refresh_days(db: Database, *days: date, now: datetime) -> None:
+    """Score ``days`` as the refresh job does (15-minute idle threshold), each committed."""
+
+    for day in days:
+
+        async def work(session: Any, day: date = day) -> object:
+            return await refresh_day(
+                session=session, work_date=day, now=now, idle_threshold=timedelta(minutes=15)
+            )
+
+        await db.write(work)

@@ -3,7 +3,7 @@ pages forwards and backwards, team scope, periods of several days, opted-out emp
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from db import models
 from db.engine import Database
-from services.score_refresh import refresh_day
 from services.users import UserRole
 from services.viewers import Viewer
 from tests import helpers
@@ -360,13 +359,7 @@ async def test_a_period_spanning_the_end_of_daylight_saving_time(
                              work_date=dst_end),
         ]  # fmt: skip
     await helpers.add(db, *rows)
-    for day in (halloween, dst_end):
-        await db.write(
-            lambda session, day=day: refresh_day(
-                session=session, work_date=day, now=helpers.utc(2026, 11, 2),
-                idle_threshold=timedelta(minutes=15),
-            )
-        )  # fmt: skip
+    await helpers.refresh_days(db, halloween, dst_end, now=helpers.utc(2026, 11, 2))
 
     found = await board(gql, metric="PRODUCTIVITY", **{"from": "2026-10-31", "to": "2026-11-01"})
     points = await board(gql, **{"from": "2026-10-31", "to": "2026-11-01"})

@@ -28,6 +28,8 @@ TICK = "2026-11-20T16:05"  # company time (Chicago): 22:05 UTC
 
 # What the worker writes, through a database of its own the test's cleanup does not watch.
 WORKER_TABLES = (
+    models.Badge,
+    models.Streak,
     models.Flag,
     models.IdlePeriod,
     models.DailyScore,
@@ -145,6 +147,10 @@ async def test_finalize_makes_the_day_final_and_refreshes_leave_it_alone(
         ("refresh_scores", "SUCCEEDED"),
     ]
     assert runs[1][3]["skipped_final"] == 1
+    # J1's 30 items make a first worked day: a streak row and the FIRST_SHIFT badge
+    assert runs[0][3] == {"scores": 1, "finalized": 1, "streaks": 1, "badges": 1}
+    async with db.read_session() as session:
+        assert (await session.scalars(select(models.Badge.badge))).all() == ["FIRST_SHIFT"]
 
 
 async def test_a_paused_job_skips_its_ticks(
