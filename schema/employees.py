@@ -58,13 +58,20 @@ class EmployeeType(Node):
         )
 
     @classmethod
-    def on_leaderboard(cls, row: models.Employee, viewer: Viewer) -> EmployeeType:
-        """An employee as a leaderboard shows them to ``viewer``: by name unless they opted
-        out (admins and the employee still see it), their own data only to who may see it."""
+    def seen_by(cls, row: models.Employee, viewer: Viewer) -> EmployeeType:
+        """An employee met in a list of others (a leaderboard, a report): their own data and
+        contact only to a viewer who may see them."""
         shown = cls.from_row(row)
         shown.detailed = viewer.may_see_employee(row.id, row.team_id)
         if not shown.detailed:
             shown.code, shown.email = "", None
+        return shown
+
+    @classmethod
+    def on_leaderboard(cls, row: models.Employee, viewer: Viewer) -> EmployeeType:
+        """As ``seen_by``, and by name unless they opted out (admins and the employee still
+        see it)."""
+        shown = cls.seen_by(row, viewer)
         if row.leaderboard_opt_out and not viewer.is_admin and row.id != viewer.employee_id:
             shown.name, shown.code = ANONYMOUS_NAME, ""
         return shown

@@ -10,10 +10,12 @@ import strawberry
 from resolvers import employees as employee_resolvers
 from resolvers import jobs as job_resolvers
 from resolvers import leaderboard as board_resolvers
+from resolvers import team_stats as team_resolvers
 from resolvers.api_keys import all_api_keys
 from resolvers.context import Info
 from resolvers.roles import all_roles
 from resolvers.teams import all_teams
+from schema.analytics import AnalyticsBreakdownType, AnalyticsGroupingType, AnalyticsReportType
 from schema.api_keys import ApiKeyType
 from schema.employees import EmployeeType
 from schema.jobs import JobRunType, JobStateType, SystemStatusType
@@ -22,11 +24,20 @@ from schema.nodes import resolve_node
 from schema.permissions import IsAdmin, SignedIn
 from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
 from schema.roles import RoleType
+from schema.team_stats import (
+    BottleneckType,
+    CapacityType,
+    TeamHealthType,
+    TeamMetricsType,
+    TeamStatsType,
+)
 from schema.teams import TeamType
 from schema.users import ViewerType
+from services.analytics import Breakdown, Grouping
 from services.leaderboard import Metric
 
 FromDay = Annotated[dt.date | None, strawberry.argument(name="from")]
+FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 
 
 @strawberry.type
@@ -105,6 +116,62 @@ class Query:
             info.context, board, first=first, after=after, last=last, before=before
         )
         return LeaderboardConnectionType.of(found)
+
+    @strawberry.field(
+        description="Each team's day (admins: every team; managers: theirs).",
+        permission_classes=[SignedIn],
+    )
+    async def team_stats(self, info: Info, date: dt.date) -> list[TeamStatsType]:
+        found = await team_resolvers.team_overviews(info.context, date)
+        return [TeamStatsType.of(team, day) for team, day in found]
+
+    @strawberry.field(
+        description="A team's day in depth: overview, bottlenecks, capacity, health "
+        "(default: today in the team's timezone).",
+        permission_classes=[SignedIn],
+    )
+    async def team_metrics(
+        self, info: Info, team_id: strawberry.ID, date: dt.date | None = None
+    ) -> TeamMetricsType:
+        team, found = await team_resolvers.metrics(
+            info.context, expect_global_id(team_id, TeamType), date
+        )
+        assert found.capacity is not None and found.health is not None
+        return TeamMetricsType(
+            overview=TeamStatsType.of(team, found.overview),
+            bottlenecks=[BottleneckType.of(b) for b in found.bottlenecks],
+            capacity=CapacityType.of(found.capacity),
+            health=TeamHealthType.of(found.health),
+        )
+
+    @strawberry.field(
+        description="Sums of daily scores from `from` to `to` (at most 366 days) per day, "
+        "week or month, for everyone the viewer may see, a team or an employee; `by` splits "
+        "each period per team or employee (at most 5,000 points).",
+        permission_classes=[SignedIn],
+    )
+    async def analytics(
+        self,
+        info: Info,
+        from_: FromDate,
+        to: dt.date,
+        team_id: strawberry.ID | None = None,
+        employee_id: strawberry.ID | None = None,
+        group_by: AnalyticsGroupingType = Grouping.DAY,  # type: ignore[valid-type]
+        by: AnalyticsBreakdownType = Breakdown.NONE,  # type: ignore[valid-type]
+    ) -> AnalyticsReportType:
+        report = await team_resolvers.analytics_report(
+            info.context,
+            start=from_,
+            end=to,
+            team_id=expect_global_id(team_id, TeamType) if team_id is not None else None,
+            employee_id=(
+                expect_global_id(employee_id, EmployeeType) if employee_id is not None else None
+            ),
+            grouping=group_by,
+            breakdown=by,
+        )
+        return AnalyticsReportType.of(report, from_, to, group_by, by)
 
     @strawberry.field(permission_classes=[SignedIn])
     async def teams(self, info: Info) -> list[TeamType]:

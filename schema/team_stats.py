@@ -1,0 +1,131 @@
+"""A team's day: the overview (``teamStats``) and the drill-down (``teamMetrics``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from db import models
+from schema.roles import RoleType
+from schema.teams import TeamType
+from services.team_stats import Bottleneck, Capacity, Health, TeamDay
+
+
+def _r(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@strawberry.type(name="TeamStats")
+class TeamStatsType:
+    team: TeamType
+    date: dt.date
+    headcount: int = strawberry.field(description="Active employees of the team.")
+    working: int = strawberry.field(description="Employees with a score that day.")
+    clocked_in_now: int
+    items_processed: int
+    points_earned: float
+    earned_minutes: float
+    available_minutes: float
+    idle_minutes: float
+    productivity: float | None = strawberry.field(description="Σ earned / Σ available, percent.")
+    utilization: float | None = strawberry.field(
+        description="Σ active time inside available time / Σ available, percent."
+    )
+    open_flags: int
+
+    @classmethod
+    def of(cls, team: models.Team, day: TeamDay) -> TeamStatsType:
+        return cls(
+            team=TeamType.from_row(team),
+            date=day.work_date,
+            headcount=day.headcount,
+            working=day.working,
+            clocked_in_now=day.clocked_in_now,
+            items_processed=day.items,
+            points_earned=round(day.points, 2),
+            earned_minutes=round(day.earned_minutes, 2),
+            available_minutes=round(day.available_minutes, 2),
+            idle_minutes=round(day.idle_minutes, 2),
+            productivity=_r(day.productivity),
+            utilization=_r(day.utilization),
+            open_flags=day.open_flags,
+        )
+
+
+@strawberry.type(name="Bottleneck", description="A role under 80% of its expected rate.")
+class BottleneckType:
+    role: RoleType
+    items_processed: int
+    active_minutes: float = strawberry.field(description="The union of the role's windows.")
+    actual_per_hour: float
+    expected_per_hour: float
+    rate_percent: float = strawberry.field(description="Actual / expected rate, percent.")
+
+    @classmethod
+    def of(cls, found: Bottleneck) -> BottleneckType:
+        return cls(
+            role=RoleType.from_row(found.role),
+            items_processed=found.items,
+            active_minutes=round(found.active_minutes, 2),
+            actual_per_hour=round(found.actual_per_hour, 2),
+            expected_per_hour=found.expected_per_hour,
+            rate_percent=round(found.ratio * 100, 1),
+        )
+
+
+@strawberry.type(name="Capacity")
+class CapacityType:
+    scheduled_minutes: float
+    clocked_minutes: float
+    remaining_scheduled_minutes: float = strawberry.field(
+        description="Scheduled time still ahead (after now)."
+    )
+    items_per_hour: float | None = strawberry.field(description="Items per available hour.")
+    projected_items: float | None = strawberry.field(
+        description="Items so far plus the current rate over the remaining scheduled time."
+    )
+
+    @classmethod
+    def of(cls, found: Capacity) -> CapacityType:
+        return cls(
+            scheduled_minutes=round(found.scheduled_minutes, 2),
+            clocked_minutes=round(found.clocked_minutes, 2),
+            remaining_scheduled_minutes=round(found.remaining_scheduled_minutes, 2),
+            items_per_hour=_r(found.items_per_hour, 2),
+            projected_items=_r(found.projected_items),
+        )
+
+
+@strawberry.type(
+    name="TeamHealth",
+    description="0.4·productivity + 0.3·utilization + 0.2·attendance + 0.1·(100 - % of the "
+    "day's activities flagged), each capped at 100; a component without data counts 0.",
+)
+class TeamHealthType:
+    score: float
+    productivity: float | None
+    utilization: float | None
+    attendance: float | None = strawberry.field(
+        description="Scheduled employees who clocked in, percent (without a schedule: "
+        "employees who clocked in of the active headcount)."
+    )
+    flagged_activities_percent: float | None
+
+    @classmethod
+    def of(cls, found: Health) -> TeamHealthType:
+        return cls(
+            score=round(found.score, 1),
+            productivity=_r(found.productivity),
+            utilization=_r(found.utilization),
+            attendance=_r(found.attendance),
+            flagged_activities_percent=_r(found.flagged_activities),
+        )
+
+
+@strawberry.type(name="TeamMetrics")
+class TeamMetricsType:
+    overview: TeamStatsType
+    bottlenecks: list[BottleneckType] = strawberry.field(description="Worst first.")
+    capacity: CapacityType
+    health: TeamHealthType
