@@ -35,36 +35,52 @@ class Breakdown(StrEnum):
     EMPLOYEE = "EMPLOYEE"
 
 
-class period_start(FunctionElement[date]):
-    """The first day of the DAY/WEEK/MONTH a date falls in, in the database's own dialect."""
+class week_start(FunctionElement[date]):
+    """The Monday on or before a date, in the database's own dialect."""
 
     type = Date()
     inherit_cache = True
 
-    def __init__(self, day: Any, grouping: Grouping) -> None:
-        self.grouping = grouping
-        super().__init__(day)
+
+class month_start(FunctionElement[date]):
+    """The first day of a date's month, in the database's own dialect."""
+
+    type = Date()
+    inherit_cache = True
 
 
-@compiles(period_start, "mysql")
-def _period_start_mysql(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(week_start, "mysql")
+def _week_start_mysql(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
     day = compiler.process(element.clauses, **kw)
-    return {
-        Grouping.DAY: day,
-        Grouping.WEEK: f"DATE_SUB({day}, INTERVAL WEEKDAY({day}) DAY)",
-        Grouping.MONTH: f"DATE_SUB({day}, INTERVAL DAYOFMONTH({day}) - 1 DAY)",
-    }[element.grouping]
+    return f"DATE_SUB({day}, INTERVAL WEEKDAY({day}) DAY)"
 
 
-@compiles(period_start, "sqlite")
-def _period_start_sqlite(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(week_start, "sqlite")
+def _week_start_sqlite(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
     day = compiler.process(element.clauses, **kw)
-    return {
-        Grouping.DAY: day,
-        Grouping.WEEK: f"date({day}, '-' || ((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7)"
-        " || ' days')",
-        Grouping.MONTH: f"date({day}, 'start of month')",
-    }[element.grouping]
+    return f"date({day}, '-' || ((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7) || ' days')"
+
+
+@compiles(month_start, "mysql")
+def _month_start_mysql(element: month_start, compiler: SQLCompiler, **kw: Any) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return f"DATE_SUB({day}, INTERVAL DAYOFMONTH({day}) - 1 DAY)"
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element: month_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+def period_start(day: Any, grouping: Grouping) -> Any:
+    """The first day of the period ``day`` falls in."""
+    match grouping:
+        case Grouping.DAY:
+            return day
+        case Grouping.WEEK:
+            return week_start(day)
+        case Grouping.MONTH:
+            return month_start(day)
 
 
 def period_end(start: date, grouping: Grouping) -> date:
