@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 # A cache or a probe that waits longer than this is worse than none.
 SOCKET_TIMEOUT_SECONDS = 1.0
@@ -14,5 +16,20 @@ def connect_redis(url: str) -> Redis:
         url,
         socket_timeout=SOCKET_TIMEOUT_SECONDS,
         socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        decode_responses=False,
+    )
+
+
+# The response cache's own client: a cache that does not answer at once is skipped (its
+# circuit breaker stops asking for a while), never retried.
+CACHE_TIMEOUT_SECONDS = 0.2
+
+
+def connect_cache_redis(url: str) -> Redis:
+    return Redis.from_url(
+        url,
+        socket_timeout=CACHE_TIMEOUT_SECONDS,
+        socket_connect_timeout=CACHE_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 0),
         decode_responses=False,
     )

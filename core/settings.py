@@ -29,8 +29,9 @@ class Settings(BaseSettings):
     access_token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.
     cors_origins: Annotated[list[str], NoDecode] = []
-    # Whole responses are cached for this long (0 = off); every committed write drops them.
-    cache_ttl_seconds: float = Field(default=30, ge=0, le=3600)
+    # The longest a response is kept (its cache hints may say less; 0 = no cache). Writes drop
+    # the responses that read what they changed, whatever their age.
+    cache_ttl_seconds: float = Field(default=300, ge=0, le=3600)
     cache_max_mb: int = Field(default=64, ge=1)  # the in-memory cache's bound (not Redis's)
     # A gap in available time counts as idle from this length on (SPEC §4).
     idle_threshold_minutes: int = Field(default=15, ge=1, le=480)

@@ -1,14 +1,17 @@
-"""Sessions that report committed writes (so caches drop by construction), and read-only ones.
+"""Sessions that report committed writes (so caches drop by construction), and read-only
+ones that report what they read.
 
-A write session notes the tables it writes when it flushes ORM changes or executes an INSERT,
-UPDATE or DELETE construct; when the outermost transaction commits, the note is kept; a
-rollback clears it. Closing the session (the end of ``async with db.session()``) then awaits
-the database's write listeners with the names of the tables written, before the caller goes
-on. So write through ``Database.session()`` and with SQLAlchemy constructs: raw ``text()`` DML
-and bare engine connections are not seen.
+A write session notes the cache tags (``core.cache.tags``) of what it writes when it flushes
+ORM changes (the table, dates undeclared) or executes an INSERT, UPDATE or DELETE construct
+(the table, on the dates the statement declares with ``dated``); when the outermost
+transaction commits, the note is kept; a rollback clears it. Closing the session (the end of
+``async with db.session()``) then awaits the database's write listeners with those tags,
+before the caller goes on. So write through ``Database.session()`` and with SQLAlchemy
+constructs: raw ``text()`` DML and bare engine connections are not seen.
 
 A read-only session refuses to flush or to execute DML: it runs on autocommit connections,
-where a write would commit at once and unseen.
+where a write would commit at once and unseen. Every statement it runs adds the tags of the
+tables it reads to the request's collector, if there is one (``core.cache.tags.collecting``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.sql.util import find_tables
+
+from core.cache.tags import collecting, statement_tags, write_tags
 
 WriteListener = Callable[[frozenset[str]], Awaitable[None]]
 
@@ -49,21 +55,22 @@ class WriteTrackingSession(AsyncSession):
             await self._on_write(frozenset(tables))
 
 
-def _note(session: Session, tables: set[str]) -> None:
-    session.info.setdefault(PENDING, set()).update(tables)
+def _note(session: Session, tags: set[str]) -> None:
+    session.info.setdefault(PENDING, set()).update(tags)
 
 
 @event.listens_for(WriteTrackingSyncSession, "after_flush")
 def _flushed(session: Session, _flush: UOWTransaction) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
-    _note(session, {type(row).__table__.name for row in changed})
+    _note(session, {tag for row in changed for tag in write_tags(type(row).__table__.name, None)})
 
 
 @event.listens_for(WriteTrackingSyncSession, "do_orm_execute")
 def _executed(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = state.statement.table  # type: ignore[attr-defined]
-        _note(state.session, {getattr(table, "name", str(table))})
+        name = getattr(table, "name", str(table))
+        _note(state.session, statement_tags([name], state.execution_options, write=True))
 
 
 @event.listens_for(WriteTrackingSyncSession, "after_commit")
@@ -97,6 +104,11 @@ def _refuse_flush(session: Session, *_: Any) -> None:
 
 
 @event.listens_for(ReadOnlySyncSession, "do_orm_execute")
-def _refuse_dml(state: ORMExecuteState) -> None:
+def _refuse_dml_and_note_reads(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         raise ReadOnlyError("read sessions do not write; use Database.session()")
+    reads = collecting.get()
+    if reads is not None:
+        statement: Any = state.statement
+        tables = {t.name for t in find_tables(statement, include_aliases=True, include_joins=True)}
+        reads.tags |= statement_tags(tables, state.execution_options, write=False)

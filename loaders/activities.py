@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, union_all
 
+from core.cache.tags import dated
 from db.engine import Database
 from db.models import Activity, Role
 from loaders.base import BatchLoader, EmployeeDate, RowByIdLoader, grouped
@@ -43,6 +44,7 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
         self.roles = roles
 
     async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[RoleTotal]]:
+        days = {d for _, d in keys}
         totals = (
             select(
                 Activity.employee_id,
@@ -53,13 +55,13 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
             )
             .where(
                 Activity.employee_id.in_({e for e, _ in keys}),
-                Activity.work_date.in_({d for _, d in keys}),
+                Activity.work_date.in_(days),
                 Activity.voided_at.is_(None),
             )
             .group_by(Activity.employee_id, Activity.work_date, Activity.role_id)
             .subquery()
         )
-        rows = await self.tuples(
+        statement = (
             select(
                 totals.c.employee_id,
                 totals.c.work_date,
@@ -70,6 +72,7 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
             .join(Role, Role.id == totals.c.role_id)
             .order_by(totals.c.employee_id, Role.key)
         )
+        rows = await self.tuples(dated(statement, "activities", days))
         found: dict[EmployeeDate, list[RoleTotal]] = defaultdict(list)
         for employee_id, work_date, items, count, role in rows:
             found[(employee_id, work_date)].append(RoleTotal(role, int(items), int(count)))

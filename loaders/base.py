@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from core.cache.tags import dated
 from db.engine import Database
 
 K = TypeVar("K")
@@ -88,14 +89,13 @@ class RowsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[Row]], Generic[Row
     order_by: ClassVar[str]  # a name: a mapped attribute here would bind to the loader
 
     async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[Row]]:
-        rows = await self.rows(
+        days = {d for _, d in keys}
+        statement = (
             select(self.model)
-            .where(
-                self.model.employee_id.in_({e for e, _ in keys}),
-                self.model.work_date.in_({d for _, d in keys}),
-            )
+            .where(self.model.employee_id.in_({e for e, _ in keys}), self.model.work_date.in_(days))
             .order_by(getattr(self.model, self.order_by))
         )
+        rows = await self.rows(dated(statement, self.model.__tablename__, days))
         found: dict[EmployeeDate, list[Row]] = defaultdict(list)
         for row in rows:
             found[(row.employee_id, row.work_date)].append(row)

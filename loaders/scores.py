@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from core.cache.tags import dated
 from db.models import DailyScore, IdlePeriod
 from loaders.base import BatchLoader, EmployeeDate, RowsByEmployeeDateLoader, by_key
 
@@ -16,10 +17,14 @@ EmployeeRange = tuple[int, date, date]
 
 class ScoreByEmployeeDateLoader(BatchLoader[EmployeeDate, DailyScore | None]):
     async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[DailyScore | None]:
+        days = {d for _, d in keys}
         rows = await self.rows(
-            select(DailyScore).where(
-                DailyScore.employee_id.in_({e for e, _ in keys}),
-                DailyScore.work_date.in_({d for _, d in keys}),
+            dated(
+                select(DailyScore).where(
+                    DailyScore.employee_id.in_({e for e, _ in keys}), DailyScore.work_date.in_(days)
+                ),
+                "daily_scores",
+                days,
             )
         )
         return by_key(keys, {(row.employee_id, row.work_date): row for row in rows})
@@ -27,13 +32,18 @@ class ScoreByEmployeeDateLoader(BatchLoader[EmployeeDate, DailyScore | None]):
 
 class ScoresByEmployeeRangeLoader(BatchLoader[EmployeeRange, list[DailyScore]]):
     async def load_batch(self, keys: list[EmployeeRange]) -> Sequence[list[DailyScore]]:
+        first, last = min(k[1] for k in keys), max(k[2] for k in keys)
         rows = await self.rows(
-            select(DailyScore)
-            .where(
-                DailyScore.employee_id.in_({e for e, _, _ in keys}),
-                DailyScore.work_date.between(min(k[1] for k in keys), max(k[2] for k in keys)),
+            dated(
+                select(DailyScore)
+                .where(
+                    DailyScore.employee_id.in_({e for e, _, _ in keys}),
+                    DailyScore.work_date.between(first, last),
+                )
+                .order_by(DailyScore.employee_id, DailyScore.work_date),
+                "daily_scores",
+                (first, last),
             )
-            .order_by(DailyScore.employee_id, DailyScore.work_date)
         )
         by_employee: dict[int, list[DailyScore]] = defaultdict(list)
         for row in rows:

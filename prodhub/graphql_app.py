@@ -1,4 +1,13 @@
-"""The GraphQL endpoint: Strawberry's ASGI view with our per-request context and response cache."""
+"""The GraphQL endpoint: Strawberry's ASGI view with our per-request context, Apollo's
+automatic persisted queries, and the response cache.
+
+A request is read once before the GraphQL pipeline (``_prepare``): a persisted query's
+document is filled in, the viewer read from the token, and, when the operation's cache hints
+allow (``schema.cache_control``), the cache asked. A hit is answered right there with the
+stored bytes: no JSON decoding or encoding of the response, no Strawberry. A miss runs once
+for all identical requests arriving meanwhile (single flight), collecting the tags of what it
+reads (``core.cache.tags``), and is kept unless it has errors.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +16,23 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
-from graphql import (
-    GraphQLError,
-    OperationDefinitionNode,
-    OperationType,
-)
+from graphql import GraphQLError, OperationDefinitionNode
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from core.cache import CacheError, Lookup
+from core.cache import Lookup, Policy, entries
+from core.cache.persisted import sha256_hex
+from core.cache.tags import collect
 from prodhub.graphiql import local_graphiql_html
 from prodhub.resources import Resources
 from resolvers.api_keys import device_viewer
@@ -46,6 +55,7 @@ MAX_RESPONSE_BYTES = 16 << 20
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000
 CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -58,8 +68,10 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> None:
         settings = resources.settings
         self.documents = DocumentStore()
+        schema = build_schema(production=settings.is_production, documents=self.documents)
+        self.graphql_schema = schema._schema
         super().__init__(
-            build_schema(production=settings.is_production, documents=self.documents),
+            schema,
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
         )
@@ -67,11 +79,12 @@ class GraphQLApp(GraphQL[Context, None]):
         self.settings = settings
         self.clock = clock or _utcnow
         self.cache = resources.cache
+        self.persisted = resources.persisted
         self.limiter = resources.limiter
         self.jobs = jobs
         self._ide_html = "" if settings.is_production else local_graphiql_html()
         # Identical queries arriving while one runs wait for it instead of running again.
-        self._in_flight: dict[tuple[str, int], asyncio.Future[ExecutionResult]] = {}
+        self._in_flight: dict[tuple[str, int], asyncio.Future[tuple[ExecutionResult, int]]] = {}
 
     @property
     def graphql_ide_html(self) -> str:
@@ -117,13 +130,141 @@ class GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(400, "the request body must be a JSON object") from None
         return decoded
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HTTP requests are prepared first (persisted queries resolved, the cache asked);
+        a cache hit is answered here with the stored bytes, without the GraphQL pipeline."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            prepared = await self._prepare(request)
+            if isinstance(prepared, Response):
+                response = prepared
+            elif prepared is not None and prepared.hit is not None:
+                response = self._hit(prepared.hit)
+            else:
+                request.state.prepared = prepared
+                response = await self.run(request)
+        except HTTPException as e:
+            response = PlainTextResponse(e.reason, status_code=e.status_code)
+        await response(scope, receive, send)
+
+    async def _prepare(self, request: Request) -> Prepared | Response | None:
+        """What the request asks (None: leave it all to Strawberry: a batch, the IDE page, a
+        body Strawberry will refuse), with a persisted query's document filled in."""
+        if request.method == "POST":
+            if "json" not in request.headers.get("content-type", ""):
+                return None
+            try:
+                data = self.decode_json(await request.body())
+            except json.JSONDecodeError:
+                raise HTTPException(400, "Unable to parse request body as JSON") from None
+        elif "query" in request.query_params or "extensions" in request.query_params:
+            data = _query_params(request)
+        else:
+            return None
+        if not isinstance(data, dict):
+            return None
+        document, persisted = await self._document(data)
+        if isinstance(persisted, Response):
+            return persisted
+        prepared = Prepared(
+            query=document,
+            persisted=persisted,
+            operation_name=_text(data.get("operationName")),
+            variables=data.get("variables") if isinstance(data.get("variables"), dict) else None,
+        )
+        authorization = request.headers.get("authorization")
+        prepared.viewer = await self._viewer(authorization, self.clock())
+        await self._lookup(prepared)
+        return prepared
+
+    async def _document(self, data: dict[str, Any]) -> tuple[str | None, bool | Response]:
+        """The document, from the request or (Apollo's persisted queries) from the registry;
+        whether it came by hash; or the error response of an unknown or mismatched hash."""
+        query = data.get("query")
+        extensions = data.get("extensions")
+        wanted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        if wanted is None:
+            return (query if isinstance(query, str) else None), False
+        digest = wanted.get("sha256Hash") if isinstance(wanted, dict) else None
+        if (
+            not isinstance(wanted, dict)
+            or wanted.get("version") != 1
+            or not (isinstance(digest, str) and SHA256_HEX.fullmatch(digest))
+        ):
+            return None, _graphql_error(
+                "persistedQuery must be {version: 1, sha256Hash: <64 hex digits>}",
+                "BAD_USER_INPUT",
+                status=400,
+            )
+        if not isinstance(query, str):
+            known = await self.persisted.get(digest)
+            if known is None:
+                return None, _graphql_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+            return known, True
+        if sha256_hex(query) != digest:
+            return None, _graphql_error(
+                "provided sha does not match query", "BAD_USER_INPUT", status=400
+            )
+        if len(query) <= MAX_DOCUMENT_BYTES:
+            await self.persisted.put(digest, query)
+        return query, True
+
+    async def _lookup(self, prepared: Prepared) -> None:
+        """The cache's key and answer, when the operation may be cached."""
+        viewer, refused = prepared.viewer
+        if self.cache is None or refused or prepared.query is None:
+            return
+        if len(prepared.query) > MAX_DOCUMENT_BYTES:
+            return
+        try:
+            entry = self.documents.entry(prepared.query, max_tokens=MAX_TOKENS)
+        except GraphQLError:
+            return  # the schema's own parse reports it
+        policy = entry.policy(self.graphql_schema, prepared.operation_name)
+        if policy is None:
+            return
+        scope = viewer.cache_scope + (f"/user:{viewer.user_id}" if policy.private else "")
+        prepared.policy = policy
+        prepared.key = self.cache.key(
+            scope=scope,
+            query=prepared.query,
+            operation_name=prepared.operation_name,
+            variables=prepared.variables,
+        )
+        prepared.lookup = await self.cache.lookup(prepared.key)
+        if prepared.lookup is not None and prepared.lookup.entry is not None:
+            prepared.hit = prepared.lookup.entry
+
+    def _hit(self, entry: entries.Entry) -> Response:
+        age = max(0, (round(self.clock().timestamp() * 1000) - entry.stored_at_ms) // 1000)
+        headers = {CACHE_HEADER: "hit", "age": str(age)}
+        headers |= cache_control(entry.max_age, private=entry.private)
+        return Response(entry.body, media_type="application/json", headers=headers)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parse, with the document of a persisted query filled in."""
+        found = await super().parse_http_body(request)
+        prepared = _prepared(request)
+        if isinstance(found, GraphQLRequestData) and prepared is not None and prepared.persisted:
+            found.query = prepared.query
+        return found
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         """One context per request: the viewer (from its token, without a statement), fresh
         loaders, and one ``now`` for every field."""
         now = self.clock()
-        viewer, refused = await self._viewer(request.headers.get("authorization"), now)
+        prepared = getattr(request.state, "prepared", None)
+        if isinstance(prepared, Prepared):
+            viewer, refused = prepared.viewer
+        else:
+            viewer, refused = await self._viewer(request.headers.get("authorization"), now)
         return Context(
             db=self.db,
             settings=self.settings,
@@ -161,7 +302,8 @@ class GraphQLApp(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Answer a query from the response cache, or run it once and keep the answer."""
+        """Run the operation once for every identical request arriving meanwhile, and keep
+        the answer when its policy allows."""
 
         self._check_document(request_data)
 
@@ -175,26 +317,39 @@ class GraphQLApp(GraphQL[Context, None]):
                 log.warning("operation stopped after %s s", EXECUTION_TIMEOUT_SECONDS)
                 return ExecutionResult(data=None, errors=[_timed_out()])
 
-        found = await self._lookup(context, request_data)
-        if found is None:
+        prepared = getattr(request.state, "prepared", None)
+        lookup = prepared.lookup if isinstance(prepared, Prepared) else None
+        if lookup is None or request_data.protocol != "http" or context.auth_error:
+            sub_response.headers["cache-control"] = "no-store"
             return await execute()
-        if found.data is not None:
-            sub_response.headers[CACHE_HEADER] = "hit"
-            return ExecutionResult(data=found.data, errors=None)
-        flight = (found.key, found.generation)
+        assert isinstance(prepared, Prepared) and prepared.policy is not None
+        policy = prepared.policy
+        flight = (lookup.key, lookup.epoch)
         if flight in self._in_flight:
             sub_response.headers[CACHE_HEADER] = "hit"
-            return await asyncio.shield(self._in_flight[flight])
+            result, max_age = await asyncio.shield(self._in_flight[flight])
+        else:
 
-        async def execute_and_keep() -> ExecutionResult:
-            result = await execute()
-            await self._keep(found, result)
-            return result
+            async def execute_and_keep() -> tuple[ExecutionResult, int]:
+                with collect() as reads:
+                    result = await execute()
+                max_age = min(
+                    policy.max_age,
+                    context.max_age if context.max_age is not None else policy.max_age,
+                )
+                await self._keep(lookup, result, reads.tags, Policy(max_age, policy.private))
+                return result, max_age
 
-        sub_response.headers[CACHE_HEADER] = "miss"
-        running = self._in_flight[flight] = asyncio.ensure_future(execute_and_keep())
-        running.add_done_callback(lambda _: self._in_flight.pop(flight, None))
-        return await asyncio.shield(running)
+            sub_response.headers[CACHE_HEADER] = "miss"
+            running = self._in_flight[flight] = asyncio.ensure_future(execute_and_keep())
+            running.add_done_callback(lambda _: self._in_flight.pop(flight, None))
+            result, max_age = await asyncio.shield(running)
+        if result.errors or max_age <= 0:
+            sub_response.headers["cache-control"] = "no-store"
+        else:
+            sub_response.headers.update(cache_control(max_age, private=policy.private))
+            sub_response.headers["age"] = "0"
+        return result
 
     def _check_document(self, request_data: GraphQLRequestData) -> None:
         """Refuse what must not reach the parser or run ambiguously: documents over
@@ -219,39 +374,73 @@ class GraphQLApp(GraphQL[Context, None]):
             return []  # the schema's own parse reports it
         return [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
 
-    def _cacheable(self, request_data: GraphQLRequestData) -> bool:
-        """Only queries over HTTP are cached."""
-        if request_data.protocol != "http" or request_data.query is None:
-            return False
-        operations = self._operations(request_data.query)
-        name = request_data.operation_name
-        chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
-        return len(chosen) == 1 and chosen[0].operation is OperationType.QUERY
-
-    async def _lookup(self, context: Context, request_data: GraphQLRequestData) -> Lookup | None:
-        """The cache's answer; None when the request is not cacheable or the cache is down."""
-        if self.cache is None or context.auth_error or not self._cacheable(request_data):
-            return None  # refused credentials are answered with an error, never from a cache
-        assert request_data.query is not None  # _cacheable checked it
-        key = self.cache.key(
-            scope=context.cache_scope,
-            query=request_data.query,
-            operation_name=request_data.operation_name,
-            variables=request_data.variables,
-        )
-        try:
-            return await self.cache.lookup(key)
-        except CacheError:
-            log.warning("response cache unavailable; answering without it", exc_info=True)
-            return None
-
-    async def _keep(self, found: Lookup, result: ExecutionResult) -> None:
-        if result.errors or result.data is None or self.cache is None:
+    async def _keep(
+        self, lookup: Lookup, result: ExecutionResult, tags: set[str], policy: Policy
+    ) -> None:
+        if result.errors or result.data is None or self.cache is None or policy.max_age <= 0:
             return  # errors are cheap to recompute, and may be about this request alone
-        try:
-            await self.cache.store(found, result.data)
-        except CacheError:
-            log.warning("response cache unavailable; response not kept", exc_info=True)
+        body = json.dumps({"data": result.data}, separators=(",", ":")).encode()
+        await self.cache.store(lookup, body=body, tags=tags, policy=policy)
+
+
+@dataclass
+class Prepared:
+    """A request as read before the GraphQL pipeline: its document (a persisted one filled
+    in), its viewer, and what the cache said."""
+
+    query: str | None
+    persisted: bool
+    operation_name: str | None
+    variables: dict[str, Any] | None
+    viewer: tuple[Viewer, str | None] = (ANONYMOUS, None)
+    policy: Policy | None = None
+    key: str | None = None
+    lookup: Lookup | None = None
+    hit: entries.Entry | None = None
+
+
+def _prepared(request: AsyncHTTPRequestAdapter) -> Prepared | None:
+    found = getattr(getattr(request, "request", None), "state", None)
+    prepared = getattr(found, "prepared", None)
+    return prepared if isinstance(prepared, Prepared) else None
+
+
+def cache_control(max_age: int, *, private: bool) -> dict[str, str]:
+    """A PUBLIC response may be kept by shared caches, per ``Authorization`` (it depends on
+    who asks: the same credentials, the same answer); a PRIVATE one by the browser only."""
+    if private:
+        return {"cache-control": f"private, max-age={max_age}"}
+    return {"cache-control": f"public, max-age={max_age}", "vary": "Authorization"}
+
+
+def _query_params(request: Request) -> dict[str, Any]:
+    """A GET request's operation (Apollo's and Strawberry's form: JSON in the parameters)."""
+    params = request.query_params
+    data: dict[str, Any] = {
+        "query": params.get("query"),
+        "operationName": params.get("operationName"),
+    }
+    for name in ("variables", "extensions"):
+        if name in params:
+            try:
+                data[name] = json.loads(params[name])
+            except ValueError:
+                raise HTTPException(400, f"`{name}` is not JSON") from None
+    return data
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _graphql_error(message: str, code: str, *, status: int = 200) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        media_type="application/json",
+        headers={"cache-control": "no-store"},
+    )
 
 
 def _timed_out() -> GraphQLError:

@@ -17,9 +17,18 @@ from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter
 from redis.asyncio import Redis
 
 from core.cache import ResponseCache, build_response_cache
-from core.redis import connect_redis
+from core.cache.breaker import Breaker
+from core.cache.persisted import (
+    MemoryPersistedQueries,
+    PersistedQueries,
+    RedisPersistedQueries,
+)
+from core.redis import connect_cache_redis, connect_redis
 from core.settings import Settings
 from db.engine import Database
+
+# After a cache Redis failure, this long without asking it (``core.cache.breaker``).
+BREAKER_WINDOW_SECONDS = 5.0
 
 
 @dataclass
@@ -28,8 +37,10 @@ class Resources:
     db: Database
     redis: Redis | None
     cache: ResponseCache | None
+    persisted: PersistedQueries  # Apollo's automatic persisted queries
     limiter: RateLimiter  # counts failed logins, in Redis when there is one (shared)
     owns_db: bool = True
+    cache_redis: Redis | None = None  # the cache's own client: short timeouts, a breaker
     _detach: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     async def aclose(self) -> None:
@@ -39,8 +50,9 @@ class Resources:
         self._detach.clear()
         if self.cache is not None:
             await self.cache.aclose()
-        if self.redis is not None:
-            await self.redis.aclose()
+        for client in (self.cache_redis, self.redis):
+            if client is not None:
+                await client.aclose()
         if self.owns_db:
             await self.db.dispose()
 
@@ -54,9 +66,17 @@ def build_resources(settings: Settings | None = None, *, db: Database | None = N
     settings = settings or Settings()
     database = db or Database(settings)
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
-    cache = build_response_cache(settings, redis)
+    cache_redis = connect_cache_redis(settings.redis_url) if settings.redis_url else None
+    breaker = Breaker(window_seconds=BREAKER_WINDOW_SECONDS)
+    cache = build_response_cache(settings, cache_redis, breaker)
+    persisted: PersistedQueries = (
+        RedisPersistedQueries(cache_redis, breaker) if cache_redis else MemoryPersistedQueries()
+    )
     limiter = MovingWindowRateLimiter(_limits_storage(redis))
-    resources = Resources(settings, database, redis, cache, limiter, owns_db=db is None)
+    resources = Resources(
+        settings, database, redis, cache, persisted, limiter,
+        owns_db=db is None, cache_redis=cache_redis,
+    )  # fmt: skip
     if cache is not None:
         resources._detach.append(database.add_write_listener(cache.invalidate))
     return resources

@@ -41,6 +41,9 @@ class Context:
     # Why the request's credentials were refused, when it sent some that are not valid.
     auth_error: str | None = None
     loaders: Loaders = field(init=False)
+    # Set by fields whose answer changes with the clock (a default "today"): the response
+    # may be cached this many seconds at most, whatever the schema's hints say.
+    max_age: int | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.now)
@@ -50,6 +53,10 @@ class Context:
         """Two requests share cached responses only if their viewers may see the same data.
         A request with refused credentials is answered with an error, never cached."""
         return self.viewer.cache_scope
+
+    def limit_max_age(self, seconds: float) -> None:
+        capped = max(0, int(seconds))
+        self.max_age = capped if self.max_age is None else min(self.max_age, capped)
 
     @property
     def cursor_secret(self) -> bytes:

@@ -11,7 +11,7 @@ from services import employees as employee_service
 from services.employees import EmployeeIn
 from services.errors import BadInput
 from services.upserts import Upserted
-from services.workdate import local_date
+from services.workdate import local_date, seconds_until_tomorrow
 
 MAX_SEARCH_LENGTH = 100
 MAX_SCORE_RANGE = timedelta(days=366)
@@ -54,11 +54,14 @@ async def employee_page(
 
 
 async def work_date(ctx: Context, team_id: int | None, day: date | None) -> date:
-    """The given day, or today in the employee's team timezone (company timezone if none)."""
+    """The given day, or today in the employee's team timezone (company timezone if none);
+    an answer about "today" is cached until that day ends at most."""
     if day is not None:
         return day
     team = await ctx.loaders.by_id(Team).load(team_id) if team_id is not None else None
-    return local_date(ctx.now, team.timezone if team else ctx.settings.timezone)
+    zone = team.timezone if team else ctx.settings.timezone
+    ctx.limit_max_age(seconds_until_tomorrow(ctx.now, zone))
+    return local_date(ctx.now, zone)
 
 
 def score_range(start: date, end: date) -> tuple[date, date]:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import LRUCache
-from graphql import DocumentNode, GraphQLError, parse, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from strawberry.extensions import SchemaExtension
+
+from core.cache import Policy
+from schema.cache_control import policy_of
 
 MAX_BYTES = 32 << 20
 BYTES_PER_CHARACTER = 50  # a parsed document (nodes, tokens, locations) against its text
@@ -29,6 +32,13 @@ class Entry:
     document: DocumentNode
     size: int
     errors: list[GraphQLError] | None = None  # None: not validated yet
+    # Each operation's cache policy (``schema.cache_control``), read once.
+    policies: dict[str | None, Policy | None] = field(default_factory=dict)
+
+    def policy(self, schema: GraphQLSchema, operation_name: str | None) -> Policy | None:
+        if operation_name not in self.policies:
+            self.policies[operation_name] = policy_of(schema, self.document, operation_name)
+        return self.policies[operation_name]
 
 
 class DocumentStore:

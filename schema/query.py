@@ -17,6 +17,7 @@ from resolvers.roles import all_roles
 from resolvers.teams import all_teams
 from schema.analytics import AnalyticsBreakdownType, AnalyticsGroupingType, AnalyticsReportType
 from schema.api_keys import ApiKeyType
+from schema.cache_control import cached
 from schema.employees import EmployeeType
 from schema.jobs import JobRunType, JobStateType, SystemStatusType
 from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType
@@ -42,7 +43,10 @@ FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Who is asking; anonymous without a valid token.")
+    @strawberry.field(
+        description="Who is asking; anonymous without a valid token.",
+        directives=cached(300, private=True),
+    )
     def viewer(self, info: Info) -> ViewerType:
         return ViewerType.of(info.context.viewer)
 
@@ -50,6 +54,7 @@ class Query:
         description="Any object by its global id; null when it does not exist or the viewer "
         "may not see it.",
         permission_classes=[SignedIn],
+        directives=cached(300),
     )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         name, db_id = from_global_id(id)
@@ -58,6 +63,7 @@ class Query:
     @strawberry.field(
         description="Null when there is none or the viewer may not see it.",
         permission_classes=[SignedIn],
+        directives=cached(300),
     )
     async def employee(self, info: Info, id: strawberry.ID) -> EmployeeType | None:
         db_id = expect_global_id(id, EmployeeType)
@@ -67,6 +73,7 @@ class Query:
     @strawberry.field(
         description="The employees the viewer may see, by name; page size at most 100.",
         permission_classes=[SignedIn],
+        directives=cached(300),
     )
     async def employees(
         self,
@@ -92,6 +99,7 @@ class Query:
         description="Employees ranked by a metric over a period (default: today's points); "
         "page size at most 100.",
         permission_classes=[SignedIn],
+        directives=cached(300),
     )
     async def leaderboard(
         self,
@@ -120,6 +128,7 @@ class Query:
     @strawberry.field(
         description="Each team's day (admins: every team; managers: theirs).",
         permission_classes=[SignedIn],
+        directives=cached(60),
     )
     async def team_stats(self, info: Info, date: dt.date) -> list[TeamStatsType]:
         found = await team_resolvers.team_overviews(info.context, date)
@@ -129,6 +138,7 @@ class Query:
         description="A team's day in depth: overview, bottlenecks, capacity, health "
         "(default: today in the team's timezone).",
         permission_classes=[SignedIn],
+        directives=cached(60),
     )
     async def team_metrics(
         self, info: Info, team_id: strawberry.ID, date: dt.date | None = None
@@ -149,6 +159,7 @@ class Query:
         "week or month, for everyone the viewer may see, a team or an employee; `by` splits "
         "each period per team or employee (at most 5,000 points).",
         permission_classes=[SignedIn],
+        directives=cached(300),
     )
     async def analytics(
         self,
@@ -173,7 +184,7 @@ class Query:
         )
         return AnalyticsReportType.of(report, from_, to, group_by, by)
 
-    @strawberry.field(permission_classes=[SignedIn])
+    @strawberry.field(permission_classes=[SignedIn], directives=cached(300))
     async def teams(self, info: Info) -> list[TeamType]:
         return [TeamType.from_row(row) for row in await all_teams(info.context)]
 
@@ -210,6 +221,6 @@ class Query:
             ],
         )
 
-    @strawberry.field(permission_classes=[SignedIn])
+    @strawberry.field(permission_classes=[SignedIn], directives=cached(300))
     async def roles(self, info: Info) -> list[RoleType]:
         return [RoleType.from_row(row) for row in await all_roles(info.context)]

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache import tags
 from db.models import Activity, ClockRecord, Employee, Role, Team
 from services.scores import MAX_SHIFT
 from services.workdate import ClockSpan, activity_work_date
@@ -110,6 +111,7 @@ async def record_activities(
     ]
     if rows:
         statement = insert(ACTIVITIES).prefix_with("IGNORE", dialect="mysql")
+        statement = tags.dated(statement, "activities", {day for _, _, _, day in dated})
         result = await session.execute(statement.prefix_with("OR IGNORE", dialect="sqlite"), rows)
         recorded.accepted = result.rowcount  # type: ignore[attr-defined]
     recorded.duplicates = len(rows) - recorded.accepted

@@ -17,6 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 
+from core.cache.tags import dated
 from db.models import DailyScore
 from services.errors import BadInput
 
@@ -166,14 +167,20 @@ async def report(
     series = (
         select(*keys, *sums).where(*where).group_by(*keys).order_by(*keys).limit(MAX_POINTS + 1)
     )
-    rows = (await session.execute(series)).all()
+    rows = (await session.execute(dated(series, "daily_scores", (start, end)))).all()
     if len(rows) > MAX_POINTS:
         raise BadInput(
             f"the report would have more than {MAX_POINTS:,} points: "
             "choose a shorter range, a longer grouping or a narrower breakdown"
         )
     total = (
-        await session.execute(select(literal(None).label("period"), *sums).where(*where))
+        await session.execute(
+            dated(
+                select(literal(None).label("period"), *sums).where(*where),
+                "daily_scores",
+                (start, end),
+            )
+        )
     ).one()
     return Report(totals=_point(total, breakdown=None), series=[_point(r, breakdown) for r in rows])
 

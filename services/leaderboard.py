@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Float, Integer, Select, case, cast, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache.tags import dated
 from db.models import DailyScore
 from services.keyset import Key, Keyset
 
@@ -62,6 +63,7 @@ class Board:
             ).group_by(DailyScore.employee_id)
         if self.team_id is not None:
             statement = statement.where(DailyScore.team_id == self.team_id)
+        statement = dated(statement, "daily_scores", (self.start, self.end))
         if self.metric is Metric.PRODUCTIVITY:
             enough = columns["available"] >= MIN_AVAILABLE_MINUTES
             statement = statement.having(enough) if self._summed else statement.where(enough)
@@ -163,7 +165,11 @@ async def ranked(*, session: AsyncSession, board: Board, rows: Sequence[Any]) ->
     aggregate over the board."""
     entries = board.entries().subquery()
     if not rows:
-        total = await session.scalar(select(func.count()).select_from(entries))
+        total = await session.scalar(
+            dated(
+                select(func.count()).select_from(entries), "daily_scores", (board.start, board.end)
+            )
+        )
         return Ranked(int(total or 0), [])
     first = rows[0]
     above = (entries.c.value > first.value) | (
@@ -174,7 +180,8 @@ async def ranked(*, session: AsyncSession, board: Board, rows: Sequence[Any]) ->
         func.coalesce(func.sum(case((entries.c.value > first.value, 1), else_=0)), 0),
         func.coalesce(func.sum(case((above, 1), else_=0)), 0),
     )
-    total, better, before = (await session.execute(counts)).one()
+    counted = dated(counts, "daily_scores", (board.start, board.end))
+    total, better, before = (await session.execute(counted)).one()
     # Entries before the page with the first entry's value are ties of it, and better than
     # any later entry of the page with a lower value.
     tied_before = int(before) - int(better)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Table, and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache.tags import dated
 from db.models import (
     Activity,
     ClockBreak,
@@ -184,7 +185,7 @@ async def _flags(
         if status == "OPEN" and employee_id not in final and (rule, subject) not in found
     ]
     if stale:
-        await session.execute(delete(Flag).where(Flag.id.in_(stale)))
+        await session.execute(dated(delete(Flag).where(Flag.id.in_(stale)), "flags", {work_date}))
     rows = [
         {"rule": flag.rule.value, "subject_key": flag.subject_key, "employee_id": employee_id,
          "team_id": people.get(employee_id, (None, False))[0], "work_date": work_date,
@@ -194,7 +195,9 @@ async def _flags(
         if key not in known
     ]  # fmt: skip
     if rows:  # IGNORE: a flag raised meanwhile by a concurrent refresh is not an error
-        statement = insert(FLAGS).prefix_with("IGNORE", dialect="mysql")
+        statement = dated(
+            insert(FLAGS).prefix_with("IGNORE", dialect="mysql"), "flags", {work_date}
+        )
         await session.execute(statement.prefix_with("OR IGNORE", dialect="sqlite"), rows)
     return len(rows), len(stale)
 
@@ -209,8 +212,10 @@ async def _replace(
     """The day's rows of ``table``, except final employees', become ``rows``."""
     keep = table.c.employee_id.not_in(final) if final else None
     condition = table.c.work_date == work_date
+    on_day = {work_date}
     await session.execute(
-        delete(table).where(and_(condition, keep) if keep is not None else condition)
-    )
+        dated(delete(table).where(and_(condition, keep) if keep is not None else condition),
+              table.name, on_day)
+    )  # fmt: skip
     if rows:
-        await session.execute(insert(table), rows)
+        await session.execute(dated(insert(table), table.name, on_day), rows)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Integer, cast, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache.tags import dated
 from db.models import Activity, ClockRecord, DailyScore, Employee, Flag, Role, ScheduledShift
 from services.intervals import Interval, minutes, union
 from services.scores import MAX_SHIFT
@@ -87,7 +88,7 @@ async def team_days(
         active,
         clocked,
         idle,
-    ) in await session.execute(scores):
+    ) in await session.execute(dated(scores, "daily_scores", {work_date})):
         day = days[team_id]
         day.working, day.items, day.points = n, int(items or 0), float(points or 0)
         day.earned_minutes, day.available_minutes = float(earned or 0), float(available or 0)
@@ -118,7 +119,7 @@ async def team_days(
         .where(Flag.status == "OPEN", Flag.work_date == work_date, Flag.team_id.in_(team_ids))
         .group_by(Flag.team_id)
     )
-    for team_id, n in await session.execute(flags):
+    for team_id, n in await session.execute(dated(flags, "flags", {work_date})):
         days[team_id].open_flags = n
     return [days[team_id] for team_id in team_ids]
 
@@ -171,17 +172,21 @@ async def team_metrics(
     members = select(Employee.id).where(Employee.team_id == team_id)
     activities = (
         await session.execute(
-            select(
-                Activity.id,
-                Activity.employee_id,
-                Activity.role_id,
-                Activity.items_count,
-                Activity.window_start,
-                Activity.window_end,
-            ).where(
-                Activity.work_date == work_date,
-                Activity.employee_id.in_(members),
-                Activity.voided_at.is_(None),
+            dated(
+                select(
+                    Activity.id,
+                    Activity.employee_id,
+                    Activity.role_id,
+                    Activity.items_count,
+                    Activity.window_start,
+                    Activity.window_end,
+                ).where(
+                    Activity.work_date == work_date,
+                    Activity.employee_id.in_(members),
+                    Activity.voided_at.is_(None),
+                ),
+                "activities",
+                {work_date},
             )
         )
     ).all()
@@ -193,21 +198,29 @@ async def team_metrics(
     }
     shifts = (
         await session.execute(
-            select(ScheduledShift.employee_id, ScheduledShift.start, ScheduledShift.end).where(
-                ScheduledShift.team_id == team_id, ScheduledShift.work_date == work_date
+            dated(
+                select(ScheduledShift.employee_id, ScheduledShift.start, ScheduledShift.end).where(
+                    ScheduledShift.team_id == team_id, ScheduledShift.work_date == work_date
+                ),
+                "scheduled_shifts",
+                {work_date},
             )
         )
     ).all()
     flagged = set(
         (
             await session.scalars(
-                select(Flag.activity_id)
-                .distinct()
-                .where(
-                    Flag.team_id == team_id,
-                    Flag.work_date == work_date,
-                    Flag.activity_id.is_not(None),
-                    Flag.status != "DISMISSED",
+                dated(
+                    select(Flag.activity_id)
+                    .distinct()
+                    .where(
+                        Flag.team_id == team_id,
+                        Flag.work_date == work_date,
+                        Flag.activity_id.is_not(None),
+                        Flag.status != "DISMISSED",
+                    ),
+                    "flags",
+                    {work_date},
                 )
             )
         ).all()
@@ -215,9 +228,15 @@ async def team_metrics(
     clocked = set(
         (
             await session.scalars(
-                select(ClockRecord.employee_id)
-                .distinct()
-                .where(ClockRecord.work_date == work_date, ClockRecord.employee_id.in_(members))
+                dated(
+                    select(ClockRecord.employee_id)
+                    .distinct()
+                    .where(
+                        ClockRecord.work_date == work_date, ClockRecord.employee_id.in_(members)
+                    ),
+                    "clock_records",
+                    {work_date},
+                )
             )
         ).all()
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.scores import ClockSample, clock_interval
@@ -13,6 +13,14 @@ ClockSpan = tuple[datetime, datetime | None, date]  # clock in, clock out, work 
 
 def local_date(instant: datetime, timezone: str) -> date:
     return instant.astimezone(ZoneInfo(timezone)).date()
+
+
+def seconds_until_tomorrow(instant: datetime, timezone: str) -> float:
+    """Until the next local midnight (a day of 23 or 25 hours included)."""
+    zone = ZoneInfo(timezone)
+    tomorrow = local_date(instant, timezone) + timedelta(days=1)
+    midnight = datetime.combine(tomorrow, time(0), tzinfo=zone)
+    return (midnight - instant).total_seconds()
 
 
 def activity_work_date(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache.tags import dated
 from db.models import DailyScore
 from services.gamification import settle_day
 from services.jobs import run_job
@@ -46,9 +47,13 @@ async def finalize_day(work_date: str, tick: str) -> None:
             session=session, work_date=day, now=now, idle_threshold=runtime.idle_threshold
         )
         result = await session.execute(
-            update(DailyScore)
-            .where(DailyScore.work_date == day, DailyScore.is_final.is_(False))
-            .values(is_final=True)
+            dated(
+                update(DailyScore)
+                .where(DailyScore.work_date == day, DailyScore.is_final.is_(False))
+                .values(is_final=True),
+                "daily_scores",
+                {day},
+            )
         )
         settled = await settle_day(
             session=session, work_date=day, goal=runtime.settings.productivity_goal, now=now

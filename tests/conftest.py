@@ -74,7 +74,7 @@ async def _isolated(chosen: Backend) -> AsyncIterator[Backend]:
     written: set[str] = set()
 
     async def note(tables: frozenset[str]) -> None:
-        written.update(tables)
+        written.update(tag.partition("@")[0] for tag in tables)
 
     stop_noting = chosen.db.add_write_listener(note)
     try:

@@ -1,13 +1,14 @@
 """The shared response cache: Redis when ``PRODHUB_REDIS_URL`` is set, else in-process memory."""
 
 from core.cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
-from core.cache.responses import Lookup, ResponseCache, build_response_cache
+from core.cache.responses import Lookup, Policy, ResponseCache, build_response_cache
 
 __all__ = [
     "CacheBackend",
     "CacheError",
     "Lookup",
     "MemoryBackend",
+    "Policy",
     "RedisBackend",
     "ResponseCache",
     "build_response_cache",

@@ -1,94 +1,160 @@
-"""Two stores with one interface: Redis (shared by every process) and memory (the embedded default).
-
-Both expire entries after the same TTL, bound their memory, and keep counters that never expire.
+"""Two stores with one interface: Redis (shared by every process) and memory (the embedded
+default). Both keep entries (``<header>\\n<body>``, see ``core.cache.entries``) for a TTL and
+tag versions that never expire, and answer a lookup in one round trip: the entry if every
+tag it was computed at still has that version; else the current versions of its tags.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from cachetools import TTLCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from core.cache.entries import parse_tags
+
+TAG_PREFIX = "prodhub:tag:"
+EPOCH = "prodhub:tag-epoch"  # incremented by every write, with the tags it changes
+
 
 class CacheError(Exception):
     """The store could not be reached or answered badly; callers degrade to no caching."""
 
 
+@dataclass(frozen=True)
+class Found:
+    entry: bytes | None  # a valid entry, or None
+    epoch: int  # the write epoch when looked up
+    known: dict[str, int] = field(default_factory=dict)  # current versions of a stale entry's tags
+
+
 class CacheBackend(Protocol):
-    async def read(self, counter: str, key: str) -> tuple[int, bytes | None]:
-        """A counter's value (0 if never incremented) and an entry, in one round trip."""
+    async def lookup(self, key: str) -> Found: ...
 
-    async def write(self, key: str, value: bytes) -> None:
-        """Store an entry until the backend's TTL runs out."""
+    async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """The write epoch and the current version of each tag, in one round trip."""
 
-    async def increment(self, counter: str) -> int: ...
+    async def store(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
+
+    async def bump(self, tags: Iterable[str]) -> None:
+        """A new version of each tag, and a new epoch, at once."""
 
     async def aclose(self) -> None: ...
 
 
 class MemoryBackend:
-    """One process's store: bounded in bytes, entries expire after ``ttl_seconds``."""
+    """One process's store: bounded in bytes; an entry lives for its own TTL at most."""
 
     def __init__(
-        self,
-        *,
-        ttl_seconds: float,
-        max_bytes: int,
-        timer: Callable[[], float] = time.monotonic,
+        self, *, max_ttl_seconds: float, max_bytes: int, timer: Callable[[], float] = time.monotonic
     ) -> None:
-        self._entries: TTLCache[str, bytes] = TTLCache(
-            maxsize=max_bytes, ttl=ttl_seconds, timer=timer, getsizeof=len
+        self._entries: TTLCache[str, tuple[float, bytes]] = TTLCache(
+            maxsize=max_bytes, ttl=max_ttl_seconds, timer=timer, getsizeof=lambda v: len(v[1])
         )
-        self._counters: dict[str, int] = {}
+        self._versions: dict[str, int] = {}
+        self._epoch = 0
+        self._timer = timer
 
-    async def read(self, counter: str, key: str) -> tuple[int, bytes | None]:
-        return self._counters.get(counter, 0), self._entries.get(key)
+    async def lookup(self, key: str) -> Found:
+        kept = self._entries.get(key)
+        if kept is None or kept[0] <= self._timer():
+            return Found(None, self._epoch)
+        wanted = parse_tags(kept[1])
+        current = {tag: self._versions.get(tag, 0) for tag in wanted}
+        if current == wanted:
+            return Found(kept[1], self._epoch)
+        return Found(None, self._epoch, current)
 
-    async def write(self, key: str, value: bytes) -> None:
+    async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
+        return self._epoch, {tag: self._versions.get(tag, 0) for tag in tags}
+
+    async def store(self, key: str, value: bytes, ttl_seconds: float) -> None:
         if len(value) <= self._entries.maxsize:  # larger than the whole cache: not kept
-            self._entries[key] = value
+            self._entries[key] = (self._timer() + ttl_seconds, value)
 
-    async def increment(self, counter: str) -> int:
-        self._counters[counter] = self._counters.get(counter, 0) + 1
-        return self._counters[counter]
+    async def bump(self, tags: Iterable[str]) -> None:
+        for tag in tags:
+            self._versions[tag] = self._versions.get(tag, 0) + 1
+        self._epoch += 1
 
     async def aclose(self) -> None:
         self._entries.clear()
 
 
+# GET the entry and the epoch; compare the entry's tag versions (its header's last field,
+# "tag=version,...") with the current ones (MGET); answer {entry | false, epoch, false |
+# "tag=current,..."}. Tag keys are not declared in KEYS: fine for one Redis, not for a cluster.
+LOOKUP = """
+local entry = redis.call('GET', KEYS[1])
+local epoch = redis.call('GET', KEYS[2]) or '0'
+if not entry then return {false, epoch, false} end
+local newline = string.find(entry, '\\n', 1, true)
+if not newline then return {false, epoch, false} end
+local header = string.sub(entry, 1, newline - 1)
+local tags = string.match(header, '(%S*)$') or ''
+local names, wanted, keys = {}, {}, {}
+for name, version in string.gmatch(tags, '([^,=]+)=(%-?%d+)') do
+  names[#names + 1] = name
+  wanted[#wanted + 1] = version
+  keys[#keys + 1] = ARGV[1] .. name
+end
+local current = {}
+if #keys > 0 then current = redis.call('MGET', unpack(keys)) end
+local valid, now = true, {}
+for i, name in ipairs(names) do
+  local version = current[i]
+  if not version then version = '0' end
+  if version ~= wanted[i] then valid = false end
+  now[i] = name .. '=' .. version
+end
+if valid then return {entry, epoch, false} end
+return {false, epoch, table.concat(now, ',')}
+"""
+
+
 class RedisBackend:
-    """Redis, shared by every web and worker process; entries carry a TTL, counters do not.
+    """Redis, shared by every web and worker process. The client must answer bytes and should
+    give up fast (``core.redis.connect_cache_redis``): a slow cache is worse than none."""
 
-    The client must answer bytes (``decode_responses=False``, as ``connect_redis`` makes it).
-    """
-
-    def __init__(self, client: Redis, *, ttl_seconds: float) -> None:
+    def __init__(self, client: Redis) -> None:
         self.client = client
-        self._ttl_ms = max(1, round(ttl_seconds * 1000))
+        self._lookup = client.register_script(LOOKUP)
 
-    async def read(self, counter: str, key: str) -> tuple[int, bytes | None]:
+    async def lookup(self, key: str) -> Found:
         try:
-            raw_counter, entry = await self.client.mget([counter, key])
+            entry, epoch, known = await self._lookup(keys=[key, EPOCH], args=[TAG_PREFIX])
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
-        assert entry is None or isinstance(entry, bytes)  # decode_responses=False
-        return int(raw_counter or 0), entry
+        versions = parse_tags(b" " + known) if known else {}
+        return Found(entry or None, int(epoch), versions)
 
-    async def write(self, key: str, value: bytes) -> None:
+    async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
+        names = list(tags)
         try:
-            await self.client.set(key, value, px=self._ttl_ms)
+            epoch, *found = await self.client.mget([EPOCH, *(TAG_PREFIX + t for t in names)])
+        except RedisError as exc:
+            raise CacheError(str(exc)) from exc
+        return int(epoch or 0), {t: int(v or 0) for t, v in zip(names, found, strict=True)}
+
+    async def store(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        try:
+            await self.client.set(key, value, px=max(1, round(ttl_seconds * 1000)))
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
 
-    async def increment(self, counter: str) -> int:
+    async def bump(self, tags: Iterable[str]) -> None:
         try:
-            return int(await self.client.incr(counter))
+            async with self.client.pipeline(transaction=True) as pipe:
+                for tag in sorted(tags):
+                    pipe.incr(TAG_PREFIX + tag)
+                pipe.incr(EPOCH)
+                await pipe.execute()
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
 
     async def aclose(self) -> None:
-        """Nothing to do: the client is the process's, and its owner closes it."""
+        """Nothing to do: the client is the process's (``prodhub.resources`` closes it)."""

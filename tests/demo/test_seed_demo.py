@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import redis
 from sqlalchemy import func, select
 
-from core.cache.responses import GENERATION
+from core.cache.backends import EPOCH
 from db import models
 from db.engine import Database
 from services.demo import load
@@ -166,7 +166,7 @@ def cache_generation() -> int:
         return 0
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        return int(client.get(GENERATION) or 0)
+        return int(client.get(EPOCH) or 0)
     finally:
         client.close()
 
