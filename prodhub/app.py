@@ -82,5 +82,6 @@ def create_app(
     )
     app = Starlette(routes=routes, middleware=[cors], lifespan=lifespan)
     app.state.resources = resources
+    app.state.graphql = graphql
     app.state.jobs = queue
     return app

@@ -380,7 +380,9 @@ class GraphQLApp(GraphQL[Context, None]):
         if result.errors or result.data is None or self.cache is None or policy.max_age <= 0:
             return  # errors are cheap to recompute, and may be about this request alone
         body = json.dumps({"data": result.data}, separators=(",", ":")).encode()
-        await self.cache.store(lookup, body=body, tags=tags, policy=policy)
+        await self.cache.store(
+            lookup, body=body, tags=tags, policy=policy, stored_at=self.clock().timestamp()
+        )
 
 
 @dataclass

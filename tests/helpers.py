@@ -5,6 +5,7 @@ from each other.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import os
@@ -255,3 +256,71 @@ async def refresh_days(db: Database, *days: date, now: datetime) -> None:
             )
 
         await db.write(work)
+
+
+# --- a TCP proxy that fails on demand -------------------------------------------------------
+
+
+class FaultyProxy:
+    """A loopback TCP proxy in front of a real server that can, on demand, *refuse* (stop
+    listening and drop live connections: clients see "connection refused") or *black-hole*
+    (accept and keep connections, forward nothing: clients wait for their timeouts)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self.mode = "pass"
+        self.connections = 0  # accepted, since the start
+        self._server: asyncio.Server | None = None
+        self._live: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def refuse(self) -> None:
+        self.mode = "refuse"
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._live):
+            writer.transport.abort()
+
+    def black_hole(self) -> None:
+        self.mode = "black-hole"
+
+    async def restore(self) -> None:
+        self.mode = "pass"
+        if self._server is None:
+            await self.start()
+
+    async def stop(self) -> None:
+        await self.refuse()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._live.add(writer)
+        upstream: asyncio.StreamWriter | None = None
+        try:
+            if self.mode == "pass":
+                up_reader, upstream = await asyncio.open_connection(*self.target)
+                self._live.add(upstream)
+                await asyncio.gather(self._pipe(reader, upstream), self._pipe(up_reader, writer))
+            else:
+                while await reader.read(65536):
+                    pass  # swallowed
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            for end in (writer, upstream):
+                if end is not None:
+                    self._live.discard(end)
+                    end.transport.abort()
+
+    async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        while data := await source.read(65536):
+            if self.mode == "pass":
+                sink.write(data)
+                await sink.drain()

@@ -93,9 +93,17 @@ class ResponseCache:
         return Lookup(key, found.epoch, entry, found.known)
 
     async def store(
-        self, lookup: Lookup, *, body: bytes, tags: Iterable[str], policy: Policy
+        self,
+        lookup: Lookup,
+        *,
+        body: bytes,
+        tags: Iterable[str],
+        policy: Policy,
+        stored_at: float | None = None,
     ) -> None:
-        """Keep ``body``, computed after ``lookup``, with the versions its ``tags`` had then."""
+        """Keep ``body``, computed after ``lookup``, with the versions its ``tags`` had then
+        (``stored_at``, seconds since the epoch, is when it was computed: its age counts from
+        there)."""
         wanted = {*tags, ALL}
         versions = {t: lookup.known[t] for t in wanted if t in lookup.known}
         new = wanted - versions.keys()
@@ -106,7 +114,8 @@ class ResponseCache:
                 versions |= current if unchanged else dict.fromkeys(new, -1)
             ttl = min(policy.max_age, self.max_ttl_seconds)
             raw = entries.encode(
-                stored_at_ms=round(self.clock() * 1000), max_age=policy.max_age,
+                stored_at_ms=round((stored_at if stored_at is not None else self.clock()) * 1000),
+                max_age=policy.max_age,
                 private=policy.private, tags=versions, body=body,
             )  # fmt: skip
             await self._call(lambda: self.backend.store(lookup.key, raw, ttl))

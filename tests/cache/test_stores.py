@@ -1,17 +1,21 @@
-"""The response cache's rules, the same on memory and on Redis: generations, scopes, TTL."""
+"""The response cache's rules, the same on memory and on Redis: tag versions, scopes, TTL."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 
 import pytest
 
-from core.cache import MemoryBackend, RedisBackend, ResponseCache
-from core.redis import connect_redis
+from core.cache import MemoryBackend, Policy, RedisBackend, ResponseCache
+from core.cache.tags import read_tags, write_tags
+from core.redis import connect_cache_redis
 from tests.helpers import REDIS_URL
 
-TTL = 30.0
+MAX_TTL = 300.0
 STORES = ["memory", *(["redis"] if REDIS_URL else [])]
+TODAY, YESTERDAY = date(2026, 11, 20), date(2026, 11, 19)
+BODY = b'{"data":{"teams":[]}}'
 
 
 class FakeTimer:
@@ -30,10 +34,12 @@ def timer() -> FakeTimer:
 @pytest.fixture(params=STORES)
 async def cache(request: pytest.FixtureRequest, timer: FakeTimer) -> AsyncIterator[ResponseCache]:
     if request.param == "memory":
-        chosen = ResponseCache(MemoryBackend(ttl_seconds=TTL, max_bytes=1 << 20, timer=timer))
+        backend = MemoryBackend(max_ttl_seconds=MAX_TTL, max_bytes=1 << 20, timer=timer)
+        chosen = ResponseCache(backend, max_ttl_seconds=MAX_TTL)
     else:
         assert REDIS_URL is not None
-        chosen = ResponseCache(RedisBackend(connect_redis(REDIS_URL), ttl_seconds=TTL))
+        client = connect_cache_redis(REDIS_URL)
+        chosen = ResponseCache(RedisBackend(client), max_ttl_seconds=MAX_TTL)
     yield chosen
     await chosen.aclose()
     if isinstance(chosen.backend, RedisBackend):
@@ -41,47 +47,112 @@ async def cache(request: pytest.FixtureRequest, timer: FakeTimer) -> AsyncIterat
         await chosen.backend.client.aclose()
 
 
-def key(scope: str = "public", **variables: object) -> str:
+def key(scope: str = "admin", **variables: object) -> str:
     return ResponseCache.key(scope=scope, query="{ teams { name } }", operation_name=None,
                              variables=variables)  # fmt: skip
 
 
-async def test_a_stored_response_is_found(cache: ResponseCache) -> None:
+async def keep(cache: ResponseCache, k: str, tags: set[str], body: bytes = BODY) -> None:
+    found = await cache.lookup(k)
+    assert found is not None
+    await cache.store(found, body=body, tags=tags, policy=Policy(60))
+
+
+async def cached(cache: ResponseCache, k: str) -> bytes | None:
+    found = await cache.lookup(k)
+    assert found is not None
+    return found.entry.body if found.entry is not None else None
+
+
+async def test_a_stored_response_is_found_as_the_bytes_kept(cache: ResponseCache) -> None:
     missed = await cache.lookup(key())
-    await cache.store(missed, {"teams": [{"name": "Inbound"}]})
+    await keep(cache, key(), {"teams", "teams@*"})
 
     found = await cache.lookup(key())
 
-    assert (missed.data, missed.generation) == (None, 0)
-    assert (found.data, found.generation) == ({"teams": [{"name": "Inbound"}]}, 0)
+    assert missed is not None and missed.entry is None
+    assert found is not None and found.entry is not None
+    assert (found.entry.body, found.entry.max_age, found.entry.private) == (BODY, 60, False)
 
 
 async def test_a_response_computed_before_a_write_is_never_served(cache: ResponseCache) -> None:
-    started = await cache.lookup(key())  # the query starts, reading generation 0
-    await cache.invalidate()  # a write commits while it runs
-    await cache.store(started, {"teams": []})  # the query ends with pre-write data
+    started = await cache.lookup(key())  # the query starts
+    assert started is not None
+    await cache.invalidate(frozenset({"teams"}))  # a write commits while it runs
+    await cache.store(started, body=BODY, tags={"teams"}, policy=Policy(60))  # pre-write data
 
-    after = await cache.lookup(key())
-
-    assert (after.data, after.generation) == (None, 1)
+    assert await cached(cache, key()) is None
 
 
-async def test_invalidation_drops_every_entry(cache: ResponseCache) -> None:
-    for scope in ("public", "team:1"):
-        await cache.store(await cache.lookup(key(scope)), {"teams": []})
+async def test_a_stale_entry_tells_the_next_lookup_its_tags(cache: ResponseCache) -> None:
+    """After the write above, the kept (stale) entry hands its tags' versions to the next
+    lookup, so the next computation is kept valid even while writes go on elsewhere."""
+    started = await cache.lookup(key())
+    assert started is not None
+    await cache.invalidate(frozenset({"teams"}))
+    await cache.store(started, body=BODY, tags={"teams"}, policy=Policy(60))
 
-    await cache.invalidate()
+    again = await cache.lookup(key())
+    await cache.invalidate(frozenset({"roles"}))  # an unrelated write moves the epoch
+    assert again is not None
+    await cache.store(again, body=BODY, tags={"teams"}, policy=Policy(60))
 
-    assert [(await cache.lookup(key(scope))).data for scope in ("public", "team:1")] == [None, None]
+    assert again.entry is None and again.known["teams"] == 1
+    assert await cached(cache, key()) == BODY
+
+
+async def test_a_write_drops_only_the_entries_that_read_what_it_changed(
+    cache: ResponseCache,
+) -> None:
+    today, yesterday, teams = key(day="today"), key(day="yesterday"), key(q="teams")
+    await keep(cache, today, read_tags("daily_scores", {TODAY}))
+    await keep(cache, yesterday, read_tags("daily_scores", {YESTERDAY}))
+    await keep(cache, teams, read_tags("teams", None))
+
+    await cache.invalidate(frozenset(write_tags("daily_scores", {TODAY})))
+
+    assert [await cached(cache, k) for k in (today, yesterday, teams)] == [None, BODY, BODY]
+
+
+async def test_a_write_without_dates_drops_every_entry_of_its_table(cache: ResponseCache) -> None:
+    today, yesterday, teams = key(day="today"), key(day="yesterday"), key(q="teams")
+    await keep(cache, today, read_tags("daily_scores", {TODAY}))
+    await keep(cache, yesterday, read_tags("daily_scores", {YESTERDAY}))
+    await keep(cache, teams, read_tags("teams", None))
+
+    await cache.invalidate(frozenset(write_tags("daily_scores", None)))
+
+    assert [await cached(cache, k) for k in (today, yesterday, teams)] == [None, None, BODY]
+
+
+async def test_a_read_of_any_date_is_dropped_by_a_write_of_one(cache: ResponseCache) -> None:
+    await keep(cache, key(), read_tags("clock_records", None))
+
+    await cache.invalidate(frozenset(write_tags("clock_records", {YESTERDAY})))
+
+    assert await cached(cache, key()) is None
+
+
+async def test_long_ranges_depend_on_months(cache: ResponseCache) -> None:
+    quarter = read_tags("daily_scores", (date(2026, 1, 1), date(2026, 3, 31)))
+    await keep(cache, key(q="quarter"), quarter)
+    await keep(cache, key(q="again"), quarter)
+
+    await cache.invalidate(frozenset(write_tags("daily_scores", {date(2026, 4, 1)})))
+    survived = await cached(cache, key(q="quarter"))
+    await cache.invalidate(frozenset(write_tags("daily_scores", {date(2026, 2, 10)})))
+
+    assert quarter == {"daily_scores", "daily_scores@2026-01", "daily_scores@2026-02",
+                       "daily_scores@2026-03"}  # fmt: skip
+    assert survived == BODY
+    assert await cached(cache, key(q="again")) is None
 
 
 async def test_scopes_never_share_an_entry(cache: ResponseCache) -> None:
-    await cache.store(await cache.lookup(key("team:1")), {"teams": [{"name": "Inbound"}]})
+    await keep(cache, key("manager:1"), {"teams"})
 
-    other = await cache.lookup(key("team:2"))
-
-    assert key("team:1") != key("team:2")
-    assert other.data is None
+    assert key("manager:1") != key("manager:2")
+    assert await cached(cache, key("manager:2")) is None
 
 
 async def test_variable_order_does_not_matter() -> None:
@@ -89,47 +160,60 @@ async def test_variable_order_does_not_matter() -> None:
     assert key(a=1, b=2) != key(a=2, b=1)
 
 
-async def test_entries_expire_after_the_ttl(cache: ResponseCache, timer: FakeTimer) -> None:
-    found = await cache.lookup(key())
-    await cache.store(found, {"teams": []})
+async def test_an_entry_lives_for_its_max_age(cache: ResponseCache, timer: FakeTimer) -> None:
+    await keep(cache, key(), {"teams"})
 
     if isinstance(cache.backend, RedisBackend):
         remaining_ms = await cache.backend.client.pttl(key())
-        assert TTL * 1000 - 1000 < remaining_ms <= TTL * 1000
+        assert 59_000 < remaining_ms <= 60_000
     else:
-        timer.now += TTL - 0.001
-        assert (await cache.lookup(key())).data == {"teams": []}
+        timer.now += 60 - 0.001
+        assert await cached(cache, key()) == BODY
         timer.now += 0.002
-        assert (await cache.lookup(key())).data is None
+        assert await cached(cache, key()) is None
 
 
 async def test_the_memory_store_keeps_within_its_byte_bound() -> None:
-    cache = ResponseCache(MemoryBackend(ttl_seconds=TTL, max_bytes=200))
-    big = {"teams": [{"name": "x" * 100}]}  # about 130 bytes stored
+    cache = ResponseCache(MemoryBackend(max_ttl_seconds=MAX_TTL, max_bytes=400), max_ttl_seconds=60)
+    big = b"x" * 130  # with its header, about 170 bytes stored
 
-    await cache.store(await cache.lookup(key(n=1)), big)
-    await cache.store(await cache.lookup(key(n=2)), big)  # evicts n=1
-    await cache.store(await cache.lookup(key(n=3)), {"teams": [{"name": "y" * 300}]})  # too big
+    await keep(cache, key(n=1), {"teams"}, big)
+    await keep(cache, key(n=2), {"teams"}, big)
+    await keep(cache, key(n=3), {"teams"}, big)  # evicts n=1
+    await keep(cache, key(n=4), {"teams"}, b"y" * 400)  # larger than the whole cache
 
-    found = [(await cache.lookup(key(n=n))).data is not None for n in (1, 2, 3)]
-    assert found == [False, True, False]
+    assert [await cached(cache, key(n=n)) is not None for n in (1, 2, 3, 4)] == [
+        False, True, True, False,
+    ]  # fmt: skip
 
 
-async def test_the_generation_is_shared_by_every_process_on_redis() -> None:
+async def test_tags_are_shared_by_every_process_on_redis() -> None:
     if REDIS_URL is None:
         pytest.skip("needs Redis")
-    one_client, two_client = connect_redis(REDIS_URL), connect_redis(REDIS_URL)
-    one = ResponseCache(RedisBackend(one_client, ttl_seconds=TTL))
-    two = ResponseCache(RedisBackend(two_client, ttl_seconds=TTL))
+    one_client, two_client = connect_cache_redis(REDIS_URL), connect_cache_redis(REDIS_URL)
+    one = ResponseCache(RedisBackend(one_client), max_ttl_seconds=MAX_TTL)
+    two = ResponseCache(RedisBackend(two_client), max_ttl_seconds=MAX_TTL)
     try:
-        await one.store(await one.lookup(key()), {"teams": []})
-        seen_by_two = (await two.lookup(key())).data
+        await keep(one, key(), read_tags("teams", None))
+        seen_by_two = await cached(two, key())
 
-        await two.invalidate()
+        await two.invalidate(frozenset(write_tags("teams", None)))
 
-        assert seen_by_two == {"teams": []}
-        assert (await one.lookup(key())).data is None
+        assert seen_by_two == BODY
+        assert await cached(one, key()) is None
     finally:
         await one_client.flushdb()
         await one_client.aclose()
         await two_client.aclose()
+
+
+def test_tags_of_reads_and_writes() -> None:
+    assert read_tags("activities", {TODAY}) == {"activities", "activities@2026-11-20"}
+    assert read_tags("activities", (YESTERDAY, TODAY)) == {
+        "activities", "activities@2026-11-19", "activities@2026-11-20",
+    }  # fmt: skip
+    assert read_tags("teams", None) == {"teams", "teams@*"}
+    assert write_tags("activities", {TODAY}) == {
+        "activities@2026-11-20", "activities@2026-11", "activities@*",
+    }  # fmt: skip
+    assert write_tags("teams", None) == {"teams"}
