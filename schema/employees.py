@@ -12,6 +12,7 @@ from resolvers import activities as activity_resolvers
 from resolvers import employees as resolve
 from resolvers.context import Info
 from schema.activities import ActivityType, RoleTotalType
+from schema.cache_control import cached
 from schema.clock_records import ClockRecordType
 from schema.gamification import AchievementType, StreakType
 from schema.permissions import SeesDetails
@@ -136,7 +137,7 @@ class EmployeeType(Node):
         rows = await info.context.loaders.clock_records_by_employee_date.load((self.db_id, day))
         return [ClockRecordType.from_row(row) for row in rows]
 
-    @strawberry.field(permission_classes=[SeesDetails])
+    @strawberry.field(permission_classes=[SeesDetails], directives=cached(60))
     async def is_clocked_in(self, info: Info) -> bool:
         return await info.context.loaders.open_clock_record_by_employee.load(self.db_id) is not None
 
