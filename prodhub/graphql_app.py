@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
+from cross_web.request import StarletteRequestAdapter
 from graphql import GraphQLError, OperationDefinitionNode
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -58,7 +59,18 @@ CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
+class RequestAdapter(StarletteRequestAdapter):
+    """Strawberry's view of the request, which keeps the request (and what ``_prepare`` put
+    in its state) at hand."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.request = request
+
+
 class GraphQLApp(GraphQL[Context, None]):
+    request_adapter_class = RequestAdapter
+
     def __init__(
         self,
         resources: Resources,
@@ -243,6 +255,10 @@ class GraphQLApp(GraphQL[Context, None]):
         headers = {CACHE_HEADER: "hit", "age": str(age)}
         headers |= cache_control(entry.max_age, private=entry.private)
         return Response(entry.body, media_type="application/json", headers=headers)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET that names a persisted query (it carries no ``query``)."""
+        return _prepared(request) is None and super().should_render_graphql_ide(request)
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
