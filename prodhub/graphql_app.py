@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cross_web import HTTPException
-from cross_web.request import StarletteRequestAdapter
+from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError, OperationDefinitionNode
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
