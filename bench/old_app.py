@@ -8,7 +8,7 @@ need MySQL's timezone tables, which a fresh server lacks.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pymysql
@@ -91,3 +91,54 @@ def _employee(query: Any, employee: dict[str, Any], day: date) -> dict[str, Any]
         "clocks": len(clocks),
         "clocked_in": open_clock[0]["n"] > 0,
     }
+
+
+# The old /leaderboard endpoint (seed report 000, ``dashboard.py`` lines 267-352): a CTE of
+# the day's activity totals, correlated subqueries per employee, CONVERT_TZ on timestamps, and
+# no LIMIT: every active employee comes back, and the page is cut in Python.
+OLD_LEADERBOARD = f"""
+WITH activity_aggregates AS (
+    SELECT a.employee_id, a.role_id, SUM(a.items_count) AS total_items
+    FROM activities a
+    WHERE a.window_start >= %s AND a.window_start < %s AND a.voided_at IS NULL
+    GROUP BY a.employee_id, a.role_id
+    HAVING total_items > 0
+)
+SELECT e.id, e.name, t.name AS team, ds.items_processed, ds.points_earned, ds.productivity,
+    (SELECT GROUP_CONCAT(CONCAT(r.`key`, ':', aa.total_items) ORDER BY r.`key`)
+       FROM activity_aggregates aa JOIN roles r ON r.id = aa.role_id
+      WHERE aa.employee_id = e.id) AS breakdown,
+    (SELECT r2.name FROM activities al2 JOIN roles r2 ON r2.id = al2.role_id
+      WHERE al2.employee_id = e.id
+        AND DATE(CONVERT_TZ(al2.window_start, '+00:00', '{OFFSET}')) = %s
+      ORDER BY al2.window_start DESC LIMIT 1) AS latest_role,
+    (SELECT COUNT(*) FROM activities al3
+      WHERE al3.employee_id = e.id
+        AND DATE(CONVERT_TZ(al3.window_start, '+00:00', '{OFFSET}')) = %s) AS activity_count,
+    ct.clocked_minutes
+FROM employees e
+LEFT JOIN teams t ON t.id = e.team_id
+LEFT JOIN daily_scores ds ON ds.employee_id = e.id AND ds.work_date = %s
+LEFT JOIN (
+    SELECT employee_id,
+           SUM(TIMESTAMPDIFF(MINUTE, clock_in, COALESCE(clock_out, UTC_TIMESTAMP()))) AS clocked_minutes
+    FROM clock_records
+    WHERE DATE(CONVERT_TZ(clock_in, '+00:00', '{OFFSET}')) = %s
+    GROUP BY employee_id
+) ct ON ct.employee_id = e.id
+WHERE e.active = 1
+ORDER BY COALESCE(ds.points_earned, 0) DESC
+"""
+
+
+def leaderboard(params: dict[str, Any], day: date, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The old leaderboard's first ``limit`` rows (all of them fetched), and its statements."""
+    start = datetime.combine(day, time(6))  # the company's midnight at the fixed offset, in UTC
+    connection = pymysql.connect(**params, cursorclass=pymysql.cursors.DictCursor)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(OLD_LEADERBOARD, (start, start + timedelta(days=1), day, day, day, day))
+            rows = list(cursor.fetchall())
+    finally:
+        connection.close()
+    return rows[:limit], 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from db.models import Employee
 from resolvers.context import Context
 from resolvers.employees import score_range, work_date
 from resolvers.pagination import Page, cursored, page_request
@@ -50,5 +51,12 @@ async def leaderboard_page(
             backward=request.backward,
         )
     )
+    # What the page's statement brought along, its fields need not ask for again.
+    employees, scores = ctx.loaders.by_id(Employee), ctx.loaders.score_by_employee_date
+    for standing in found.standings:
+        if standing.employee is not None:
+            employees.prime(standing.employee_id, standing.employee)
+        if standing.score is not None:
+            scores.prime((standing.employee_id, board.start), standing.score)
     page = cursored(ctx, order, request, found.standings, found.more)
     return LeaderboardPage(board, found.total, page)

@@ -20,11 +20,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, case, cast, func, select, type_coerce
+from sqlalchemy import Float, Integer, Select, and_, case, cast, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache.tags import dated
-from db.models import DailyScore
+from db.models import DailyScore, Employee
 from services.keyset import Key, Keyset
 
 MIN_AVAILABLE_MINUTES = 60.0  # PRODUCTIVITY ranks only employees with an hour available
@@ -66,16 +66,17 @@ class Board:
         statement = dated(statement, "daily_scores", (self.start, self.end))
         if self.metric is Metric.PRODUCTIVITY:
             enough = columns["available"] >= MIN_AVAILABLE_MINUTES
-            statement = statement.having(enough) if self._summed else statement.where(enough)
+            statement = statement.having(enough) if self.summed else statement.where(enough)
         return statement
 
     @property
-    def _summed(self) -> bool:
+    def summed(self) -> bool:
+        """Whether entries add several days up (else they are one day's rows)."""
         return self.start != self.end
 
     def _columns(self) -> dict[str, Any]:
         s = DailyScore
-        if self._summed:
+        if self.summed:
             items: Any = cast(func.sum(s.items_processed), Integer)
             points: Any = _rounded(func.sum(s.points_earned))
             earned: Any = func.sum(s.earned_minutes)
@@ -99,7 +100,7 @@ class Board:
 
     def predicate_target(self, statement: Select[Any], condition: Any) -> Select[Any]:
         """``condition`` on the entries: on their sums when the board adds days up."""
-        return statement.having(condition) if self._summed else statement.where(condition)
+        return statement.having(condition) if self.summed else statement.where(condition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,8 @@ class Standing:
     available: float
     value: float
     rank: int
+    employee: Employee | None = None
+    score: DailyScore | None = None  # the day's score, on a one-day board
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +153,29 @@ async def page(
     backward: bool = False,
 ) -> Sequence[Any]:
     """At most ``limit`` entries in the board's order after the entry with keyset values
-    ``after`` (``backward``: the ``limit`` entries before it, nearest first)."""
+    ``after`` (``backward``: the ``limit`` entries before it, nearest first), each with its
+    ``Employee`` and, on a one-day board, its ``DailyScore`` (what a page shows of them, in
+    the same statement: the entries are found first, then joined by primary key)."""
     order = board.keyset.reversed() if backward else board.keyset
     statement = board.entries().order_by(*order.order_by()).limit(limit)
     if after is not None:
         statement = board.predicate_target(statement, order.after(after))
-    rows: Sequence[Any] = (await session.execute(statement)).all()
+    found = statement.subquery("page")
+    joined = select(found, Employee).join(Employee, Employee.id == found.c.employee_id)
+    if not board.summed:
+        joined = joined.add_columns(DailyScore).join(
+            DailyScore,
+            and_(
+                DailyScore.employee_id == found.c.employee_id, DailyScore.work_date == board.start
+            ),
+        )
+    keys = [found.c[str(k.column.key)] for k in order.keys]
+    ordered = joined.order_by(*(
+        key.desc() if k.descending else key.asc() for key, k in zip(keys, order.keys, strict=True)
+    ))  # fmt: skip
+    rows: Sequence[Any] = (
+        await session.execute(dated(ordered, "daily_scores", (board.start, board.end)))
+    ).all()
     return rows
 
 
@@ -202,6 +222,8 @@ async def ranked(*, session: AsyncSession, board: Board, rows: Sequence[Any]) ->
                 available=float(row.available or 0.0),
                 value=row.value,
                 rank=rank,
+                employee=getattr(row, "Employee", None),
+                score=getattr(row, "DailyScore", None),
             )
         )
     return Ranked(int(total), standings)

@@ -31,5 +31,9 @@ class Base(DeclarativeBase):
 
 
 class Timestamps:
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    """When a row was made and last changed: for people reading the database, never for the
+    API, so not loaded with the row (deferred: reading one in async code would be a lazy load,
+    which fails loudly, instead of silently costing a statement)."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, deferred=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, deferred=True)

@@ -23,13 +23,14 @@ from tests.helpers import (
 
 DAY = date(2026, 11, 20)
 
-# employees page, teams, default roles, scores, role totals, clock records, open clock records
-DASHBOARD_SELECTS = 7
+# employees page, teams, default roles, scores, role totals and their roles, clock records,
+# open clock records
+DASHBOARD_SELECTS = 8
 # What MariaDB executes: those SELECTs and nothing else. Reads run on autocommit connections,
 # so no session close or pool return sends a ROLLBACK, and no checkout sends a ping.
 SERVER_SEES = {
-    "Questions": 7,
-    "Com_select": 7,
+    "Questions": 8,
+    "Com_select": 8,
     "Com_commit": 0,
     "Com_rollback": 0,
     "Com_set_option": 0,

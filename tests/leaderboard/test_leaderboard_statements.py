@@ -30,15 +30,9 @@ query Page($first: Int!, $from: Date!, $to: Date!) {
   }
 }
 """
-# page, ranks and total, employees, teams, scores, role totals (with their roles)
-SELECTS = 6
-SERVER_SEES = {
-    "Questions": 6,
-    "Com_select": 6,
-    "Com_commit": 0,
-    "Com_rollback": 0,
-    "Com_set_option": 0,
-}
+# The page (with its employees and, for one day, their scores), ranks and total, teams, role
+# totals, their roles; a board of several days reads the scores of the day asked separately.
+SELECTS = {1: 5, 2: 6}
 
 
 async def _board(db: Database, n: int) -> None:
@@ -59,7 +53,7 @@ async def _board(db: Database, n: int) -> None:
 
 @pytest.mark.parametrize("days", [1, 2])
 @pytest.mark.parametrize("n", [1, 10, 100])
-async def test_a_page_costs_six_statements_for_any_size(
+async def test_a_page_costs_the_same_statements_for_any_size(
     db: Database,
     uncached: GraphQLClient,
     statements: StatementCounter,
@@ -81,9 +75,12 @@ async def test_a_page_costs_six_statements_for_any_size(
     edges = data["leaderboard"]["edges"]
     assert len(edges) == n
     assert data["leaderboard"]["totalCount"] == 100
-    assert statements.count == SELECTS, [s[:90] for s in statements.statements]
-    if seen_by_server is not None:
-        assert seen_by_server == SERVER_SEES
+    assert statements.count == SELECTS[days], [s[:90] for s in statements.statements]
+    if seen_by_server is not None:  # SELECTs only: no transaction, no ROLLBACK, no SET
+        assert seen_by_server == {
+            "Questions": SELECTS[days], "Com_select": SELECTS[days], "Com_commit": 0,
+            "Com_rollback": 0, "Com_set_option": 0,
+        }  # fmt: skip
     top = edges[0]["node"]
     assert top["rank"] == 1
     assert top["pointsEarned"] == 6.0 * days  # i % 7 == 6, the lowest such id first

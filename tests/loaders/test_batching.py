@@ -148,6 +148,11 @@ CASES: dict[str, tuple[Case, Callable[[Floor], Any]]] = {
 }  # fmt: skip
 
 
+# Statements per batch where it is not one: role totals read the totals, then their roles
+# (a few rows, instead of a role's columns on each of hundreds of rows).
+STATEMENTS = {"role totals by employee and date": 2}
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 async def test_many_keys_cost_one_statement(
     db: Database,
@@ -169,6 +174,9 @@ async def test_many_keys_cost_one_statement(
     statements.counting = False
 
     assert summary(list(found)) == expected(floor)
-    assert statements.count == 1, statements.statements
+    expected_statements = STATEMENTS.get(case, 1)
+    assert statements.count == expected_statements, statements.statements
     if seen_by_server is not None:
-        assert (seen_by_server["Questions"], seen_by_server["Com_select"]) == (1, 1)
+        assert (seen_by_server["Questions"], seen_by_server["Com_select"]) == (
+            expected_statements, expected_statements,
+        )  # fmt: skip
