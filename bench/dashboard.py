@@ -87,16 +87,18 @@ class NewPath:
         self.counter = StatementCounter(counting=True)
         self.counter.attach(self.db)
 
-    async def request(self, day: date, first: int) -> tuple[list[dict[str, Any]], int]:
+    async def post(self, query: str, variables: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """The response's data, and the statements it took."""
         self.counter.statements.clear()
-        response = await self.client.post(
-            "/graphql",
-            json={"query": QUERY, "variables": {"first": first, "date": day.isoformat()}},
-        )
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables})
         body = response.json()
         if "errors" in body:
             raise RuntimeError(body["errors"])
-        return [edge["node"] for edge in body["data"]["employees"]["edges"]], self.counter.count
+        return body["data"], self.counter.count
+
+    async def request(self, day: date, first: int) -> tuple[list[dict[str, Any]], int]:
+        data, n = await self.post(QUERY, {"first": first, "date": day.isoformat()})
+        return [edge["node"] for edge in data["employees"]["edges"]], n
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -1,10 +1,12 @@
-"""The cost of executing the dashboard's response shape with no I/O at all.
+"""The cost of executing a response shape with no I/O at all: the dashboard's and the
+leaderboard page's.
 
     python -m bench.graphql_floor
 
-A toy schema with the same shape as the dashboard query (50 employees, 6 role totals each,
-one clock record) served from memory by synchronous resolvers. Its time is the floor that
-graphql-core and Strawberry put under any implementation of that query on this machine.
+Toy schemas with the same shapes (the dashboard: 50 employees, 6 role totals each, one clock
+record; the leaderboard: 50 entries with their employee, team, score and 6 role totals) served
+from memory by synchronous resolvers. Their time is the floor that graphql-core and Strawberry
+put under any implementation of those queries on this machine.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import asyncio
 import datetime as dt
 import statistics
 import time
+from typing import Annotated
 
 import strawberry
 
 from tests.helpers import DASHBOARD as QUERY
+from tests.helpers import LEADERBOARD_PAGE
 
 
 @strawberry.type
@@ -104,20 +108,75 @@ class Query:
         return People(edges=[PersonEdge(node=p) for p in PEOPLE[:first]])
 
 
-async def measure(requests: int = 200) -> float:
-    schema = strawberry.Schema(query=Query)
-    variables = {"first": 50, "date": "2026-11-20"}
+@strawberry.type
+class Entry:
+    rank: int
+    points_earned: float
+    items_processed: int
+    productivity: float | None
+    employee: Person
+
+
+@strawberry.type
+class EntryEdge:
+    cursor: str
+    node: Entry
+
+
+@strawberry.type
+class Board:
+    total_count: int
+    edges: list[EntryEdge]
+
+
+ENTRIES = [
+    EntryEdge(
+        cursor="WzEsImxlYWRlcmJvYXJkIiw5ODUuNSwxMjM0XQ.c2lnbmF0dXJlLWJ5dGVz",
+        node=Entry(rank=i + 1, points_earned=985.5, items_processed=600, productivity=101.2,
+                   employee=p),
+    )
+    for i, p in enumerate(PEOPLE)
+]  # fmt: skip
+
+
+@strawberry.type
+class BoardQuery:
+    @strawberry.field
+    def leaderboard(
+        self, first: int, from_: Annotated[dt.date, strawberry.argument(name="from")]
+    ) -> Board:
+        return Board(total_count=2000, edges=ENTRIES[:first])
+
+
+DASHBOARD_FLOOR = (strawberry.Schema(query=Query), QUERY, {"first": 50, "date": "2026-11-20"})
+LEADERBOARD_FLOOR = (
+    strawberry.Schema(query=BoardQuery),
+    LEADERBOARD_PAGE,
+    {"first": 50, "day": "2026-11-20"},
+)
+
+
+async def execute(shape: tuple[strawberry.Schema, str, dict[str, object]]) -> None:
+    """One execution of a shape (for interleaving with other paths)."""
+    schema, query, variables = shape
+    result = await schema.execute(query, variable_values=variables)
+    assert not result.errors, result.errors
+
+
+async def measure(
+    shape: tuple[strawberry.Schema, str, dict[str, object]], requests: int = 200
+) -> float:
     times = []
     for _ in range(requests + 10):
         start = time.perf_counter()
-        result = await schema.execute(QUERY, variable_values=variables)
+        await execute(shape)
         times.append((time.perf_counter() - start) * 1000)
-        assert not result.errors, result.errors
     return statistics.median(times[10:])
 
 
 def main() -> None:
-    print(f"dashboard shape, no I/O, sync resolvers: p50 {asyncio.run(measure()):.1f} ms")
+    for name, shape in (("dashboard", DASHBOARD_FLOOR), ("leaderboard", LEADERBOARD_FLOOR)):
+        print(f"{name} shape, no I/O, sync resolvers: p50 {asyncio.run(measure(shape)):.1f} ms")
 
 
 if __name__ == "__main__":

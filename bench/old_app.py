@@ -121,7 +121,8 @@ LEFT JOIN teams t ON t.id = e.team_id
 LEFT JOIN daily_scores ds ON ds.employee_id = e.id AND ds.work_date = %s
 LEFT JOIN (
     SELECT employee_id,
-           SUM(TIMESTAMPDIFF(MINUTE, clock_in, COALESCE(clock_out, UTC_TIMESTAMP()))) AS clocked_minutes
+           SUM(TIMESTAMPDIFF(MINUTE, clock_in, COALESCE(clock_out, UTC_TIMESTAMP())))
+             AS clocked_minutes
     FROM clock_records
     WHERE DATE(CONVERT_TZ(clock_in, '+00:00', '{OFFSET}')) = %s
     GROUP BY employee_id

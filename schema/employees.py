@@ -15,11 +15,11 @@ from schema.activities import ActivityType, RoleTotalType
 from schema.cache_control import cached
 from schema.clock_records import ClockRecordType
 from schema.gamification import AchievementType, StreakType
-from schema.permissions import SeesDetails
 from schema.relay import Connection, Edge, Node, connection, global_id
 from schema.roles import RoleType
 from schema.scores import DailyScoreType, IdlePeriodType
 from schema.teams import TeamType
+from services.errors import Forbidden
 from services.viewers import Viewer
 
 FromDate = Annotated[dt.date, strawberry.argument(name="from")]
@@ -77,6 +77,13 @@ class EmployeeType(Node):
             shown.name, shown.code = ANONYMOUS_NAME, ""
         return shown
 
+    def own_data(self) -> None:
+        """An employee's own data (scores, activities, clock records) is only for a viewer who
+        may see that employee; others meet employees on leaderboards, which show no more.
+        (Checked in each such resolver: a permission class costs a wrapper per call.)"""
+        if not self.detailed:
+            raise Forbidden("this employee's own data is not yours to see")
+
     @strawberry.field
     async def team(self, info: Info) -> TeamType | None:
         if self.team_id is None:
@@ -93,20 +100,21 @@ class EmployeeType(Node):
 
     @strawberry.field(
         description="The day's score; default: today in the team's timezone.",
-        permission_classes=[SeesDetails],
     )
     async def score(self, info: Info, date: dt.date | None = None) -> DailyScoreType | None:
+        self.own_data()
         day = await resolve.work_date(info.context, self.team_id, date)
         row = await info.context.loaders.score_by_employee_date.load((self.db_id, day))
         return DailyScoreType.from_row(row) if row else None
 
-    @strawberry.field(permission_classes=[SeesDetails])
+    @strawberry.field
     async def scores(self, info: Info, from_: FromDate, to: dt.date) -> list[DailyScoreType]:
+        self.own_data()
         start, end = resolve.score_range(from_, to)
         rows = await info.context.loaders.scores_by_employee_range.load((self.db_id, start, end))
         return [DailyScoreType.from_row(row) for row in rows]
 
-    @strawberry.field(permission_classes=[SeesDetails])
+    @strawberry.field
     async def activities(
         self,
         info: Info,
@@ -115,44 +123,49 @@ class EmployeeType(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ActivityType]:
+        self.own_data()
         page = await activity_resolvers.activity_page(
             info.context, self.db_id, start=from_, end=to, first=first, after=after
         )
         edges = [Edge(cursor=c, node=ActivityType.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
-    @strawberry.field(
-        description="Items and points per role for the day.", permission_classes=[SeesDetails]
-    )
+    @strawberry.field(description="Items and points per role for the day.")
     async def activity_breakdown(
         self, info: Info, date: dt.date | None = None
     ) -> list[RoleTotalType]:
+        self.own_data()
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.role_totals_by_employee_date.load((self.db_id, day))
         return [RoleTotalType.from_row(row) for row in rows]
 
-    @strawberry.field(permission_classes=[SeesDetails])
+    @strawberry.field
     async def clock_records(self, info: Info, date: dt.date | None = None) -> list[ClockRecordType]:
+        self.own_data()
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.clock_records_by_employee_date.load((self.db_id, day))
         return [ClockRecordType.from_row(row) for row in rows]
 
-    @strawberry.field(permission_classes=[SeesDetails], directives=cached(60))
+    @strawberry.field(directives=cached(60))
     async def is_clocked_in(self, info: Info) -> bool:
+        self.own_data()
         return await info.context.loaders.open_clock_record_by_employee.load(self.db_id) is not None
 
-    @strawberry.field(permission_classes=[SeesDetails])
+    @strawberry.field
     async def idle_periods(self, info: Info, date: dt.date | None = None) -> list[IdlePeriodType]:
+        self.own_data()
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.idle_periods_by_employee_date.load((self.db_id, day))
         return [IdlePeriodType.from_row(row) for row in rows]
 
-    @strawberry.field(permission_classes=[SeesDetails])
+    @strawberry.field
     async def streak(self, info: Info) -> StreakType:
+        self.own_data()
         row = await info.context.loaders.streak_by_employee.load(self.db_id)
         return StreakType.of(row, info.context.settings.productivity_goal)
 
-    @strawberry.field(description="Badges earned, oldest first.", permission_classes=[SeesDetails])
+    @strawberry.field(description="Badges earned, oldest first.")
     async def achievements(self, info: Info) -> list[AchievementType]:
+        self.own_data()
         rows = await info.context.loaders.badges_by_employee.load(self.db_id)
         return [AchievementType.from_row(row) for row in rows]

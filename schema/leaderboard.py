@@ -6,12 +6,11 @@ import datetime as dt
 
 import strawberry
 
-from db import models
-from resolvers.context import Info
 from resolvers.leaderboard import LeaderboardPage
 from schema.employees import EmployeeType
 from schema.relay import PageInfo
 from services.leaderboard import Metric, Standing
+from services.viewers import Viewer
 
 LeaderboardMetricType = strawberry.enum(Metric, name="LeaderboardMetric")
 
@@ -24,16 +23,14 @@ class LeaderboardEntryType:
     productivity: float | None = strawberry.field(
         description="Earned / available minutes over the period, in percent."
     )
-    employee_id: strawberry.Private[int]
-
-    @strawberry.field
-    async def employee(self, info: Info) -> EmployeeType:
-        row = await info.context.loaders.by_id(models.Employee).load(self.employee_id)
-        assert row is not None  # a daily score's employee is never deleted
-        return EmployeeType.on_leaderboard(row, info.context.viewer)
+    employee: EmployeeType = strawberry.field(
+        description="By name, unless they opted out (then to admins and themselves only)."
+    )
 
     @classmethod
-    def of(cls, standing: Standing) -> LeaderboardEntryType:
+    def of(cls, standing: Standing, viewer: Viewer) -> LeaderboardEntryType:
+        """An entry, with the employee its page's statement brought along."""
+        assert standing.employee is not None
         productivity = (
             round(standing.earned * 100 / standing.available, 1) if standing.available else None
         )
@@ -42,7 +39,7 @@ class LeaderboardEntryType:
             items_processed=standing.items,
             points_earned=round(standing.points, 2),
             productivity=productivity,
-            employee_id=standing.employee_id,
+            employee=EmployeeType.on_leaderboard(standing.employee, viewer),
         )
 
 
@@ -62,9 +59,9 @@ class LeaderboardConnectionType:
     page_info: PageInfo
 
     @classmethod
-    def of(cls, found: LeaderboardPage) -> LeaderboardConnectionType:
+    def of(cls, found: LeaderboardPage, viewer: Viewer) -> LeaderboardConnectionType:
         edges = [
-            LeaderboardEdgeType(cursor=cursor, node=LeaderboardEntryType.of(standing))
+            LeaderboardEdgeType(cursor=cursor, node=LeaderboardEntryType.of(standing, viewer))
             for cursor, standing in found.page.rows
         ]
         return cls(

@@ -50,13 +50,3 @@ class MayRecordActivities(BasePermission):
         if viewer.is_authenticated or viewer.is_device:
             raise Forbidden("only devices with an INGEST key and admins record activities")
         raise Unauthenticated(info.context.auth_error or "sign in to do this")
-
-
-class SeesDetails(BasePermission):
-    """An employee's own data (scores, activities, clock records): only for a viewer who may
-    see that employee. Others meet employees only on leaderboards, which show no more."""
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if getattr(source, "detailed", True):
-            return True
-        raise Forbidden("this employee's own data is not yours to see")

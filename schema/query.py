@@ -123,7 +123,7 @@ class Query:
         found = await board_resolvers.leaderboard_page(
             info.context, board, first=first, after=after, last=last, before=before
         )
-        return LeaderboardConnectionType.of(found)
+        return LeaderboardConnectionType.of(found, info.context.viewer)
 
     @strawberry.field(
         description="Each team's day (admins: every team; managers: theirs).",

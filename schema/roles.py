@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import strawberry
 
 from db import models
@@ -20,11 +22,20 @@ class RoleType(Node):
 
     @classmethod
     def from_row(cls, row: models.Role) -> RoleType:
-        return cls(
-            id=global_id(cls, row.id),
-            db_id=row.id,
-            key=row.key,
-            name=row.name,
-            points_per_item=row.points_per_item,
-            expected_per_hour=row.expected_per_hour,
-        )
+        """A role as the API shows it: one object for the same values, however many times a
+        response names it (a breakdown names each role once per employee)."""
+        return _role_type(row.id, row.key, row.name, row.points_per_item, row.expected_per_hour)
+
+
+@lru_cache(maxsize=1024)
+def _role_type(
+    db_id: int, key: str, name: str, points_per_item: float, expected_per_hour: float
+) -> RoleType:
+    return RoleType(
+        id=global_id(RoleType, db_id),
+        db_id=db_id,
+        key=key,
+        name=name,
+        points_per_item=points_per_item,
+        expected_per_hour=expected_per_hour,
+    )

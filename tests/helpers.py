@@ -48,6 +48,26 @@ query Dashboard($first: Int!, $date: Date!) {
 """
 
 
+# A leaderboard page as a dashboard shows it (issue 10): the statement-count test and
+# bench/leaderboard.py run it.
+LEADERBOARD_PAGE = """
+query Board($first: Int!, $day: Date!) {
+  leaderboard(from: $day, first: $first) {
+    totalCount
+    edges { cursor node {
+      rank pointsEarned itemsProcessed productivity
+      employee {
+        name
+        team { name }
+        score(date: $day) { pointsEarned productivity }
+        activityBreakdown(date: $day) { role { key } items points }
+      }
+    } }
+  }
+}
+"""
+
+
 @dataclass
 class Backend:
     name: str

@@ -17,7 +17,7 @@ from tests.helpers import Backend, GraphQLClient, ServerStatements, StatementCou
 
 DAY = date(2026, 11, 20)
 
-# The benchmark's page: employee, team, score and activity breakdown.
+# helpers.LEADERBOARD_PAGE over one day or a period: employee, team, score, breakdown.
 PAGE = """
 query Page($first: Int!, $from: Date!, $to: Date!) {
   leaderboard(from: $from, to: $to, first: $first) {
