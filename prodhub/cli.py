@@ -64,6 +64,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    access_log: Annotated[bool, typer.Option(help="a log line per request")] = True,
 ) -> None:
     """Serve the HTTP API (GraphiQL on GET /graphql in development)."""
     from prodhub.app import create_app  # the web stack, only for the command that serves it
@@ -92,6 +93,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        access_log=access_log,
     )
     server = uvicorn.Server(config)
     with contextlib.suppress(KeyboardInterrupt):

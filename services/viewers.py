@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 import jwt
+from cachetools import LRUCache
 
 from db.models import User
 from services.errors import Unauthenticated
@@ -130,8 +131,25 @@ def issue_token(viewer: Viewer, *, secret: bytes, now: datetime, ttl: timedelta)
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+# Tokens already verified, with their viewer and expiry: a dashboard or phone sends the same
+# token with every request, and verifying it (PyJWT, HMAC) costs more than a cached answer.
+# The expiry is checked on every use; a token is only ever what its signature proved.
+_verified: LRUCache[tuple[str, bytes], tuple[Viewer, float]] = LRUCache(maxsize=10_000)
+
+
 def read_token(token: str, *, secret: bytes, now: datetime) -> Viewer:
     """The viewer a token was issued to; ``Unauthenticated`` when it is not valid now."""
+    known = _verified.get((token, secret))
+    if known is None:
+        known = _verify(token, secret)
+        _verified[(token, secret)] = known
+    viewer, expires = known
+    if expires <= now.timestamp():  # the request's clock, not the process's
+        raise Unauthenticated("the access token has expired; sign in again")
+    return viewer
+
+
+def _verify(token: str, secret: bytes) -> tuple[Viewer, float]:
     try:
         claims = jwt.decode(
             token,
@@ -150,9 +168,7 @@ def read_token(token: str, *, secret: bytes, now: datetime) -> Viewer:
         )
     except (jwt.InvalidTokenError, ValueError, TypeError, KeyError):
         raise Unauthenticated("the access token is not valid; sign in again") from None
-    if expires <= now.timestamp():  # the request's clock, not the process's
-        raise Unauthenticated("the access token has expired; sign in again")
-    return viewer
+    return viewer, expires
 
 
 def _ints(values: Iterable[Any]) -> list[int]:

@@ -1,0 +1,172 @@
+"""Cached responses under load: one ``prodhub serve`` process, wrk as the load generator, and
+``/healthz`` of the same process measured in the same run.
+
+    python -m bench.cached_load --url mysql+aiomysql://... --redis-url redis://... \\
+        --day 2026-11-20 [--seconds 10] [--connections 8]
+
+Each target is warmed (so the cache holds its answer), then loaded for ``--seconds`` by wrk
+(one thread: the machine has two cores, one for the server, one for wrk). Writes
+``bench/results/cached_load.{md,json}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import results
+from core.settings import Settings
+from tests.helpers import ADMIN, LEADERBOARD_PAGE, bearer
+
+# wrk's report as JSON: requests/s and latency percentiles in milliseconds.
+REPORT = """
+done = function(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "rps": %.1f, "p50_ms": %.3f, "p95_ms": %.3f, '
+    .. '"p99_ms": %.3f, "errors": %d, "non_2xx": %d}\\n',
+    summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout, summary.errors.status))
+end
+"""
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(url: str, redis_url: str, *, access_log: bool) -> Iterator[str]:
+    """A ``prodhub serve`` process (one worker) on a free loopback port."""
+    port = _port()
+    env = {**os.environ, "PRODHUB_DATABASE_URL": url, "PRODHUB_REDIS_URL": redis_url}
+    log = "--access-log" if access_log else "--no-access-log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prodhub", "serve", "--port", str(port), log],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def wrk(
+    url: str, *, seconds: int, connections: int, body: str | None, headers: dict[str, str]
+) -> dict[str, Any]:
+    lines = [REPORT]
+    if body is not None:
+        lines.append(f"wrk.method = 'POST'\nwrk.body = {json.dumps(body)}")
+    for name, value in headers.items():
+        lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write("\n".join(lines))
+    try:
+        command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", script.name, url]
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        Path(script.name).unlink()
+    found: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return found
+
+
+def run(url: str, redis_url: str, day: date, seconds: int, connections: int) -> dict[str, Any]:
+    return {
+        "day": day.isoformat(),
+        "seconds": seconds,
+        "connections": connections,
+        "runs": {
+            "access log off": load(url, redis_url, day, seconds, connections, access_log=False),
+            "access log on": load(url, redis_url, day, seconds, connections, access_log=True),
+        },
+    }
+
+
+def load(
+    url: str, redis_url: str, day: date, seconds: int, connections: int, *, access_log: bool
+) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk (bench/run does)")
+    token = bearer(ADMIN, now=datetime.now(UTC), secret=Settings().signing_key)
+    json_headers = {"Content-Type": "application/json", **token}
+    page = json.dumps(
+        {"query": LEADERBOARD_PAGE, "variables": {"first": 50, "day": day.isoformat()}}
+    )
+    tiny = json.dumps({"query": "{ teams { name } }"})
+    found: dict[str, Any] = {}
+    with server(url, redis_url, access_log=access_log) as base:
+        for name, body in (("leaderboard page", page), ("tiny query", tiny)):
+            for _ in range(2):  # a miss, then a hit: the entry is there
+                response = httpx.post(base + "/graphql", content=body, headers=json_headers)
+                assert "errors" not in response.json(), response.text[:300]
+            assert response.headers["x-prodhub-cache"] == "hit", response.headers
+            measured = wrk(base + "/graphql", seconds=seconds, connections=connections,
+                           body=body, headers=json_headers)  # fmt: skip
+            found[name] = measured | {"bytes": len(response.content)}
+        health = wrk(base + "/healthz", seconds=seconds, connections=connections, body=None,
+                     headers={})  # fmt: skip
+        found["/healthz"] = health | {"bytes": 15}
+    return found
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [
+        f"One `prodhub serve` process, wrk with {result['connections']} connections for "
+        f"{result['seconds']} s per target, cached responses (Redis) after a warm-up.",
+        "",
+        "| server | target | response bytes | requests/s | share of /healthz | p50 ms | p95 ms "
+        "| p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for setting, targets in result["runs"].items():
+        health = targets["/healthz"]["rps"]
+        for name, t in targets.items():
+            lines.append(
+                f"| {setting} | {name} | {t['bytes']:,} | {t['rps']:,.0f} "
+                f"| {t['rps'] / health:.0%} "
+                f"| {t['p50_ms']:.2f} | {t['p95_ms']:.2f} | {t['p99_ms']:.2f} "
+                f"| {t['errors'] + t['non_2xx']} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    result = run(args.url, args.redis_url, args.day, args.seconds, args.connections)
+    results.keep("cached_load", result, report(result))
+
+
+if __name__ == "__main__":
+    main()
