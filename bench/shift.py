@@ -47,7 +47,7 @@ query Board($first: Int!, $day: Date!) {
   }
 }
 """
-READS = {
+READS: dict[str, tuple[str, Callable[[date], dict[str, Any]]]] = {
     "leaderboard today": (BOARD, lambda day: {"first": 50, "day": day.isoformat()}),
     "leaderboard yesterday": (
         BOARD,
