@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -95,7 +95,7 @@ if not entry then return {false, epoch, false} end
 local newline = string.find(entry, '\\n', 1, true)
 if not newline then return {false, epoch, false} end
 local header = string.sub(entry, 1, newline - 1)
-local tags = string.match(header, '(%S*)$') or ''
+local tags = string.match(header, '^%S+ %S+ %S+ %S+ (%S*)') or ''
 local names, wanted, keys = {}, {}, {}
 for name, version in string.gmatch(tags, '([^,=]+)=(%-?%d+)') do
   names[#names + 1] = name
@@ -118,19 +118,49 @@ return {false, epoch, table.concat(now, ',')}
 
 class RedisBackend:
     """Redis, shared by every web and worker process. The client must answer bytes and should
-    give up fast (``core.redis.connect_cache_redis``): a slow cache is worse than none."""
+    give up fast (``core.redis.connect_cache_redis``): a slow cache is worse than none.
 
-    def __init__(self, client: Redis) -> None:
+    A key's tags rarely change (the same query reads the same tables and dates), so the
+    process remembers them: a lookup is then one MGET of the entry, the epoch and those tags'
+    versions, compared here. The Lua script (``LOOKUP``), which reads the tags from the entry
+    itself, answers keys not seen yet and entries whose tags turned out to be others.
+    """
+
+    def __init__(self, client: Redis, *, remembered: int = 10_000) -> None:
         self.client = client
         self._lookup = client.register_script(LOOKUP)
+        self._tags_of: LRUCache[str, tuple[str, ...]] = LRUCache(maxsize=remembered)
 
     async def lookup(self, key: str) -> Found:
+        names = self._tags_of.get(key)
         try:
+            if names is not None:
+                found = await self._remembered(key, names)
+                if found is not None:
+                    return found
             entry, epoch, known = await self._lookup(keys=[key, EPOCH], args=[TAG_PREFIX])
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
+        if entry:
+            self._tags_of[key] = tuple(parse_tags(entry))
         versions = parse_tags(b" " + known) if known else {}
         return Found(entry or None, int(epoch), versions)
+
+    async def _remembered(self, key: str, names: tuple[str, ...]) -> Found | None:
+        """The lookup in one MGET; None when the entry's tags are not these after all."""
+        entry, epoch, *versions = await self.client.mget(
+            [key, EPOCH, *(TAG_PREFIX + name for name in names)]
+        )
+        assert entry is None or isinstance(entry, bytes)  # decode_responses=False
+        if entry is None:
+            return Found(None, int(epoch or 0))
+        current = {n: int(v or 0) for n, v in zip(names, versions, strict=True)}
+        wanted = parse_tags(entry)
+        if wanted.keys() != current.keys():
+            return None
+        if wanted == current:
+            return Found(entry, int(epoch or 0))
+        return Found(None, int(epoch or 0), current)
 
     async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
         names = list(tags)
@@ -145,6 +175,7 @@ class RedisBackend:
             await self.client.set(key, value, px=max(1, round(ttl_seconds * 1000)))
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
+        self._tags_of[key] = tuple(parse_tags(value))
 
     async def bump(self, tags: Iterable[str]) -> None:
         try:

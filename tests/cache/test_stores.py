@@ -217,3 +217,29 @@ def test_tags_of_reads_and_writes() -> None:
         "activities@2026-11-20", "activities@2026-11", "activities@*",
     }  # fmt: skip
     assert write_tags("teams", None) == {"teams"}
+
+
+async def test_a_process_that_remembers_other_tags_still_checks_the_right_ones() -> None:
+    """Process two remembers the key's tags as {teams}; process one then keeps an entry that
+    also read roles. Two must compare the entry's own tags, not the ones it remembered."""
+    if REDIS_URL is None:
+        pytest.skip("needs Redis")
+    one_client, two_client = connect_cache_redis(REDIS_URL), connect_cache_redis(REDIS_URL)
+    one = ResponseCache(RedisBackend(one_client), max_ttl_seconds=MAX_TTL)
+    two = ResponseCache(RedisBackend(two_client), max_ttl_seconds=MAX_TTL)
+    try:
+        await keep(one, key(), {"teams"})
+        assert await cached(two, key()) == BODY  # two now remembers {teams, all}
+        await one.invalidate(frozenset({"teams"}))
+        await keep(one, key(), {"teams", "roles"}, b"second")
+
+        seen = await cached(two, key())
+        await two.invalidate(frozenset({"roles"}))
+
+        assert seen == b"second"
+        assert await cached(two, key()) is None
+        assert await cached(one, key()) is None
+    finally:
+        await one_client.flushdb()
+        await one_client.aclose()
+        await two_client.aclose()
