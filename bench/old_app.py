@@ -95,11 +95,13 @@ def _employee(query: Any, employee: dict[str, Any], day: date) -> dict[str, Any]
 
 # The old /leaderboard endpoint (seed report 000, ``dashboard.py`` lines 267-352): a CTE of
 # the day's activity totals, correlated subqueries per employee, CONVERT_TZ on timestamps, and
-# no LIMIT: every active employee comes back, and the page is cut in Python.
+# no LIMIT: every active employee comes back, and the page is cut in Python. The index hint is
+# not the old app's: without it MariaDB computes the CTE per employee through our totals index
+# and a row lookup per activity (2.4 s on profile L); with it, 0.8 s. It gets its best plan.
 OLD_LEADERBOARD = f"""
 WITH activity_aggregates AS (
     SELECT a.employee_id, a.role_id, SUM(a.items_count) AS total_items
-    FROM activities a
+    FROM activities a FORCE INDEX (ix_activities_employee_id_window_start_id)
     WHERE a.window_start >= %s AND a.window_start < %s AND a.voided_at IS NULL
     GROUP BY a.employee_id, a.role_id
     HAVING total_items > 0

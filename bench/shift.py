@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import itertools
 import random
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -121,14 +122,16 @@ async def shift(
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
             return posted
 
-        async def refresh(session: Any) -> object:
-            return await refresh_day(session=session, work_date=day, now=datetime.now(UTC),
-                                     idle_threshold=timedelta(minutes=15))  # fmt: skip
-
         async def refresher() -> None:
             while time.monotonic() + refresh_every < stop:
                 await asyncio.sleep(refresh_every)
-                await resources.db.write(refresh)
+                # In a process of its own, as a worker runs it: its writes reach this
+                # process's cache through Redis alone.
+                refresh = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bench.shift", "--refresh-once", "--url", url,
+                    "--redis-url", redis_url, "--day", day.isoformat(),
+                )  # fmt: skip
+                await refresh.wait()
                 refreshed_at.append(time.monotonic())
                 first_after_refresh["pending"] = True
 
@@ -226,6 +229,18 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+async def refresh_once(url: str, redis_url: str, day: date) -> None:
+    """The day's refresh, as the worker's job runs it (its writes bump the cache's tags)."""
+    resources = build_resources(Settings(database_url=url, redis_url=redis_url))
+
+    async def refresh(session: Any) -> object:
+        return await refresh_day(session=session, work_date=day, now=datetime.now(UTC),
+                                 idle_threshold=timedelta(minutes=15))  # fmt: skip
+
+    await resources.db.write(refresh)
+    await resources.aclose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True)
@@ -233,7 +248,11 @@ def main() -> None:
     parser.add_argument("--day", type=date.fromisoformat, required=True)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--refresh-every", type=float, default=10)
+    parser.add_argument("--refresh-once", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.refresh_once:
+        asyncio.run(refresh_once(args.url, args.redis_url, args.day))
+        return
     result = asyncio.run(run(args.url, args.redis_url, args.day, args.seconds, args.refresh_every))
     results.keep("shift", result, report(result))
 
