@@ -9,16 +9,13 @@ import strawberry
 from db import models
 from resolvers.context import Info
 from schema.employees import EmployeeType
+from schema.scores import rounded
 from schema.teams import TeamType
 from services.analytics import Breakdown, Grouping, Point, Report, period_end
 from services.team_stats import percent
 
 AnalyticsGroupingType = strawberry.enum(Grouping, name="AnalyticsGrouping")
 AnalyticsBreakdownType = strawberry.enum(Breakdown, name="AnalyticsBreakdown")
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
 
 
 @strawberry.type(name="AnalyticsPoint")
@@ -61,8 +58,8 @@ class AnalyticsPointType:
             earned_minutes=round(point.earned_minutes, 2),
             available_minutes=round(point.available_minutes, 2),
             idle_minutes=round(point.idle_minutes, 2),
-            productivity=_r(percent(point.earned_minutes, point.available_minutes)),
-            utilization=_r(percent(point.active_available_minutes, point.available_minutes)),
+            productivity=rounded(percent(point.earned_minutes, point.available_minutes)),
+            utilization=rounded(percent(point.active_available_minutes, point.available_minutes)),
             team_id=point.team_id,
             employee_id=point.employee_id,
         )

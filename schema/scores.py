@@ -9,8 +9,9 @@ import strawberry
 from db import models
 
 
-def _one_decimal(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def rounded(value: float | None, digits: int = 1) -> float | None:
+    """A percent or a rate as the API shows it (one decimal unless said), None kept."""
+    return None if value is None else round(value, digits)
 
 
 @strawberry.type(name="DailyScore")
@@ -45,8 +46,8 @@ class DailyScoreType:
             break_minutes=round(row.break_minutes, 2),
             available_minutes=round(row.available_minutes, 2),
             idle_minutes=round(row.idle_minutes, 2),
-            productivity=_one_decimal(row.productivity),
-            utilization=_one_decimal(row.utilization),
+            productivity=rounded(row.productivity),
+            utilization=rounded(row.utilization),
             is_final=row.is_final,
             updated_at=row.updated_at,
         )

@@ -8,12 +8,9 @@ import strawberry
 
 from db import models
 from schema.roles import RoleType
+from schema.scores import rounded
 from schema.teams import TeamType
 from services.team_stats import Bottleneck, Capacity, Health, TeamDay
-
-
-def _r(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 @strawberry.type(name="TeamStats")
@@ -47,8 +44,8 @@ class TeamStatsType:
             earned_minutes=round(day.earned_minutes, 2),
             available_minutes=round(day.available_minutes, 2),
             idle_minutes=round(day.idle_minutes, 2),
-            productivity=_r(day.productivity),
-            utilization=_r(day.utilization),
+            productivity=rounded(day.productivity),
+            utilization=rounded(day.utilization),
             open_flags=day.open_flags,
         )
 
@@ -92,8 +89,8 @@ class CapacityType:
             scheduled_minutes=round(found.scheduled_minutes, 2),
             clocked_minutes=round(found.clocked_minutes, 2),
             remaining_scheduled_minutes=round(found.remaining_scheduled_minutes, 2),
-            items_per_hour=_r(found.items_per_hour, 2),
-            projected_items=_r(found.projected_items),
+            items_per_hour=rounded(found.items_per_hour, 2),
+            projected_items=rounded(found.projected_items),
         )
 
 
@@ -116,10 +113,10 @@ class TeamHealthType:
     def of(cls, found: Health) -> TeamHealthType:
         return cls(
             score=round(found.score, 1),
-            productivity=_r(found.productivity),
-            utilization=_r(found.utilization),
-            attendance=_r(found.attendance),
-            flagged_activities_percent=_r(found.flagged_activities),
+            productivity=rounded(found.productivity),
+            utilization=rounded(found.utilization),
+            attendance=rounded(found.attendance),
+            flagged_activities_percent=rounded(found.flagged_activities),
         )
 
 

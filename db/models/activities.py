@@ -18,8 +18,12 @@ class Activity(Base):
         # from the index alone, without a row lookup per activity.
         Index(
             "ix_activities_employee_day_totals",
-            "employee_id", "work_date", "role_id", "items_count", "voided_at",
-        ),  # fmt: skip
+            "employee_id",
+            "work_date",
+            "role_id",
+            "items_count",
+            "voided_at",
+        ),
         Index("ix_activities_employee_id_window_start_id", "employee_id", "window_start", "id"),
         Index("ix_activities_work_date_role_id", "work_date", "role_id"),
     )
