@@ -16,7 +16,6 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,9 +30,17 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from core.cache import Lookup, Policy, entries
-from core.cache.persisted import sha256_hex
 from core.cache.tags import collect
 from prodhub.graphiql import local_graphiql_html
+from prodhub.graphql_requests import (
+    MAX_DOCUMENT_BYTES,
+    Prepared,
+    cache_control,
+    persisted_document,
+    prepared_of,
+    query_params,
+    text,
+)
 from prodhub.resources import Resources
 from resolvers.api_keys import device_viewer
 from resolvers.context import Context, Jobs
@@ -53,9 +60,7 @@ EXECUTION_TIMEOUT_SECONDS = 10.0  # a request that takes longer is stopped, its 
 MAX_RESPONSE_BYTES = 16 << 20
 # Valid UTF-8 holds no surrogate; in JSON text only such an escape can write one.
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000
 CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
-SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class RequestAdapter(StarletteRequestAdapter):
@@ -172,56 +177,24 @@ class GraphQLApp(GraphQL[Context, None]):
             except json.JSONDecodeError:
                 raise HTTPException(400, "Unable to parse request body as JSON") from None
         elif "query" in request.query_params or "extensions" in request.query_params:
-            data = _query_params(request)
+            data = query_params(request)
         else:
             return None
         if not isinstance(data, dict):
             return None
-        document, persisted = await self._document(data)
+        document, persisted = await persisted_document(data, self.persisted)
         if isinstance(persisted, Response):
             return persisted
         prepared = Prepared(
             query=document,
             persisted=persisted,
-            operation_name=_text(data.get("operationName")),
+            operation_name=text(data.get("operationName")),
             variables=data.get("variables") if isinstance(data.get("variables"), dict) else None,
         )
         authorization = request.headers.get("authorization")
         prepared.viewer = await self._viewer(authorization, self.clock())
         await self._lookup(prepared)
         return prepared
-
-    async def _document(self, data: dict[str, Any]) -> tuple[str | None, bool | Response]:
-        """The document, from the request or (Apollo's persisted queries) from the registry;
-        whether it came by hash; or the error response of an unknown or mismatched hash."""
-        query = data.get("query")
-        extensions = data.get("extensions")
-        wanted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
-        if wanted is None:
-            return (query if isinstance(query, str) else None), False
-        digest = wanted.get("sha256Hash") if isinstance(wanted, dict) else None
-        if (
-            not isinstance(wanted, dict)
-            or wanted.get("version") != 1
-            or not (isinstance(digest, str) and SHA256_HEX.fullmatch(digest))
-        ):
-            return None, _graphql_error(
-                "persistedQuery must be {version: 1, sha256Hash: <64 hex digits>}",
-                "BAD_USER_INPUT",
-                status=400,
-            )
-        if not isinstance(query, str):
-            known = await self.persisted.get(digest)
-            if known is None:
-                return None, _graphql_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-            return known, True
-        if sha256_hex(query) != digest:
-            return None, _graphql_error(
-                "provided sha does not match query", "BAD_USER_INPUT", status=400
-            )
-        if len(query) <= MAX_DOCUMENT_BYTES:
-            await self.persisted.put(digest, query)
-        return query, True
 
     async def _lookup(self, prepared: Prepared) -> None:
         """The cache's key and answer, when the operation may be cached."""
@@ -257,14 +230,14 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """Not for a GET that names a persisted query (it carries no ``query``)."""
-        return _prepared(request) is None and super().should_render_graphql_ide(request)
+        return prepared_of(request) is None and super().should_render_graphql_ide(request)
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         """Strawberry's parse, with the document of a persisted query filled in."""
         found = await super().parse_http_body(request)
-        prepared = _prepared(request)
+        prepared = prepared_of(request)
         if isinstance(found, GraphQLRequestData) and prepared is not None and prepared.persisted:
             found.query = prepared.query
         return found
@@ -398,66 +371,6 @@ class GraphQLApp(GraphQL[Context, None]):
         await self.cache.store(
             lookup, body=body, tags=tags, policy=policy, stored_at=self.clock().timestamp()
         )
-
-
-@dataclass
-class Prepared:
-    """A request as read before the GraphQL pipeline: its document (a persisted one filled
-    in), its viewer, and what the cache said."""
-
-    query: str | None
-    persisted: bool
-    operation_name: str | None
-    variables: dict[str, Any] | None
-    viewer: tuple[Viewer, str | None] = (ANONYMOUS, None)
-    policy: Policy | None = None
-    key: str | None = None
-    lookup: Lookup | None = None
-    hit: entries.Entry | None = None
-
-
-def _prepared(request: AsyncHTTPRequestAdapter) -> Prepared | None:
-    found = getattr(getattr(request, "request", None), "state", None)
-    prepared = getattr(found, "prepared", None)
-    return prepared if isinstance(prepared, Prepared) else None
-
-
-def cache_control(max_age: int, *, private: bool) -> dict[str, str]:
-    """A PUBLIC response may be kept by shared caches, per ``Authorization`` (it depends on
-    who asks: the same credentials, the same answer); a PRIVATE one by the browser only."""
-    if private:
-        return {"cache-control": f"private, max-age={max_age}"}
-    return {"cache-control": f"public, max-age={max_age}", "vary": "Authorization"}
-
-
-def _query_params(request: Request) -> dict[str, Any]:
-    """A GET request's operation (Apollo's and Strawberry's form: JSON in the parameters)."""
-    params = request.query_params
-    data: dict[str, Any] = {
-        "query": params.get("query"),
-        "operationName": params.get("operationName"),
-    }
-    for name in ("variables", "extensions"):
-        if name in params:
-            try:
-                data[name] = json.loads(params[name])
-            except ValueError:
-                raise HTTPException(400, f"`{name}` is not JSON") from None
-    return data
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _graphql_error(message: str, code: str, *, status: int = 200) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return Response(
-        json.dumps(body, separators=(",", ":")),
-        status_code=status,
-        media_type="application/json",
-        headers={"cache-control": "no-store"},
-    )
 
 
 def _timed_out() -> GraphQLError:

@@ -1,0 +1,122 @@
+"""What a GraphQL request is, read before the GraphQL pipeline: its document (Apollo's
+automatic persisted queries resolved), operation and variables, and how its answer may be
+cached by browsers and CDNs.
+
+Apollo's protocol: ``extensions.persistedQuery = {version: 1, sha256Hash}``. The hash alone
+names a document registered before (``PERSISTED_QUERY_NOT_FOUND`` when it is not, and the
+client sends it again with the document); a document sent with its hash is checked against it
+before it is kept. GET requests carry the same fields as JSON in their parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.cache import Lookup, Policy, entries
+from core.cache.persisted import PersistedQueries, sha256_hex
+from services.viewers import ANONYMOUS, Viewer
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000
+
+
+@dataclass
+class Prepared:
+    """A request as read before the GraphQL pipeline: its document (a persisted one filled
+    in), its viewer, and what the cache said."""
+
+    query: str | None
+    persisted: bool
+    operation_name: str | None
+    variables: dict[str, Any] | None
+    viewer: tuple[Viewer, str | None] = (ANONYMOUS, None)
+    policy: Policy | None = None
+    key: str | None = None
+    lookup: Lookup | None = None
+    hit: entries.Entry | None = None
+
+
+def prepared_of(request: Any) -> Prepared | None:
+    found = getattr(getattr(request, "request", None), "state", None)
+    prepared = getattr(found, "prepared", None)
+    return prepared if isinstance(prepared, Prepared) else None
+
+
+def cache_control(max_age: int, *, private: bool) -> dict[str, str]:
+    """A PUBLIC response may be kept by shared caches, per ``Authorization`` (it depends on
+    who asks: the same credentials, the same answer); a PRIVATE one by the browser only."""
+    if private:
+        return {"cache-control": f"private, max-age={max_age}"}
+    return {"cache-control": f"public, max-age={max_age}", "vary": "Authorization"}
+
+
+def query_params(request: Request) -> dict[str, Any]:
+    """A GET request's operation (Apollo's and Strawberry's form: JSON in the parameters)."""
+    params = request.query_params
+    data: dict[str, Any] = {
+        "query": params.get("query"),
+        "operationName": params.get("operationName"),
+    }
+    for name in ("variables", "extensions"):
+        if name in params:
+            try:
+                data[name] = json.loads(params[name])
+            except ValueError:
+                raise HTTPException(400, f"`{name}` is not JSON") from None
+    return data
+
+
+def text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def graphql_error(message: str, code: str, *, status: int = 200) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        media_type="application/json",
+        headers={"cache-control": "no-store"},
+    )
+
+
+async def persisted_document(
+    data: dict[str, Any], registry: PersistedQueries
+) -> tuple[str | None, bool | Response]:
+    """The document, from the request or (Apollo's persisted queries) from the registry;
+    whether it came by hash; or the error response of an unknown or mismatched hash."""
+    query = data.get("query")
+    extensions = data.get("extensions")
+    wanted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+    if wanted is None:
+        return (query if isinstance(query, str) else None), False
+    digest = wanted.get("sha256Hash") if isinstance(wanted, dict) else None
+    if (
+        not isinstance(wanted, dict)
+        or wanted.get("version") != 1
+        or not (isinstance(digest, str) and SHA256_HEX.fullmatch(digest))
+    ):
+        return None, graphql_error(
+            "persistedQuery must be {version: 1, sha256Hash: <64 hex digits>}",
+            "BAD_USER_INPUT",
+            status=400,
+        )
+    if not isinstance(query, str):
+        known = await registry.get(digest)
+        if known is None:
+            return None, graphql_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+        return known, True
+    if sha256_hex(query) != digest:
+        return None, graphql_error(
+            "provided sha does not match query", "BAD_USER_INPUT", status=400
+        )
+    if len(query) <= MAX_DOCUMENT_BYTES:
+        await registry.put(digest, query)
+    return query, True
