@@ -186,6 +186,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if isinstance(persisted, Response):
             return persisted
         prepared = Prepared(
+            data=data,
             query=document,
             persisted=persisted,
             operation_name=text(data.get("operationName")),
@@ -235,12 +236,33 @@ class GraphQLApp(GraphQL[Context, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """Strawberry's parse, with the document of a persisted query filled in."""
-        found = await super().parse_http_body(request)
+        """The request as ``_prepare`` read it (a body of 10,000 activities is not decoded
+        twice), with a persisted query's document filled in; anything else (a batch, the
+        IDE page, a streamed response) Strawberry's own parse."""
         prepared = prepared_of(request)
-        if isinstance(found, GraphQLRequestData) and prepared is not None and prepared.persisted:
-            found.query = prepared.query
-        return found
+        if (
+            prepared is None
+            or prepared.data is None
+            or "multipart" in request.headers.get("accept", "")
+        ):
+            return await super().parse_http_body(request)
+        data = prepared.data
+        for name in ("variables", "extensions"):
+            if not isinstance(data.get(name), dict | None):
+                raise HTTPException(
+                    400, f"The GraphQL operation's `{name}` must be an object or null, if provided."
+                )
+        if prepared.query is None and data.get("query") is not None:
+            raise HTTPException(
+                400, "The GraphQL operation's `query` must be a string or null, if provided."
+            )
+        return GraphQLRequestData(
+            query=prepared.query,
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+            protocol="http",
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -32,6 +32,7 @@ class Prepared:
     """A request as read before the GraphQL pipeline: its document (a persisted one filled
     in), its viewer, and what the cache said."""
 
+    data: dict[str, Any] | None  # the decoded body (or GET parameters)
     query: str | None
     persisted: bool
     operation_name: str | None

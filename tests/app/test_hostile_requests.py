@@ -54,9 +54,16 @@ def refusal(response: httpx.Response) -> tuple[int, Any]:
         (gzip.compress(WHO), {**JSON, "content-encoding": "gzip"}, 415,
          '{"errors":[{"message":"compressed request bodies are not accepted"}]}'),
         (b'[{"query": "{ viewer { authenticated } }"}]', JSON, 400, "the request body must be a JSON object"),
+        (b'{"query": 42}', JSON, 400,
+         "The GraphQL operation's `query` must be a string or null, if provided."),
+        (b'{"query": "{ viewer { email } }", "variables": [1]}', JSON, 400,
+         "The GraphQL operation's `variables` must be an object or null, if provided."),
+        (b'{"query": "{ viewer { email } }", "extensions": "x"}', JSON, 400,
+         "The GraphQL operation's `extensions` must be an object or null, if provided."),
     ],
     ids=["null", "number", "string", "invalid-utf8", "nested-100000", "lone-surrogate",
-         "lone-surrogate-upper", "not-json", "gzip", "batch"],
+         "lone-surrogate-upper", "not-json", "gzip", "batch", "query-not-text",
+         "variables-not-object", "extensions-not-object"],
 )  # fmt: skip
 async def test_malformed_bodies_are_400s(
     http: httpx.AsyncClient, body: bytes, headers: dict[str, str], status: int, reason: str
