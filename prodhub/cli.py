@@ -171,6 +171,7 @@ async def _seed(
                     now=now,
                     company_timezone=settings.timezone,
                     idle_threshold=timedelta(minutes=settings.idle_threshold_minutes),
+                    productivity_goal=settings.productivity_goal,
                     progress=lambda n: bar.advance(task, n),
                 )
             sign_ins = await add_demo_users(session=session)

@@ -22,11 +22,12 @@ from services.demo.profiles import (
     Profile,
 )
 from services.demo.users import remove_demo_users
+from services.gamification import settle_day
 from services.scores import ClockSample, WorkSample, compute_day
 
 CHUNK_ROWS = 5000
 DOMAIN_TABLES = [  # children first
-    models.Flag, models.Badge, models.IdlePeriod, models.DailyScore, models.Activity,
+    models.Flag, models.Badge, models.Streak, models.IdlePeriod, models.DailyScore, models.Activity,
     models.ClockBreak, models.ClockRecord, models.ScheduledShift, models.AuditLog,
     models.JobRun, models.SyncRun, models.Employee, models.Role, models.Team,
 ]  # fmt: skip
@@ -72,9 +73,11 @@ async def seed_demo(
     now: datetime,
     company_timezone: str,
     idle_threshold: timedelta,
+    productivity_goal: float = 100.0,
     progress: Callable[[int], None] = lambda _: None,
 ) -> SeedCounts:
-    """Load ``profile`` for the days up to ``today``; ``progress`` is told of each employee."""
+    """Load ``profile`` for the days up to ``today``; ``progress`` is told of each employee.
+    Days before today are final, with the streaks and badges ``finalize_day`` settles."""
     rng = random.Random(seed)
     counts = SeedCounts()
     roles = await _insert_roles(session, profile)
@@ -97,6 +100,8 @@ async def seed_demo(
         await batch.flush_if_full()
         progress(1)
     await batch.flush()
+    for day in days[:-1]:  # in order, as the scheduler finalizes them
+        await settle_day(session=session, work_date=day, goal=productivity_goal, now=now)
     return counts
 
 

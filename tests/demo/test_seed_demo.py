@@ -188,3 +188,43 @@ def test_cli_refuses_demo_data_in_production(tmp_path: Path) -> None:
         "seed-demo makes sign-ins with a public password: not in production\n",
     )
     assert not (tmp_path / "prod.db").exists()
+
+
+async def test_finalized_days_come_with_their_streaks_and_badges(db: Database) -> None:
+    """The seeder settles each finalized day as finalize_day does; the streaks agree with a
+    count made here from the daily scores themselves."""
+    await _seed(db, seed=7)
+
+    async with db.read_session() as session:
+        scores = (
+            await session.execute(
+                select(models.DailyScore.employee_id, models.DailyScore.work_date,
+                       models.DailyScore.productivity, models.DailyScore.clocked_minutes,
+                       models.DailyScore.items_processed)
+                .where(models.DailyScore.is_final.is_(True))
+                .order_by(models.DailyScore.employee_id, models.DailyScore.work_date)
+            )
+        ).all()  # fmt: skip
+        streaks = {
+            row.employee_id: (row.current, row.longest)
+            for row in (await session.scalars(select(models.Streak))).all()
+        }
+        first_shifts = set(
+            (
+                await session.scalars(
+                    select(models.Badge.employee_id).where(models.Badge.badge == "FIRST_SHIFT")
+                )
+            ).all()
+        )
+
+    expected: dict[int, tuple[int, int]] = {}
+    worked: set[int] = set()
+    for employee_id, _, productivity, clocked, items in scores:
+        current, longest = expected.get(employee_id, (0, 0))
+        if clocked > 0 or items > 0:
+            worked.add(employee_id)
+            current = current + 1 if (productivity or 0) >= 100 else 0
+        expected[employee_id] = (current, max(longest, current))
+    assert streaks == expected
+    assert first_shifts == worked
+    assert len(worked) > 0
