@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from db import models
+from loaders.base import MISSING, known
 from resolvers import activities as activity_resolvers
 from resolvers import employees as resolve
 from resolvers.context import Info
@@ -84,11 +85,20 @@ class EmployeeType(Node):
         if not self.detailed:
             raise Forbidden("this employee's own data is not yours to see")
 
-    @strawberry.field
-    async def team(self, info: Info) -> TeamType | None:
+    @strawberry.field(graphql_type=TeamType | None)
+    def team(self, info: Info) -> Any:
+        """At once when the request already holds the team (a page loaded it in bulk), else
+        through the loader."""
         if self.team_id is None:
             return None
-        row = await info.context.loaders.by_id(models.Team).load(self.team_id)
+        row = known(info.context.loaders.by_id(models.Team), self.team_id)
+        if row is not MISSING:
+            return TeamType.from_row(row) if row else None
+        return self._team(info, self.team_id)
+
+    @staticmethod
+    async def _team(info: Info, team_id: int) -> TeamType | None:
+        row = await info.context.loaders.by_id(models.Team).load(team_id)
         return TeamType.from_row(row) if row else None
 
     @strawberry.field
@@ -100,9 +110,17 @@ class EmployeeType(Node):
 
     @strawberry.field(
         description="The day's score; default: today in the team's timezone.",
+        graphql_type=DailyScoreType | None,
     )
-    async def score(self, info: Info, date: dt.date | None = None) -> DailyScoreType | None:
+    def score(self, info: Info, date: dt.date | None = None) -> Any:
         self.own_data()
+        if date is not None:
+            row = known(info.context.loaders.score_by_employee_date, (self.db_id, date))
+            if row is not MISSING:
+                return DailyScoreType.from_row(row) if row else None
+        return self._score(info, date)
+
+    async def _score(self, info: Info, date: dt.date | None) -> DailyScoreType | None:
         day = await resolve.work_date(info.context, self.team_id, date)
         row = await info.context.loaders.score_by_employee_date.load((self.db_id, day))
         return DailyScoreType.from_row(row) if row else None
@@ -130,11 +148,18 @@ class EmployeeType(Node):
         edges = [Edge(cursor=c, node=ActivityType.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
-    @strawberry.field(description="Items and points per role for the day.")
-    async def activity_breakdown(
-        self, info: Info, date: dt.date | None = None
-    ) -> list[RoleTotalType]:
+    @strawberry.field(
+        description="Items and points per role for the day.", graphql_type=list[RoleTotalType]
+    )
+    def activity_breakdown(self, info: Info, date: dt.date | None = None) -> Any:
         self.own_data()
+        if date is not None:
+            rows = known(info.context.loaders.role_totals_by_employee_date, (self.db_id, date))
+            if rows is not MISSING:
+                return [RoleTotalType.from_row(row) for row in rows]
+        return self._activity_breakdown(info, date)
+
+    async def _activity_breakdown(self, info: Info, date: dt.date | None) -> list[RoleTotalType]:
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.role_totals_by_employee_date.load((self.db_id, day))
         return [RoleTotalType.from_row(row) for row in rows]

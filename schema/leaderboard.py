@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
+from typing import Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
-from resolvers.leaderboard import LeaderboardPage
+from resolvers.context import Info
+from resolvers.leaderboard import LeaderboardPage, Wanted
 from schema.employees import EmployeeType
 from schema.relay import PageInfo
 from services.leaderboard import Metric, Standing
@@ -77,3 +81,45 @@ class LeaderboardConnectionType:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+
+def wanted_of(info: Info) -> Wanted:
+    """What the query selects of ``edges.node.employee`` (through fragments too)."""
+    employee: list[Any] = []
+    board = _flat(info.selected_fields)  # this field, as asked (aliases: each of them)
+    for edges in (e for field in board for e in _children(field.selections, "edges")):
+        for node in _children(edges.selections, "node"):
+            for found in _children(node.selections, "employee"):
+                employee += _flat(found.selections)
+
+    def days(name: str) -> frozenset[dt.date]:
+        found = set()
+        for field in employee:
+            value = field.arguments.get("date") if field.name == name else None
+            if isinstance(value, dt.date):
+                found.add(value)
+            elif isinstance(value, str):
+                with suppress(ValueError):  # the field's own parsing reports a bad date
+                    found.add(dt.date.fromisoformat(value))
+        return frozenset(found)
+
+    return Wanted(
+        team=any(field.name == "team" for field in employee),
+        score_days=days("score"),
+        breakdown_days=days("activityBreakdown"),
+    )
+
+
+def _flat(selections: list[Any]) -> list[Any]:
+    """Fields, with those of fragments spread in."""
+    fields = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            fields.append(selection)
+        else:
+            fields += _flat(selection.selections)
+    return fields
+
+
+def _children(selections: list[Any], name: str) -> list[SelectedField]:
+    return [f for f in _flat(selections) if f.name == name]

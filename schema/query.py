@@ -20,7 +20,7 @@ from schema.api_keys import ApiKeyType
 from schema.cache_control import cached
 from schema.employees import EmployeeType
 from schema.jobs import JobRunType, JobStateType, SystemStatusType
-from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType
+from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType, wanted_of
 from schema.nodes import resolve_node
 from schema.permissions import IsAdmin, SignedIn
 from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
@@ -123,6 +123,7 @@ class Query:
         found = await board_resolvers.leaderboard_page(
             info.context, board, first=first, after=after, last=last, before=before
         )
+        await board_resolvers.prefetch(info.context, found, wanted_of(info))
         return LeaderboardConnectionType.of(found, info.context.viewer)
 
     @strawberry.field(

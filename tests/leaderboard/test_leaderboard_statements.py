@@ -128,3 +128,27 @@ async def test_a_one_day_page_is_read_down_its_index_without_a_sort(
     }
     assert (table["key"], table["r_rows"]) == (index[metric], 51)
     assert "filesort" not in report
+
+
+async def test_a_page_asked_through_fragments_costs_the_same(
+    db: Database, uncached: GraphQLClient, statements: StatementCounter
+) -> None:
+    """What the page loads in bulk for its employees is found in fragments too."""
+    await _board(db, 30)
+    query = """
+    query($day: Date!) { leaderboard(from: $day, first: 30) { edges { node { ...Entry } } } }
+    fragment Entry on LeaderboardEntry {
+      employee { ... on Employee { team { name } } ...Day }
+    }
+    fragment Day on Employee { score(date: $day) { productivity } activityBreakdown(date: $day) { items } }
+    """
+    await uncached.data(query, day=DAY.isoformat())
+
+    statements.counting = True
+    data = await uncached.data(query, day=DAY.isoformat())
+    statements.counting = False
+
+    top = data["leaderboard"]["edges"][0]["node"]["employee"]
+    assert top["team"] == {"name": "Shift 0"}
+    assert top["activityBreakdown"] == [{"items": 11}]
+    assert statements.count == SELECTS[1], [s[:90] for s in statements.statements]
