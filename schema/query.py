@@ -23,7 +23,15 @@ from schema.jobs import JobRunType, JobStateType, SystemStatusType
 from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType, wanted_of
 from schema.nodes import resolve_node
 from schema.permissions import IsAdmin, SignedIn
-from schema.relay import Connection, Edge, Node, connection, expect_global_id, from_global_id
+from schema.relay import (
+    Connection,
+    Edge,
+    Node,
+    connection,
+    expect_global_id,
+    from_global_id,
+    optional_global_id,
+)
 from schema.roles import RoleType
 from schema.team_stats import (
     BottleneckType,
@@ -88,7 +96,7 @@ class Query:
             info.context,
             first=first,
             after=after,
-            team_id=expect_global_id(team_id, TeamType) if team_id is not None else None,
+            team_id=optional_global_id(team_id, TeamType),
             search=search,
             include_inactive=bool(include_inactive),
         )
@@ -117,7 +125,7 @@ class Query:
             info.context,
             start=from_,
             end=to,
-            team_id=expect_global_id(team_id, TeamType) if team_id is not None else None,
+            team_id=optional_global_id(team_id, TeamType),
             metric=metric,
         )
         found = await board_resolvers.leaderboard_page(
@@ -176,10 +184,8 @@ class Query:
             info.context,
             start=from_,
             end=to,
-            team_id=expect_global_id(team_id, TeamType) if team_id is not None else None,
-            employee_id=(
-                expect_global_id(employee_id, EmployeeType) if employee_id is not None else None
-            ),
+            team_id=optional_global_id(team_id, TeamType),
+            employee_id=optional_global_id(employee_id, EmployeeType),
             grouping=group_by,
             breakdown=by,
         )

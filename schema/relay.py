@@ -83,6 +83,11 @@ def expect_global_id(value: str, node_type: type[Any]) -> int:
     return db_id
 
 
+def optional_global_id(value: str | None, node_type: type[Any]) -> int | None:
+    """``expect_global_id`` for an optional argument: None stays None."""
+    return None if value is None else expect_global_id(value, node_type)
+
+
 def shown(value: str, limit: int = 40) -> str:
     """A value as an error message may echo it: quoted, and cut short."""
     return repr(value if len(value) <= limit else value[:limit] + "…")

@@ -11,7 +11,7 @@ from resolvers import corrections as resolve
 from resolvers.context import Info
 from schema.clock_records import ClockRecordType
 from schema.payloads import PayloadErrorType, outcome
-from schema.relay import expect_global_id
+from schema.relay import optional_global_id
 from services.corrections import ClockFix
 
 
@@ -38,7 +38,7 @@ async def correct_clock_record(info: Info, input: ClockRecordInputType) -> Clock
         reason=input.reason,
         clock_in=input.clock_in,
         clock_out=input.clock_out,
-        record_id=expect_global_id(input.id, ClockRecordType) if input.id is not None else None,
+        record_id=optional_global_id(input.id, ClockRecordType),
         employee_code=input.employee_code,
     )
     result = await outcome(resolve.correct_clock_record(info.context, fix))

@@ -10,7 +10,7 @@ from resolvers.context import Info
 from schema.employees import EmployeeType
 from schema.mutations.upsert_employee import EmployeePayloadType
 from schema.payloads import outcome
-from schema.relay import expect_global_id
+from schema.relay import optional_global_id
 
 
 async def set_leaderboard_opt_out(
@@ -18,7 +18,7 @@ async def set_leaderboard_opt_out(
     opt_out: bool,
     employee_id: strawberry.ID | None = None,
 ) -> EmployeePayloadType:
-    chosen = expect_global_id(employee_id, EmployeeType) if employee_id is not None else None
+    chosen = optional_global_id(employee_id, EmployeeType)
     result = await outcome(resolve.set_leaderboard_opt_out(info.context, chosen, opt_out))
     if isinstance(result, list):
         return EmployeePayloadType(employee=None, created=False, errors=result)
