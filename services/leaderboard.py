@@ -8,8 +8,9 @@ predicate, never an OFFSET.
 A one-day board of POINTS or ITEMS reads ``daily_scores`` directly, down an index on
 ``(work_date, metric DESC, employee_id)`` (``(team_id, work_date, ...)`` for a team): a page
 reads its own rows and no others. Longer periods and PRODUCTIVITY add up each employee's days
-first. Either way a page costs two statements: the page, then one aggregate that counts the
-entries and those ranked above the page's first entry, from which every rank on the page follows.
+first. Either way a page costs two statements: the page (with its entries' employees and, for
+one day, their scores, joined by primary key), then one aggregate that counts the entries and
+those ranked above the page's first entry, from which every rank on the page follows.
 """
 
 from __future__ import annotations
