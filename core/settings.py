@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     cache_max_mb: int = Field(default=64, ge=1)  # the in-memory cache's bound (not Redis's)
     # A gap in available time counts as idle from this length on (SPEC §4).
     idle_threshold_minutes: int = Field(default=15, ge=1, le=480)
+    # Connecteam (SPEC §6): without a key the sync jobs report "not configured" and do nothing.
+    connecteam_api_key: SecretStr | None = None
+    connecteam_base_url: str = "https://api.connecteam.com"
     # A worked day counts toward a streak at this productivity (percent) or above.
     productivity_goal: float = Field(default=100.0, gt=0, le=1000)
 

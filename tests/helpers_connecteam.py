@@ -1,0 +1,108 @@
+"""A fake Connecteam on loopback, following ``shared/connecteam/openapi.json`` for the endpoints
+the sync reads: the ``X-API-KEY`` check, ``{requestId, data, paging}`` answers, ``limit`` (at
+most 500) and ``offset``, 31-day ranges of time activities. Faults are planned per request: a
+429 with ``x-ratelimit-*`` headers and no ``Retry-After``, a 5xx, a slow answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+API_KEY = "fake-connecteam-key-0123456789"
+
+
+@dataclass
+class Fault:
+    status: int = 500
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_seconds: float = 0.0
+
+
+@dataclass
+class FakeConnecteam:
+    users: list[dict[str, Any]] = field(default_factory=list)
+    time_clocks: list[dict[str, Any]] = field(default_factory=list)
+    # time clock id -> user time activities (the payload's ``timeActivitiesByUsers``)
+    activities: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)  # taken one per request, in order
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/users/v1/users", self._users),
+                Route("/time-clock/v1/time-clocks", self._time_clocks),
+                Route("/time-clock/v1/time-clocks/{clock:int}/time-activities", self._activities),
+            ]
+        )
+
+    async def _answer(self, request: Request, data: dict[str, Any], **extra: Any) -> JSONResponse:
+        self.requests.append((request.url.path, dict(request.query_params)))
+        if request.headers.get("x-api-key") != API_KEY:
+            return JSONResponse({"detail": "Invalid API key"}, status_code=401)
+        if self.faults:
+            fault = self.faults.pop(0)
+            await asyncio.sleep(fault.delay_seconds)
+            if fault.status != 200:
+                return JSONResponse(
+                    {"detail": "planned fault"}, status_code=fault.status, headers=fault.headers
+                )
+        return JSONResponse({"requestId": str(uuid.uuid4()), "data": data, **extra})
+
+    async def _users(self, request: Request) -> JSONResponse:
+        limit = min(int(request.query_params.get("limit", 10)), 500)
+        offset = int(request.query_params.get("offset", 0))
+        since = request.query_params.get("modifiedAt")
+        chosen = [u for u in self.users if since is None or u.get("modifiedAt", 0) >= int(since)]
+        page = chosen[offset : offset + limit]
+        paging = {"offset": offset + len(page), "total": len(chosen)}
+        return await self._answer(request, {"users": page}, paging=paging)
+
+    async def _time_clocks(self, request: Request) -> JSONResponse:
+        return await self._answer(request, {"timeClocks": self.time_clocks})
+
+    async def _activities(self, request: Request) -> JSONResponse:
+        start = date.fromisoformat(request.query_params["startDate"])
+        end = date.fromisoformat(request.query_params["endDate"])
+        if (end - start).days > 30:
+            return JSONResponse({"detail": "date range is limited to 31 days"}, status_code=400)
+        clock = int(request.path_params["clock"])
+        return await self._answer(
+            request, {"timeActivitiesByUsers": self.activities.get(clock, [])}
+        )
+
+
+@asynccontextmanager
+async def serving(fake: FakeConnecteam) -> AsyncIterator[str]:
+    """``fake`` served on a free loopback port for the block; its base URL."""
+    config = uvicorn.Config(
+        fake.app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def user(n: int, **fields: Any) -> dict[str, Any]:
+    return {"userId": n, "firstName": f"First{n}", "lastName": f"Last{n}", "phoneNumber": "",
+            "userType": "user", "email": f"user{n}@example.com", "isArchived": False,
+            "modifiedAt": 1_700_000_000 + n} | fields  # fmt: skip
