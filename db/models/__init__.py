@@ -5,6 +5,7 @@ from db.models.audit import AuditLog
 from db.models.badges import Badge, Streak
 from db.models.base import Base
 from db.models.clock_records import ClockBreak, ClockRecord
+from db.models.connecteam import ConnecteamUser
 from db.models.employees import Employee
 from db.models.flags import Flag
 from db.models.jobs import JobControl, JobRun, SyncRun
@@ -22,6 +23,7 @@ __all__ = [
     "Base",
     "ClockBreak",
     "ClockRecord",
+    "ConnecteamUser",
     "DailyScore",
     "Employee",
     "Flag",
