@@ -28,8 +28,8 @@ from services.scores import ClockSample, WorkSample, compute_day
 CHUNK_ROWS = 5000
 DOMAIN_TABLES = [  # children first
     models.ConnecteamUser, models.Flag, models.Badge, models.Streak, models.IdlePeriod,
-    models.DailyScore, models.Activity, models.ClockBreak, models.ClockRecord, models.ScheduledShift, models.AuditLog,
-    models.JobRun, models.SyncRun, models.Employee, models.Role, models.Team,
+    models.DailyScore, models.Activity, models.ClockBreak, models.ClockRecord,
+    models.ScheduledShift, models.AuditLog, models.JobRun, models.SyncRun, models.Employee, models.Role, models.Team,
 ]  # fmt: skip
 
 
