@@ -29,7 +29,8 @@ CHUNK_ROWS = 5000
 DOMAIN_TABLES = [  # children first
     models.ConnecteamUser, models.Flag, models.Badge, models.Streak, models.IdlePeriod,
     models.DailyScore, models.Activity, models.ClockBreak, models.ClockRecord,
-    models.ScheduledShift, models.AuditLog, models.JobRun, models.SyncRun, models.Employee, models.Role, models.Team,
+    models.ScheduledShift, models.AuditLog, models.JobRun, models.SyncRun, models.Employee,
+    models.Role, models.Team,
 ]  # fmt: skip
 
 
