@@ -10,7 +10,7 @@ from typing import Any
 import dramatiq
 from dramatiq import Actor, Broker
 
-from tasks import scores
+from tasks import connecteam, scores
 
 MINUTE = 60_000  # milliseconds
 
@@ -20,12 +20,13 @@ class Actors:
     refresh_scores: Actor[Any, Any]
     finalize_day: Actor[Any, Any]
     daily_rollover: Actor[Any, Any]
+    sync_users: Actor[Any, Any]
 
 
 def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
-    def actor(fn: Callable[..., Any], **rules: Any) -> Actor[Any, Any]:
+    def actor(fn: Callable[..., Any], queue: str = "scores", **rules: Any) -> Actor[Any, Any]:
         decorate = dramatiq.actor(
-            queue_name="scores", broker=broker, min_backoff=min_backoff_ms, **rules
+            queue_name=queue, broker=broker, min_backoff=min_backoff_ms, **rules
         )
         return decorate(fn)
 
@@ -39,5 +40,13 @@ def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
         ),
         daily_rollover=actor(
             scores.daily_rollover, max_retries=10, time_limit=10 * MINUTE, max_age=12 * 60 * MINUTE
+        ),
+        # Connecteam's own queue: a slow or rate-limited sync never holds up the scores.
+        sync_users=actor(
+            connecteam.sync_users,
+            "connecteam",
+            max_retries=5,
+            time_limit=10 * MINUTE,
+            max_age=12 * 60 * MINUTE,
         ),
     )
