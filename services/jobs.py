@@ -96,7 +96,7 @@ async def _record(
     await session.flush()
 
 
-PERIODIC_JOBS = ("refresh_scores", "finalize_day", "daily_rollover")
+PERIODIC_JOBS = ("refresh_scores", "finalize_day", "daily_rollover", "sync_users")
 
 
 async def set_paused(

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 REFRESH_EVERY = timedelta(minutes=5)
 FINALIZE_AT = time(18, 0)
 ROLLOVER_AT = time(0, 5)
+SYNC_USERS_AT = time(2, 0)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def due(now: datetime, unfinalized: list[date]) -> list[Due]:
     for day in sorted(days):
         tick = tick_of(datetime.combine(day, FINALIZE_AT))
         found.append(Due("finalize_day", tick, (day.isoformat(), tick)))
-    if slot.time() >= ROLLOVER_AT:  # once a day, any time after 00:05: the tick dedupes
-        tick = tick_of(datetime.combine(today, ROLLOVER_AT))
-        found.append(Due("daily_rollover", tick, (tick,)))
+    for job, at in (("daily_rollover", ROLLOVER_AT), ("sync_users", SYNC_USERS_AT)):
+        if slot.time() >= at:  # once a day, any time after its hour: the tick dedupes
+            tick = tick_of(datetime.combine(today, at))
+            found.append(Due(job, tick, (tick,)))
     return found

@@ -27,13 +27,18 @@ def test_only_the_current_slot_is_due_and_finalization_catches_up() -> None:
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:05")),
         ("finalize_day", ("2026-11-18", "2026-11-18T18:00")),
         ("daily_rollover", ("2026-11-20T00:05",)),
+        ("sync_users", ("2026-11-20T02:00",)),
     ]
     assert [d.job for d in due(datetime(2026, 11, 20, 0, 4), unfinalized=[])] == ["refresh_scores"]
     assert [(d.job, d.args) for d in evening] == [
         ("refresh_scores", ("2026-11-20", "2026-11-20T18:00")),
         ("finalize_day", ("2026-11-20", "2026-11-20T18:00")),
         ("daily_rollover", ("2026-11-20T00:05",)),
+        ("sync_users", ("2026-11-20T02:00",)),
     ]
+    assert [d.job for d in due(datetime(2026, 11, 20, 1, 59), unfinalized=[])] == [
+        "refresh_scores", "daily_rollover",
+    ]  # fmt: skip
 
 
 Scheduling = tuple[StubBroker, Actors, Resources]
@@ -63,7 +68,11 @@ async def scheduling_with_redis(mariadb: Backend) -> AsyncIterator[Scheduling]:
 
 
 def queued(broker: StubBroker) -> list[tuple[str, tuple[object, ...]]]:
-    messages = [Message.decode(raw) for raw in broker.queues["scores"].queue]
+    messages = [
+        Message.decode(raw)
+        for queue in ("scores", "connecteam")
+        for raw in broker.queues[queue].queue
+    ]
     return sorted((m.actor_name, tuple(m.args)) for m in messages)
 
 
@@ -76,11 +85,12 @@ async def test_one_scheduler_enqueues_each_tick_once(scheduling: Scheduling) -> 
     clock[0] = utc(2026, 11, 20, 16, 11)
     rounds.append(len(await scheduler.step()))
 
-    assert rounds == [2, 0, 0, 1]  # the rollover once, a refresh per slot
+    assert rounds == [3, 0, 0, 1]  # the rollover and the users sync once, a refresh per slot
     assert queued(broker) == [
         ("daily_rollover", ("2026-11-20T00:05",)),
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:05")),
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:10")),
+        ("sync_users", ("2026-11-20T02:00",)),
     ]
 
 
@@ -99,7 +109,7 @@ async def test_a_second_scheduler_waits_and_takes_over_without_repeating_a_tick(
     clock[0] = utc(2026, 11, 20, 16, 11)
     next_tick = len(await second.step())
 
-    assert both == [2, 0, 0]  # the leader enqueued; the standby did nothing
+    assert both == [3, 0, 0]  # the leader enqueued; the standby did nothing
     assert taken_over == [0, 0]  # the tick was claimed already; the first is now standby
     assert next_tick == 1
-    assert len(queued(broker)) == 3
+    assert len(queued(broker)) == 4
