@@ -10,6 +10,7 @@ from schema.mutations.correct_activity import correct_activity
 from schema.mutations.correct_clock_record import ClockRecordPayloadType, correct_clock_record
 from schema.mutations.create_api_key import CreateApiKeyPayloadType, create_api_key
 from schema.mutations.login import LoginPayloadType, login
+from schema.mutations.map_employee import map_employee
 from schema.mutations.recalculate_scores import JobPayloadType, recalculate_scores
 from schema.mutations.record_activities import RecordActivitiesPayloadType, record_activities
 from schema.mutations.revoke_api_key import ApiKeyPayloadType, revoke_api_key
@@ -51,6 +52,9 @@ class Mutation:
         "Refresh every day from `from` to `to` (at most 366 days) in the worker.",
     )
     set_job_paused: JobControlPayloadType = for_admins(set_job_paused)
+    map_employee: EmployeePayloadType = for_admins(
+        map_employee, "This employee is that Connecteam user from now on (audited)."
+    )
     set_leaderboard_opt_out: EmployeePayloadType = strawberry.mutation(
         resolver=set_leaderboard_opt_out,
         permission_classes=[SignedIn],

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers import connecteam as connecteam_resolvers
 from resolvers import employees as employee_resolvers
 from resolvers import jobs as job_resolvers
 from resolvers import leaderboard as board_resolvers
@@ -18,6 +19,7 @@ from resolvers.teams import all_teams
 from schema.analytics import AnalyticsBreakdownType, AnalyticsGroupingType, AnalyticsReportType
 from schema.api_keys import ApiKeyType
 from schema.cache_control import cached
+from schema.connecteam import ConnecteamUserType
 from schema.employees import EmployeeType
 from schema.jobs import JobRunType, JobStateType, SystemStatusType
 from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType, wanted_of
@@ -212,6 +214,14 @@ class Query:
         page = await job_resolvers.job_runs(info.context, job, first, after)
         edges = [Edge(cursor=c, node=JobRunType.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
+
+    @strawberry.field(
+        description="Connecteam users waiting for `mapEmployee` (admins).",
+        permission_classes=[IsAdmin],
+    )
+    async def unmatched_connecteam_users(self, info: Info) -> list[ConnecteamUserType]:
+        rows = await connecteam_resolvers.listed_users(info.context)
+        return [ConnecteamUserType.from_row(row) for row in rows]
 
     @strawberry.field(description="The jobs' state (admins).", permission_classes=[IsAdmin])
     async def system_status(self, info: Info) -> SystemStatusType:
