@@ -5,8 +5,8 @@ mapped to it, else the one it matches (``services.connecteam.mapping``), else (w
 nobody and is not archived) a new employee, coded ``CT-<user id>`` until an admin gives it its
 badge. A user that matches several employees, or an employee another user matches too, is
 left to an admin (``unmatched`` says why). Mapped employees take Connecteam's name and email;
-an archived user's employee becomes inactive, never deleted. Running it again with the same
-users changes nothing.
+an archived user's employee becomes inactive, never deleted. The mappings it makes and the
+employees it creates are audited. Running it again with the same users changes nothing.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ConnecteamUser, Employee
+from db.models import AuditLog, ConnecteamUser, Employee
 from services.connecteam.mapping import Person, Why, match
 from services.connecteam.models import User
 
 ROSTER: Table = ConnecteamUser.__table__  # type: ignore[assignment]
+AUDIT: Table = AuditLog.__table__  # type: ignore[assignment]
+SYNC_ACTOR = "connecteam sync"
 EMPLOYEES: Table = Employee.__table__  # type: ignore[assignment]
 
 
@@ -62,9 +64,29 @@ async def apply_users(
             changes.append({"id": employee_id, **wanted, "updated_at": now})
     if changes:
         await session.execute(update(Employee), changes)
+    await _audit(session, found.matched, created, now)
     await _keep_roster(session, users, employee_of, found.unmatched, now)
     listed = sum(1 for u in users if u.user_id not in employee_of and not u.is_archived)
     return UsersSynced(len(users), len(created), len(found.matched), len(changes), listed)
+
+
+async def _audit(
+    session: AsyncSession, matched: dict[int, int], created: dict[int, int], now: datetime
+) -> None:
+    """The mappings the sync made, and the employees it created, in the audit log (one
+    statement), as an admin's would be."""
+    rows = [
+        {"actor_user_id": None, "actor_label": SYNC_ACTOR, "action": action, "entity": "employees",
+         "entity_id": str(employee_id), "before": before,
+         "after": {"connecteam_user_id": str(user_id)}, "reason": reason, "created_at": now}
+        for found, action, before, reason in (
+            (matched, "map", {"connecteam_user_id": None}, "matched automatically"),
+            (created, "create", None, "a Connecteam user no employee matched"),
+        )
+        for user_id, employee_id in sorted(found.items())
+    ]  # fmt: skip
+    if rows:
+        await session.execute(insert(AUDIT), rows)
 
 
 def _new(user: User, unmatched: dict[int, Why]) -> bool:

@@ -20,7 +20,13 @@ from tasks.registry import Actors, declare
 from tests.helpers import Backend
 from tests.helpers_connecteam import API_KEY, FakeConnecteam, Fault, serving, user
 
-WORKER_TABLES = (models.ConnecteamUser, models.SyncRun, models.JobRun, models.Employee)
+WORKER_TABLES = (
+    models.AuditLog,
+    models.ConnecteamUser,
+    models.SyncRun,
+    models.JobRun,
+    models.Employee,
+)
 
 
 @pytest.fixture

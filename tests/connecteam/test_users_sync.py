@@ -71,6 +71,20 @@ async def test_users_become_employees(db: Database) -> None:
         "D2": ("Dee Kim", None, True, None),
         "CT-904": ("New Hire", "new@example.com", True, "904"),
     }
+    async with db.read_session() as session:
+        trail = (
+            await session.execute(
+                select(models.AuditLog.actor_label, models.AuditLog.action,
+                       models.AuditLog.after, models.AuditLog.reason)
+                .order_by(models.AuditLog.id)
+            )
+        ).all()  # fmt: skip
+    assert [tuple(t) for t in trail] == [  # the first run's; the second changed nothing
+        ("connecteam sync", "map", {"connecteam_user_id": "901"}, "matched automatically"),
+        ("connecteam sync", "map", {"connecteam_user_id": "902"}, "matched automatically"),
+        ("connecteam sync", "create", {"connecteam_user_id": "904"},
+         "a Connecteam user no employee matched"),
+    ]  # fmt: skip
     assert await roster(db) == {
         "900": None, "901": None, "902": None, "903": "SEVERAL_MATCHES", "904": None,
         "905": "NO_MATCH",
