@@ -9,21 +9,27 @@ import asyncio
 import base64
 import itertools
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import dramatiq
 import httpx
 import pymysql
+from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from core.settings import Settings
 from db import models
 from db.engine import Database
+from prodhub.jobs import build_broker
 from services.score_refresh import refresh_day
 from services.users import UserRole
 from services.viewers import Viewer, issue_token
+from tasks.registry import Actors, declare
 
 MYSQL_URL = os.environ.get("PRODHUB_TEST_MYSQL_URL")
 REDIS_URL = os.environ.get("PRODHUB_TEST_REDIS_URL")
@@ -344,3 +350,21 @@ class FaultyProxy:
             if self.mode == "pass":
                 sink.write(data)
                 await sink.drain()
+
+
+# --- a worker ------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def running_worker(settings: Settings) -> AsyncIterator[tuple[StubBroker, Actors]]:
+    """Every actor on an in-process broker (``settings`` without Redis: Dramatiq's
+    StubBroker), and a worker thread running them, for the block."""
+    broker = build_broker(settings)
+    assert isinstance(broker, StubBroker)
+    declared = declare(broker, min_backoff_ms=10)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        yield broker, declared
+    finally:
+        await asyncio.to_thread(worker.stop)

@@ -8,16 +8,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from pydantic import SecretStr
 from sqlalchemy import delete, select
 
 from db import models
-from prodhub.jobs import build_broker
-from tasks.registry import Actors, declare
-from tests.helpers import Backend
+from tasks.registry import Actors
+from tests.helpers import Backend, running_worker
 from tests.helpers_connecteam import API_KEY, FakeConnecteam, Fault, serving, user
 
 WORKER_TABLES = (
@@ -46,13 +44,8 @@ async def actors(
                 "connecteam_base_url": url,
             }
         )
-        broker = build_broker(settings)
-        assert isinstance(broker, StubBroker)
-        declared = declare(broker, min_backoff_ms=10)
-        worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
-        worker.start()
-        yield broker, declared
-        await asyncio.to_thread(worker.stop)
+        async with running_worker(settings) as running:
+            yield running
     async with backend.db.session() as session, session.begin():
         for model in WORKER_TABLES:
             await session.execute(delete(model))
@@ -116,15 +109,8 @@ async def test_a_failing_connecteam_records_a_failed_run_and_writes_nothing(
 
 async def test_without_a_key_the_sync_says_so_and_does_nothing(backend: Backend) -> None:
     settings = backend.settings.model_copy(update={"redis_url": None})
-    broker = build_broker(settings)
-    assert isinstance(broker, StubBroker)
-    declared = declare(broker, min_backoff_ms=10)
-    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
-    worker.start()
-    try:
+    async with running_worker(settings) as (broker, declared):
         await run(broker, lambda: declared.sync_users.send("2026-11-20T02:00"))
-    finally:
-        await asyncio.to_thread(worker.stop)
 
     async with backend.db.read_session() as session:
         runs = (await session.execute(select(models.JobRun.job, models.JobRun.counts))).all()

@@ -16,9 +16,8 @@ from sqlalchemy import delete, select, update
 
 from db import models
 from db.engine import Database
-from prodhub.jobs import build_broker
 from services import score_refresh
-from tasks.registry import Actors, declare
+from tasks.registry import Actors
 from tests import helpers
 from tests.helpers import Backend, utc
 
@@ -41,12 +40,8 @@ WORKER_TABLES = (
 @pytest.fixture
 async def actors(backend: Backend) -> AsyncIterator[tuple[dramatiq.Broker, Actors]]:
     settings = backend.settings.model_copy(update={"redis_url": None})  # StubBroker
-    broker = build_broker(settings)
-    declared = declare(broker, min_backoff_ms=10)
-    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
-    worker.start()
-    yield broker, declared
-    await asyncio.to_thread(worker.stop)
+    async with helpers.running_worker(settings) as running:
+        yield running
     async with backend.db.session() as session, session.begin():
         for model in WORKER_TABLES:
             await session.execute(delete(model))
