@@ -182,7 +182,11 @@ class GraphQLApp(GraphQL[Context, None]):
             return None
         if not isinstance(data, dict):
             return None
-        document, persisted = await persisted_document(data, self.persisted)
+        viewer = await self._viewer(request.headers.get("authorization"), self.clock())
+        # Only a signed-in user or a device adds to the registry: an anonymous client could
+        # otherwise fill it with documents nobody will run.
+        signed_in = viewer[1] is None and (viewer[0].is_authenticated or viewer[0].is_device)
+        document, persisted = await persisted_document(data, self.persisted, may_register=signed_in)
         if isinstance(persisted, Response):
             return persisted
         prepared = Prepared(
@@ -192,8 +196,7 @@ class GraphQLApp(GraphQL[Context, None]):
             operation_name=text(data.get("operationName")),
             variables=data.get("variables") if isinstance(data.get("variables"), dict) else None,
         )
-        authorization = request.headers.get("authorization")
-        prepared.viewer = await self._viewer(authorization, self.clock())
+        prepared.viewer = viewer
         await self._lookup(prepared)
         return prepared
 

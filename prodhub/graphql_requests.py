@@ -89,10 +89,11 @@ def graphql_error(message: str, code: str, *, status: int = 200) -> Response:
 
 
 async def persisted_document(
-    data: dict[str, Any], registry: PersistedQueries
+    data: dict[str, Any], registry: PersistedQueries, *, may_register: bool
 ) -> tuple[str | None, bool | Response]:
     """The document, from the request or (Apollo's persisted queries) from the registry;
-    whether it came by hash; or the error response of an unknown or mismatched hash."""
+    whether it came by hash; or the error response of an unknown or mismatched hash. A
+    document sent with its hash is kept only when ``may_register``."""
     query = data.get("query")
     extensions = data.get("extensions")
     wanted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
@@ -118,6 +119,6 @@ async def persisted_document(
         return None, graphql_error(
             "provided sha does not match query", "BAD_USER_INPUT", status=400
         )
-    if len(query) <= MAX_DOCUMENT_BYTES:
+    if may_register and len(query) <= MAX_DOCUMENT_BYTES:
         await registry.put(digest, query)
     return query, True

@@ -3,8 +3,9 @@
 A client sends only the hash; an unknown hash is answered ``PERSISTED_QUERY_NOT_FOUND`` and the
 client sends the document with its hash, which is checked and kept. Kept in Redis (shared by
 every web process, expiring ``TTL_SECONDS`` after the last registration) or, in the embedded
-default, in memory (bounded). A registry that cannot be reached is a registry that does not
-know the hash: the client then sends the document, and the request still succeeds.
+default, in memory (bounded in size). Only signed-in users and devices register documents.
+A registry that cannot be reached is a registry that does not know the hash: the client then
+sends the document, and the request still succeeds.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "prodhub:apq:"
 TTL_SECONDS = 7 * 24 * 3600
-MEMORY_ENTRIES = 10_000
+MEMORY_BYTES = 16 << 20  # the embedded default's registry, bounded in characters kept
 
 
 def sha256_hex(document: str) -> str:
@@ -39,13 +40,16 @@ class PersistedQueries(Protocol):
 
 class MemoryPersistedQueries:
     def __init__(self) -> None:
-        self._documents: TTLCache[str, str] = TTLCache(maxsize=MEMORY_ENTRIES, ttl=TTL_SECONDS)
+        self._documents: TTLCache[str, str] = TTLCache(
+            maxsize=MEMORY_BYTES, ttl=TTL_SECONDS, getsizeof=len
+        )
 
     async def get(self, digest: str) -> str | None:
         return self._documents.get(digest)
 
     async def put(self, digest: str, document: str) -> None:
-        self._documents[digest] = document
+        if len(document) <= MEMORY_BYTES:
+            self._documents[digest] = document
 
 
 class RedisPersistedQueries:

@@ -13,6 +13,8 @@ import httpx
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import build_resources
+from services.users import UserRole
+from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, bearer
 
@@ -93,19 +95,30 @@ async def test_a_persisted_mutation_never_runs_over_get(
     await helpers.users(db, ADMIN)
     mutation = 'mutation { upsertTeam(input: {key: "t1", name: "One"}) { created } }'
     digest = hashlib.sha256(mutation.encode()).hexdigest()
-    # Registered by a request that may not run it (no credentials).
-    anonymous = await client.post(
-        "/graphql", json={"query": mutation, "extensions": persisted(digest)}
+    # Registered by a signed-in user who may not run it.
+    manager = Viewer(user_id=5, role=UserRole.MANAGER, team_ids=frozenset({1}))
+    refused = await client.post(
+        "/graphql",
+        json={"query": mutation, "extensions": persisted(digest)},
+        headers=bearer(manager),
     )
 
     over_get = await get(client, extensions=persisted(digest))
 
-    assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (over_get.status_code, over_get.text) == (
         400, "mutations are not allowed when using GET",
     )  # fmt: skip
     teams = await post(client, query=TEAMS)
     assert teams.json() == {"data": {"teams": []}}
+
+
+async def test_an_anonymous_client_registers_nothing(client: httpx.AsyncClient) -> None:
+    anonymous = await client.post("/graphql", json={"query": TEAMS, "extensions": persisted()})
+    later = await post(client, extensions=persisted())
+
+    assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert later.json() == NOT_FOUND
 
 
 async def test_every_process_shares_the_registry_on_redis(backend: Backend) -> None:
