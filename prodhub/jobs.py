@@ -96,6 +96,12 @@ class JobsOff(UserError):
 DEBOUNCE_SECONDS = 30  # ingestion bursts within this share one refresh, run after it
 
 
+def write_tick(now: datetime) -> str:
+    """A tick for a job a write asked for: the instant to the second, with its offset (a
+    scheduler's ticks are company time without one)."""
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # fits job_runs.tick with a date
+
+
 class JobQueue:
     """Enqueues jobs from a web process: a refresh of the days a write touched, debounced
     (a thousand calls in a minute enqueue one refresh per day), or one right away. Without
@@ -112,7 +118,7 @@ class JobQueue:
         sent = 0
         for day in sorted(set(days)):
             if await self._first_in_window(f"prodhub:debounce:refresh:{day.isoformat()}"):
-                tick = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+                tick = write_tick(now)
                 self.actors.refresh_scores.send_with_options(
                     args=(day.isoformat(), tick), delay=DEBOUNCE_SECONDS * 1000
                 )
@@ -122,7 +128,7 @@ class JobQueue:
     async def recalculate(self, days: Iterable[date], now: datetime) -> int:
         if self.actors is None:
             raise JobsOff("no worker runs jobs for this server: give it PRODHUB_REDIS_URL")
-        tick = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        tick = write_tick(now)
         chosen = sorted(set(days))
         for day in chosen:
             self.actors.refresh_scores.send(day.isoformat(), tick)

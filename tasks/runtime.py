@@ -20,8 +20,10 @@ class Runtime:
         return timedelta(minutes=self.settings.idle_threshold_minutes)
 
     def instant(self, tick: str) -> datetime:
-        """A tick (``"2026-11-22T10:05"``, company time) as an aware instant."""
-        return datetime.fromisoformat(tick).replace(tzinfo=self.settings.zone)
+        """A tick as an aware instant: ``"2026-11-22T10:05"`` is company time (the
+        scheduler's), ``"2026-11-22T16:05:00Z"`` says its own offset (a write's)."""
+        parsed = datetime.fromisoformat(tick)
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=self.settings.zone)
 
 
 _runtime: Runtime | None = None

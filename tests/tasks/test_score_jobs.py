@@ -102,6 +102,20 @@ async def test_the_same_message_twice_gives_the_same_rows_and_one_run(
                       "flags_withdrawn": 0}, None)]  # fmt: skip
 
 
+async def test_a_tick_that_says_its_offset_is_that_instant(
+    db: Database, day: None, actors: tuple[dramatiq.Broker, Actors]
+) -> None:
+    """A write's refresh carries a UTC tick; it is not read as company time (22:05 UTC here,
+    not 22:05 in Chicago, six hours later)."""
+    broker, declared = actors
+
+    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), "2026-11-20T22:05:00Z"))
+
+    scores, runs = await rows(db)
+    assert scores == [(30, False, utc(2026, 11, 20, 22, 5))]
+    assert [r[1] for r in runs] == ["2026-11-20T22:05:00Z/2026-11-20"]
+
+
 async def test_a_failed_run_is_recorded_and_its_retry_completes_the_day(
     db: Database, day: None, actors: tuple[dramatiq.Broker, Actors], monkeypatch: pytest.MonkeyPatch
 ) -> None:
