@@ -44,7 +44,7 @@ class RunResult:
 
 
 async def run_job(*, db: Database, job: str, tick: str, now: datetime, work: Work) -> RunResult:
-    if await db.read(lambda session: _should_skip(session, job, tick)):
+    if await skipped(db, job, tick):
         return RunResult(Outcome.SKIPPED, {})
     started = time.perf_counter()
 
@@ -64,6 +64,12 @@ async def run_job(*, db: Database, job: str, tick: str, now: datetime, work: Wor
         await db.write(record_failure)
         raise
     return RunResult(Outcome.SUCCEEDED, counts)
+
+
+async def skipped(db: Database, job: str, tick: str) -> bool:
+    """Whether ``run_job`` would skip this tick (done before, or the job is paused): for a job
+    that does its work in several transactions before ``run_job`` records it."""
+    return await db.read(lambda session: _should_skip(session, job, tick))
 
 
 async def _should_skip(session: AsyncSession, job: str, tick: str) -> bool:
@@ -96,7 +102,9 @@ async def _record(
     await session.flush()
 
 
-PERIODIC_JOBS = ("refresh_scores", "finalize_day", "daily_rollover", "sync_users")
+PERIODIC_JOBS = (
+    "refresh_scores", "finalize_day", "daily_rollover", "sync_users", "sync_time_clock"
+)  # fmt: skip
 
 
 async def set_paused(

@@ -1,30 +1,43 @@
 """Connecteam syncs. A sync reads Connecteam first, outside any transaction, then writes what
-it read in one transaction with its run recorded (``services.jobs.run_job``) and a row in
-``sync_runs``: a run that fails writes nothing but its failure, and the queue retries it."""
+it read, and records its run (``services.jobs.run_job``) with a row in ``sync_runs``. A run
+that fails records its failure, with the reason, and the queue retries it from the start:
+what it had written is written again as it was, so nothing is counted twice.
+
+- ``sync_users`` writes in one transaction.
+- ``sync_time_clock`` writes one work date per transaction (each day before or after, never
+  half-synced, its scores refreshed with it), then records the run.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import SyncRun
-from services.connecteam.client import ConnecteamError, from_settings
+from services.connecteam.client import MAX_RANGE, ConnecteamClient, ConnecteamError, from_settings
+from services.connecteam.clock_sync import DaySynced, apply_day, mapped_people, wanted_by_day
+from services.connecteam.time_clock import clock_records
 from services.connecteam.users_sync import apply_users
-from services.jobs import run_job
-from tasks.runtime import current
+from services.jobs import run_job, skipped
+from tasks.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
 
 SYNC_USERS = "sync_users"
-USERS = "USERS"
+SYNC_TIME_CLOCK = "sync_time_clock"
+USERS, TIME_CLOCK = "USERS", "TIME_CLOCK"
 # An incremental run asks for users changed since the last successful run began, less this:
 # a change made while that run was reading is read again, never missed.
 OVERLAP = timedelta(hours=1)
+MAX_ERROR = 2000
+
+Apply = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
 
 
 async def sync_users(tick: str, full: bool = False) -> None:
@@ -32,43 +45,134 @@ async def sync_users(tick: str, full: bool = False) -> None:
     runtime, now = current(), current().instant(tick)
     client = from_settings(runtime.settings)
     if client is None:
-
-        async def not_configured(session: AsyncSession) -> dict[str, Any]:
-            return {"configured": False}
-
-        log.info("sync_users: Connecteam is not configured (PRODHUB_CONNECTEAM_API_KEY)")
-        await run_job(db=runtime.db, job=SYNC_USERS, tick=tick, now=now, work=not_configured)
+        await _not_configured(runtime, SYNC_USERS, tick, now)
         return
     since = None if full else await runtime.db.read(_last_success)
     modified_since = int((since - OVERLAP).timestamp()) if since is not None else None
-    failure: ConnecteamError | None = None
     async with client:
         try:
             users = await client.users(modified_since=modified_since)
         except ConnecteamError as failed:
-            users, failure = [], failed
+            await _record(runtime, SYNC_USERS, USERS, tick, now, {"calls": client.calls}, failed)
+            raise
         calls = client.calls
+
+    async def apply(session: AsyncSession) -> dict[str, Any]:
+        synced = asdict(await apply_users(session=session, users=users, now=now))
+        return synced | {"calls": calls, "modified_since": modified_since}
+
+    await _record(runtime, SYNC_USERS, USERS, tick, now, {"calls": calls}, None, apply=apply)
+
+
+async def sync_time_clock(tick: str, start: str | None = None, end: str | None = None) -> None:
+    """Every time clock's shifts and breaks from ``start`` to ``end`` (work dates, both
+    included; by default yesterday and today in company time) into clock records."""
+    runtime, now = current(), current().instant(tick)
+    last = date.fromisoformat(end) if end else now.date()
+    first = date.fromisoformat(start) if start else last - timedelta(days=1)
+    span = (first, last)
+    client = from_settings(runtime.settings)
+    if client is None:
+        await _not_configured(runtime, SYNC_TIME_CLOCK, tick, now)
+        return
+    if await skipped(runtime.db, SYNC_TIME_CLOCK, tick):
+        return
+    async with client:
+        try:
+            records = clock_records(await _time_activities(client, first, last))
+        except ConnecteamError as failed:
+            counts = {"calls": client.calls}
+            await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, counts, failed, span)
+            raise
+        calls = client.calls
+    people = await runtime.db.read(
+        lambda session: mapped_people(session, runtime.settings.timezone)
+    )
+    by_day, unmapped = wanted_by_day(records.records, people)
+    fetched = frozenset(r.shift_id for r in records.records)
+    days = {first + timedelta(days=n) for n in range((last - first).days + 1)} | set(by_day)
+    total, refreshed = DaySynced(), set[date]()
+    try:
+        for day in sorted(days):
+            done = await runtime.db.write(
+                lambda session, day=day: apply_day(  # type: ignore[misc]
+                    session=session, day=day, wanted=by_day.get(day, []), fetched_ids=fetched,
+                    in_range=first <= day <= last, people=people, now=now,
+                    idle_threshold=runtime.idle_threshold,
+                )
+            )  # fmt: skip
+            for name in ("created", "updated", "deleted", "kept_corrected", "redated"):
+                setattr(total, name, getattr(total, name) + getattr(done, name))
+            refreshed |= done.refreshed
+    except Exception as failed:
+        await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, {"calls": calls}, failed, span)
+        raise
+    counts = {"calls": calls, "shifts": len(records.records), "unmapped": unmapped,
+              "orphan_breaks": records.orphan_breaks, "created": total.created,
+              "updated": total.updated, "deleted": total.deleted,
+              "kept_corrected": total.kept_corrected, "redated": total.redated,
+              "refreshed": sorted(d.isoformat() for d in refreshed)}  # fmt: skip
+    await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, counts, None, span)
+
+
+async def _time_activities(client: ConnecteamClient, first: date, last: date) -> list[Any]:
+    """Every active time clock's activities, in requests of at most 31 days."""
+    found: list[Any] = []
+    for clock in await client.time_clocks():
+        if clock.is_archived:
+            continue
+        start = first
+        while start <= last:
+            end = min(last, start + MAX_RANGE - timedelta(days=1))
+            found += await client.time_activities(clock.id, start, end)
+            start = end + timedelta(days=1)
+    return found
+
+
+async def _not_configured(runtime: Runtime, job: str, tick: str, now: datetime) -> None:
+    async def nothing(session: AsyncSession) -> dict[str, Any]:
+        return {"configured": False}
+
+    log.info("%s: Connecteam is not configured (PRODHUB_CONNECTEAM_API_KEY)", job)
+    await run_job(db=runtime.db, job=job, tick=tick, now=now, work=nothing)
+
+
+async def _record(
+    runtime: Runtime,
+    job: str,
+    kind: str,
+    tick: str,
+    now: datetime,
+    counts: dict[str, Any],
+    failure: Exception | None,
+    span: tuple[date, date] | None = None,
+    *,
+    apply: Apply | None = None,
+) -> None:
+    """The run, in ``job_runs`` and ``sync_runs``: with ``apply``'s writes and counts in the
+    same transaction, or as failed with ``failure``'s reason (in a transaction of its own)."""
+    first, last = span or (None, None)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         if failure is not None:
             raise failure
-        synced = asdict(await apply_users(session=session, users=users, now=now))
-        counts = synced | {"calls": calls, "modified_since": modified_since}
-        session.add(SyncRun(kind=USERS, status="SUCCEEDED", started_at=now, finished_at=now,
-                            counts=counts))  # fmt: skip
-        return counts
+        result = counts | (await apply(session) if apply is not None else {})
+        session.add(SyncRun(kind=kind, status="SUCCEEDED", started_at=now, finished_at=now,
+                            range_start=first, range_end=last, counts=result))  # fmt: skip
+        return result
 
     try:
-        await run_job(db=runtime.db, job=SYNC_USERS, tick=tick, now=now, work=work)
-    except ConnecteamError as failed:
-        error = str(failed)
+        await run_job(db=runtime.db, job=job, tick=tick, now=now, work=work)
+    except Exception as failed:
+        error = str(failed)[:MAX_ERROR]
 
         async def record(session: AsyncSession) -> None:
-            session.add(SyncRun(kind=USERS, status="FAILED", started_at=now, finished_at=now,
-                                counts={"calls": calls}, error=error))  # fmt: skip
+            session.add(SyncRun(kind=kind, status="FAILED", started_at=now, finished_at=now,
+                                range_start=first, range_end=last, counts=counts, error=error))  # fmt: skip
 
         await runtime.db.write(record)
-        raise
+        if failed is not failure:
+            raise
 
 
 async def _last_success(session: AsyncSession) -> datetime | None:

@@ -21,6 +21,7 @@ class Actors:
     finalize_day: Actor[Any, Any]
     daily_rollover: Actor[Any, Any]
     sync_users: Actor[Any, Any]
+    sync_time_clock: Actor[Any, Any]
 
 
 def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
@@ -48,5 +49,13 @@ def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
             max_retries=5,
             time_limit=10 * MINUTE,
             max_age=12 * 60 * MINUTE,
+        ),
+        # every 5 minutes, like the refresh; a backfill (triggerSync) sends a longer max_age
+        sync_time_clock=actor(
+            connecteam.sync_time_clock,
+            "connecteam",
+            max_retries=3,
+            time_limit=10 * MINUTE,
+            max_age=10 * MINUTE,
         ),
     )

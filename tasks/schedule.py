@@ -33,14 +33,18 @@ def tick_of(slot: datetime) -> str:
 
 
 def due(now: datetime, unfinalized: list[date]) -> list[Due]:
-    """What is due at ``now`` (company time): the current 5-minute refresh of today; the
+    """What is due at ``now`` (company time): the current 5-minute refresh of today and sync of
+    the time clock; the
     finalization of each earlier day in ``unfinalized`` (days whose scores are not final yet,
     found by the caller) and of today once it is 18:00 (a day's finalization has one tick,
     18:00 of that day, whenever it runs); and the day's rollover from 00:05."""
     minute = now.replace(second=0, microsecond=0)
     slot = minute - timedelta(minutes=minute.minute % 5)
     today = slot.date()
-    found = [Due("refresh_scores", tick_of(slot), (today.isoformat(), tick_of(slot)))]
+    found = [
+        Due("refresh_scores", tick_of(slot), (today.isoformat(), tick_of(slot))),
+        Due("sync_time_clock", tick_of(slot), (tick_of(slot),)),  # yesterday and today
+    ]
     days = {day for day in unfinalized if day < today}
     if slot.time() >= FINALIZE_AT:
         days.add(today)

@@ -15,6 +15,7 @@ class ClockRecord(Timestamps, Base):
     __table_args__ = (
         Index("ix_clock_records_employee_id_work_date", "employee_id", "work_date"),
         Index("ix_clock_records_employee_id_clock_out", "employee_id", "clock_out"),
+        Index("ix_clock_records_work_date_source", "work_date", "source"),  # a day's sync
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -25,19 +25,23 @@ def test_only_the_current_slot_is_due_and_finalization_catches_up() -> None:
 
     assert [(d.job, d.args) for d in morning] == [
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:05")),
+        ("sync_time_clock", ("2026-11-20T10:05",)),
         ("finalize_day", ("2026-11-18", "2026-11-18T18:00")),
         ("daily_rollover", ("2026-11-20T00:05",)),
         ("sync_users", ("2026-11-20T02:00",)),
     ]
-    assert [d.job for d in due(datetime(2026, 11, 20, 0, 4), unfinalized=[])] == ["refresh_scores"]
+    assert [d.job for d in due(datetime(2026, 11, 20, 0, 4), unfinalized=[])] == [
+        "refresh_scores", "sync_time_clock",
+    ]  # fmt: skip
     assert [(d.job, d.args) for d in evening] == [
         ("refresh_scores", ("2026-11-20", "2026-11-20T18:00")),
+        ("sync_time_clock", ("2026-11-20T18:00",)),
         ("finalize_day", ("2026-11-20", "2026-11-20T18:00")),
         ("daily_rollover", ("2026-11-20T00:05",)),
         ("sync_users", ("2026-11-20T02:00",)),
     ]
     assert [d.job for d in due(datetime(2026, 11, 20, 1, 59), unfinalized=[])] == [
-        "refresh_scores", "daily_rollover",
+        "refresh_scores", "sync_time_clock", "daily_rollover",
     ]  # fmt: skip
 
 
@@ -85,11 +89,14 @@ async def test_one_scheduler_enqueues_each_tick_once(scheduling: Scheduling) -> 
     clock[0] = utc(2026, 11, 20, 16, 11)
     rounds.append(len(await scheduler.step()))
 
-    assert rounds == [3, 0, 0, 1]  # the rollover and the users sync once, a refresh per slot
+    # the rollover and the users sync once, a refresh and a time-clock sync per slot
+    assert rounds == [4, 0, 0, 2]
     assert queued(broker) == [
         ("daily_rollover", ("2026-11-20T00:05",)),
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:05")),
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:10")),
+        ("sync_time_clock", ("2026-11-20T10:05",)),
+        ("sync_time_clock", ("2026-11-20T10:10",)),
         ("sync_users", ("2026-11-20T02:00",)),
     ]
 
@@ -109,7 +116,7 @@ async def test_a_second_scheduler_waits_and_takes_over_without_repeating_a_tick(
     clock[0] = utc(2026, 11, 20, 16, 11)
     next_tick = len(await second.step())
 
-    assert both == [3, 0, 0]  # the leader enqueued; the standby did nothing
+    assert both == [4, 0, 0]  # the leader enqueued; the standby did nothing
     assert taken_over == [0, 0]  # the tick was claimed already; the first is now standby
-    assert next_tick == 1
-    assert len(queued(broker)) == 4
+    assert next_tick == 2
+    assert len(queued(broker)) == 6
