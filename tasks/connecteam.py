@@ -81,8 +81,8 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
         try:
             records = clock_records(await _time_activities(client, first, last))
         except ConnecteamError as failed:
-            counts = {"calls": client.calls}
-            await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, counts, failed, span)
+            asked = {"calls": client.calls}
+            await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, asked, failed, span)
             raise
         calls = client.calls
     people = await runtime.db.read(
@@ -96,22 +96,36 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
         for day in sorted(days):
             done = await runtime.db.write(
                 lambda session, day=day: apply_day(  # type: ignore[misc]
-                    session=session, day=day, wanted=by_day.get(day, []), fetched_ids=fetched,
-                    in_range=first <= day <= last, people=people, now=now,
+                    session=session,
+                    day=day,
+                    wanted=by_day.get(day, []),
+                    fetched_ids=fetched,
+                    in_range=first <= day <= last,
+                    people=people,
+                    now=now,
                     idle_threshold=runtime.idle_threshold,
                 )
-            )  # fmt: skip
+            )
             for name in ("created", "updated", "deleted", "kept_corrected", "redated"):
                 setattr(total, name, getattr(total, name) + getattr(done, name))
             refreshed |= done.refreshed
     except Exception as failed:
-        await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, {"calls": calls}, failed, span)
+        await _record(
+            runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, {"calls": calls}, failed, span
+        )
         raise
-    counts = {"calls": calls, "shifts": len(records.records), "unmapped": unmapped,
-              "orphan_breaks": records.orphan_breaks, "created": total.created,
-              "updated": total.updated, "deleted": total.deleted,
-              "kept_corrected": total.kept_corrected, "redated": total.redated,
-              "refreshed": sorted(d.isoformat() for d in refreshed)}  # fmt: skip
+    counts: dict[str, Any] = {
+        "calls": calls,
+        "shifts": len(records.records),
+        "unmapped": unmapped,
+        "orphan_breaks": records.orphan_breaks,
+        "created": total.created,
+        "updated": total.updated,
+        "deleted": total.deleted,
+        "kept_corrected": total.kept_corrected,
+        "redated": total.redated,
+        "refreshed": sorted(d.isoformat() for d in refreshed),
+    }
     await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, counts, None, span)
 
 
@@ -157,8 +171,17 @@ async def _record(
         if failure is not None:
             raise failure
         result = counts | (await apply(session) if apply is not None else {})
-        session.add(SyncRun(kind=kind, status="SUCCEEDED", started_at=now, finished_at=now,
-                            range_start=first, range_end=last, counts=result))  # fmt: skip
+        session.add(
+            SyncRun(
+                kind=kind,
+                status="SUCCEEDED",
+                started_at=now,
+                finished_at=now,
+                range_start=first,
+                range_end=last,
+                counts=result,
+            )
+        )
         return result
 
     try:
@@ -167,8 +190,18 @@ async def _record(
         error = str(failed)[:MAX_ERROR]
 
         async def record(session: AsyncSession) -> None:
-            session.add(SyncRun(kind=kind, status="FAILED", started_at=now, finished_at=now,
-                                range_start=first, range_end=last, counts=counts, error=error))  # fmt: skip
+            session.add(
+                SyncRun(
+                    kind=kind,
+                    status="FAILED",
+                    started_at=now,
+                    finished_at=now,
+                    range_start=first,
+                    range_end=last,
+                    counts=counts,
+                    error=error,
+                )
+            )
 
         await runtime.db.write(record)
         if failed is not failure:

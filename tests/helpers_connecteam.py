@@ -1,6 +1,7 @@
 """A fake Connecteam on loopback, following ``shared/connecteam/openapi.json`` for the endpoints
 the sync reads: the ``X-API-KEY`` check, ``{requestId, data, paging}`` answers, ``limit`` (at
-most 500) and ``offset``, 31-day ranges of time activities. Faults are planned per request: a
+most 500) and ``offset``, 31-day ranges of time activities (a shift or break is in a range
+when it started on one of its dates, in its own zone). Faults are planned per request: a
 429 with ``x-ratelimit-*`` headers and no ``Retry-After``, a 5xx, a slow answer.
 """
 
@@ -11,8 +12,9 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from starlette.applications import Starlette
@@ -79,9 +81,18 @@ class FakeConnecteam:
         if (end - start).days > 30:
             return JSONResponse({"detail": "date range is limited to 31 days"}, status_code=400)
         clock = int(request.path_params["clock"])
-        return await self._answer(
-            request, {"timeActivitiesByUsers": self.activities.get(clock, [])}
-        )
+        within = [
+            {"userId": user["userId"],
+             **{kind: [a for a in user[kind] if start <= _local_date(a["start"]) <= end]
+                for kind in ("shifts", "manualBreaks")}}
+            for user in self.activities.get(clock, [])
+        ]  # fmt: skip
+        return await self._answer(request, {"timeActivitiesByUsers": within})
+
+
+def _local_date(point: dict[str, Any]) -> date:
+    """A punch's date where it was made: what a range of time activities filters on."""
+    return datetime.fromtimestamp(point["timestamp"], ZoneInfo(point["timezone"])).date()
 
 
 @asynccontextmanager
@@ -106,3 +117,21 @@ def user(n: int, **fields: Any) -> dict[str, Any]:
     return {"userId": n, "firstName": f"First{n}", "lastName": f"Last{n}", "phoneNumber": "",
             "userType": "user", "email": f"user{n}@example.com", "isArchived": False,
             "modifiedAt": 1_700_000_000 + n} | fields  # fmt: skip
+
+
+def punch(instant: datetime, zone: str = "America/Chicago") -> dict[str, Any]:
+    """A time point as Connecteam sends it: epoch seconds and the punch's own zone."""
+    return {"timestamp": int(instant.timestamp()), "timezone": zone}
+
+
+def shift(
+    shift_id: str, start: datetime, end: datetime | None, zone: str = "America/Chicago"
+) -> dict[str, Any]:
+    made: dict[str, Any] = {"id": shift_id, "start": punch(start, zone)}
+    return made | ({"end": punch(end, zone)} if end is not None else {})
+
+
+def pause(
+    break_id: str, start: datetime, end: datetime | None, zone: str = "America/Chicago"
+) -> dict[str, Any]:
+    return shift(break_id, start, end, zone) | {"manualBreakId": "lunch"}

@@ -15,8 +15,22 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Table, and_, delete, false, func, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache.tags import dated
@@ -74,10 +88,14 @@ async def mapped_people(session: AsyncSession, company_timezone: str) -> People:
         )
     ).all()
     employee_of = {int(r.connecteam_user_id): r.id for r in rows if r.connecteam_user_id.isdigit()}
-    return People(employee_of, {r.id: r.timezone or company_timezone for r in rows}, company_timezone)
+    return People(
+        employee_of, {r.id: r.timezone or company_timezone for r in rows}, company_timezone
+    )
 
 
-def wanted_by_day(records: Sequence[ClockIn], people: People) -> tuple[dict[date, list[Wanted]], int]:
+def wanted_by_day(
+    records: Sequence[ClockIn], people: People
+) -> tuple[dict[date, list[Wanted]], int]:
     """The shifts of mapped users by work date, and how many belong to nobody here yet."""
     days: dict[date, list[Wanted]] = defaultdict(list)
     unmapped = 0
@@ -115,16 +133,23 @@ async def apply_day(
     the whole day from Connecteam (only then may records missing from it be deleted)."""
     done = DaySynced()
     kept = await _stored(session, day, [w.shift_id for w in wanted])
-    by_id = {w.shift_id: w for w in wanted}
-    gone = [k for k in kept.values() if k.source == SOURCE and k.wanted.work_date == day
-            and k.wanted.shift_id not in fetched_ids and in_range]  # fmt: skip
+    gone = [
+        k
+        for k in kept.values()
+        if k.source == SOURCE
+        and k.wanted.work_date == day
+        and k.wanted.shift_id not in fetched_ids
+        and in_range
+    ]
     new = [w for w in wanted if w.shift_id not in kept]
     changed = [
         (kept[w.shift_id], w)
         for w in wanted
         if w.shift_id in kept and kept[w.shift_id].source == SOURCE and kept[w.shift_id].wanted != w
     ]
-    done.kept_corrected = sum(1 for w in wanted if w.shift_id in kept and kept[w.shift_id].source != SOURCE)
+    done.kept_corrected = sum(
+        1 for w in wanted if w.shift_id in kept and kept[w.shift_id].source != SOURCE
+    )
     if not (gone or new or changed):
         return done
     days = {k.wanted.work_date for k in gone} | {w.work_date for w in new}
@@ -133,36 +158,46 @@ async def apply_day(
     replaced = [k.id for k in gone] + [was.id for was, _ in changed]
     if replaced:
         await session.execute(
-            dated(delete(ClockBreak).where(ClockBreak.clock_record_id.in_(replaced)), "clock_breaks", days)
+            dated(
+                delete(ClockBreak).where(ClockBreak.clock_record_id.in_(replaced)),
+                "clock_breaks",
+                days,
+            )
         )
     if gone:
         await session.execute(
-            dated(delete(ClockRecord).where(ClockRecord.id.in_([k.id for k in gone])), "clock_records", days)
+            dated(
+                delete(ClockRecord).where(ClockRecord.id.in_([k.id for k in gone])),
+                "clock_records",
+                days,
+            )
         )
-    if changed:
-        await session.execute(
-            dated(update(ClockRecord), "clock_records", days),
-            [{"id": was.id, "employee_id": w.employee_id, "clock_in": w.clock_in,
-              "clock_out": w.clock_out, "work_date": w.work_date, "updated_at": now}
-             for was, w in changed],
-        )  # fmt: skip
+    for chunk in _chunks(changed):
+        await session.execute(dated(_update_by_id(chunk, now), "clock_records", days))
     ids = {was.wanted.shift_id: was.id for was, _ in changed}
     if new:
         await session.execute(
             dated(insert(RECORDS), "clock_records", days),
-            [{"employee_id": w.employee_id, "clock_in": w.clock_in, "clock_out": w.clock_out,
-              "work_date": w.work_date, "source": SOURCE, "external_id": w.shift_id,
-              "created_at": now, "updated_at": now} for w in new],
-        )  # fmt: skip
-        ids |= dict(
-            (
-                await session.execute(
-                    select(ClockRecord.external_id, ClockRecord.id).where(
-                        ClockRecord.external_id.in_([w.shift_id for w in new])
-                    )
-                )
-            ).all()
+            [
+                {
+                    "employee_id": w.employee_id,
+                    "clock_in": w.clock_in,
+                    "clock_out": w.clock_out,
+                    "work_date": w.work_date,
+                    "source": SOURCE,
+                    "external_id": w.shift_id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for w in new
+            ],
         )
+        made = await session.execute(
+            select(ClockRecord.external_id, ClockRecord.id).where(
+                ClockRecord.external_id.in_([w.shift_id for w in new])
+            )
+        )
+        ids |= {shift_id: record_id for shift_id, record_id in made if shift_id is not None}
     breaks = [
         {"clock_record_id": ids[w.shift_id], "start": start, "end": end}
         for w in [*new, *(w for _, w in changed)]
@@ -172,13 +207,47 @@ async def apply_day(
         await session.execute(dated(insert(BREAKS), "clock_breaks", days), breaks)
     done.created, done.updated, done.deleted = len(new), len(changed), len(gone)
     after = new + [w for _, w in changed]
-    moved, touched = await _redate(session, before, after, [ids[w.shift_id] for w in after], people, now)
+    moved, touched = await _redate(
+        session, before, after, [ids[w.shift_id] for w in after], people, now
+    )
     done.redated = moved
     days |= touched
     for refreshed in sorted(days):
-        await refresh_day(session=session, work_date=refreshed, now=now, idle_threshold=idle_threshold)
+        await refresh_day(
+            session=session, work_date=refreshed, now=now, idle_threshold=idle_threshold
+        )
     done.refreshed = days
     return done
+
+
+CHUNK = 500  # rows per UPDATE
+
+
+def _chunks(changed: list[tuple[_Kept, Wanted]]) -> list[list[tuple[_Kept, Wanted]]]:
+    return [changed[n : n + CHUNK] for n in range(0, len(changed), CHUNK)]
+
+
+def _update_by_id(changed: list[tuple[_Kept, Wanted]], now: datetime) -> Update:
+    """One UPDATE for many records, each its own values (``CASE id WHEN …``): an executemany
+    UPDATE is a round trip per row on aiomysql."""
+
+    def per_id(name: str) -> Any:
+        column = RECORDS.c[name]
+        values = {
+            was.id: bindparam(None, getattr(w, name), type_=column.type) for was, w in changed
+        }
+        return case(values, value=RECORDS.c.id, else_=column)
+
+    return (
+        update(ClockRecord)
+        .where(ClockRecord.id.in_([was.id for was, _ in changed]))
+        .values(
+            **{
+                name: per_id(name) for name in ("employee_id", "clock_in", "clock_out", "work_date")
+            },
+            updated_at=now,
+        )
+    )
 
 
 async def _stored(session: AsyncSession, day: date, shift_ids: list[str]) -> dict[str, _Kept]:
@@ -190,27 +259,36 @@ async def _stored(session: AsyncSession, day: date, shift_ids: list[str]) -> dic
     )
     rows = (
         await session.execute(
-            select(ClockRecord.id, ClockRecord.source, ClockRecord.external_id,
-                   ClockRecord.employee_id, ClockRecord.clock_in, ClockRecord.clock_out,
-                   ClockRecord.work_date, ClockBreak.start, ClockBreak.end)
+            select(
+                ClockRecord.id,
+                ClockRecord.source,
+                ClockRecord.external_id,
+                ClockRecord.employee_id,
+                ClockRecord.clock_in,
+                ClockRecord.clock_out,
+                ClockRecord.work_date,
+                ClockBreak.start,
+                ClockBreak.end,
+            )
             .outerjoin(ClockBreak, ClockBreak.clock_record_id == ClockRecord.id)
             .where(found, ClockRecord.external_id.is_not(None))
             .order_by(ClockRecord.id, ClockBreak.start)
         )
-    ).all()  # fmt: skip
-    grouped: dict[str, tuple[object, list[Break]]] = {}
+    ).all()
+    heads: dict[str, Any] = {}
+    breaks: dict[str, list[Break]] = defaultdict(list)
     for r in rows:
-        head, breaks = grouped.setdefault(r.external_id, (r, []))
+        heads.setdefault(r.external_id, r)
         if r.start is not None:
-            breaks.append((r.start, r.end))
+            breaks[r.external_id].append((r.start, r.end))
     return {
         shift_id: _Kept(
-            head.id,  # type: ignore[attr-defined]
-            head.source,  # type: ignore[attr-defined]
-            Wanted(shift_id, head.employee_id, head.clock_in, head.clock_out,  # type: ignore[attr-defined]
-                   head.work_date, tuple(sorted(breaks))),  # type: ignore[attr-defined]
+            h.id,
+            h.source,
+            Wanted(shift_id, h.employee_id, h.clock_in, h.clock_out, h.work_date,
+                   tuple(sorted(breaks[shift_id]))),
         )
-        for shift_id, (head, breaks) in grouped.items()
+        for shift_id, h in heads.items()
     }  # fmt: skip
 
 
@@ -230,27 +308,39 @@ async def _redate(
         held = (
             await session.execute(
                 select(Activity.id, Activity.employee_id, Activity.window_start, Activity.work_date)
-                .join(ClockRecord, and_(ClockRecord.employee_id == Activity.employee_id,
-                                        Activity.window_start >= ClockRecord.clock_in,
-                                        Activity.window_start < func.coalesce(ClockRecord.clock_out, now)))
+                .join(
+                    ClockRecord,
+                    and_(
+                        ClockRecord.employee_id == Activity.employee_id,
+                        Activity.window_start >= ClockRecord.clock_in,
+                        Activity.window_start < func.coalesce(ClockRecord.clock_out, now),
+                    ),
+                )
                 .where(ClockRecord.id.in_(after_ids), Activity.work_date != ClockRecord.work_date)
             )
-        ).all()  # fmt: skip
+        ).all()
         candidates |= {r.id: (r.employee_id, r.window_start, r.work_date) for r in held}
     if before:
         spans = [(w, *clock_interval(ClockSample(w.clock_in, w.clock_out), now)) for w in before]
         was = (
             await session.execute(
-                select(Activity.id, Activity.employee_id, Activity.window_start, Activity.work_date)
-                .where(Activity.employee_id.in_({w.employee_id for w in before}),
-                       Activity.window_start >= min(s for _, s, _ in spans),
-                       Activity.window_start < max(e for _, _, e in spans),
-                       Activity.work_date.in_({w.work_date for w in before}))
+                select(
+                    Activity.id, Activity.employee_id, Activity.window_start, Activity.work_date
+                ).where(
+                    Activity.employee_id.in_({w.employee_id for w in before}),
+                    Activity.window_start >= min(s for _, s, _ in spans),
+                    Activity.window_start < max(e for _, _, e in spans),
+                    Activity.work_date.in_({w.work_date for w in before}),
+                )
             )
-        ).all()  # fmt: skip
+        ).all()
         for r in was:
-            if any(w.employee_id == r.employee_id and w.work_date == r.work_date and s <= r.window_start < e
-                   for w, s, e in spans):  # fmt: skip
+            if any(
+                w.employee_id == r.employee_id
+                and w.work_date == r.work_date
+                and s <= r.window_start < e
+                for w, s, e in spans
+            ):
                 candidates[r.id] = (r.employee_id, r.window_start, r.work_date)
     if not candidates:
         return 0, set()
@@ -258,20 +348,35 @@ async def _redate(
     clocks: dict[int, list[tuple[datetime, datetime | None, date]]] = defaultdict(list)
     for c in (
         await session.execute(
-            select(ClockRecord.employee_id, ClockRecord.clock_in, ClockRecord.clock_out, ClockRecord.work_date)
-            .where(ClockRecord.employee_id.in_({e for e, _, _ in candidates.values()}),
-                   ClockRecord.clock_in > min(starts) - MAX_SHIFT, ClockRecord.clock_in <= max(starts))
+            select(
+                ClockRecord.employee_id,
+                ClockRecord.clock_in,
+                ClockRecord.clock_out,
+                ClockRecord.work_date,
+            )
+            .where(
+                ClockRecord.employee_id.in_({e for e, _, _ in candidates.values()}),
+                ClockRecord.clock_in > min(starts) - MAX_SHIFT,
+                ClockRecord.clock_in <= max(starts),
+            )
             .order_by(ClockRecord.clock_in)
         )
-    ).all():  # fmt: skip
+    ).all():
         clocks[c.employee_id].append((c.clock_in, c.clock_out, c.work_date))
-    moves = []
+    moves: dict[int, date] = {}
     touched: set[date] = set()
     for activity_id, (employee_id, start, old) in candidates.items():
         new = activity_work_date(start, clocks[employee_id], people.zone(employee_id), now)
         if new != old:
-            moves.append({"id": activity_id, "work_date": new})
+            moves[activity_id] = new
             touched |= {old, new}
-    if moves:
-        await session.execute(dated(update(Activity), "activities", touched), moves)
+    for new_date in sorted(set(moves.values())):  # a statement per date they move to
+        moved = sorted(a for a, d in moves.items() if d == new_date)
+        await session.execute(
+            dated(
+                update(Activity).where(Activity.id.in_(moved)).values(work_date=new_date),
+                "activities",
+                touched,
+            )
+        )
     return len(moves), touched

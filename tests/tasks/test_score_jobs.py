@@ -198,7 +198,7 @@ async def test_the_rollover_flags_forgotten_clock_outs_once(
         runs = (await session.execute(select(models.JobRun.tick, models.JobRun.counts))).all()
     # 18 h after 12:00 UTC on the 19th, only the first record is past the 16 h cap; a day later
     # both are, and the first is not flagged twice.
-    assert sorted((tuple(f) for f in flags), key=lambda f: f[2]) == [  # ids: "clock:10" < "clock:9"
+    assert sorted((tuple(f) for f in flags), key=lambda f: str(f[2])) == [  # "clock:10" < "clock:9"
         ("FORGOTTEN_CLOCK_OUT", f"clock:{forgotten.id}", date(2026, 11, 19)),
         ("FORGOTTEN_CLOCK_OUT", f"clock:{recent.id}", DAY),
     ]

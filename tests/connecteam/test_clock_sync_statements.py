@@ -1,0 +1,86 @@
+"""A day's time-clock sync costs a fixed number of statements, whatever the number of shifts:
+one SELECT when nothing changed; the same count for 1 shift as for 40 when they are new, and
+when they changed. Counted by the client and, on MariaDB, by the server itself (transaction
+statements included)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from db.engine import Database
+from services.connecteam.clock_sync import apply_day, mapped_people, wanted_by_day
+from services.connecteam.time_clock import ClockIn
+from tests import helpers
+from tests.helpers import ServerStatements, StatementCounter, utc
+
+DAY = date(2026, 11, 20)
+NOW = utc(2026, 11, 21, 12)
+
+
+def shifts(n: int, hours: int) -> list[ClockIn]:
+    return [
+        ClockIn(shift_id=f"s{k}", user_id=k, clock_in=utc(2026, 11, 20, 14),
+                clock_out=utc(2026, 11, 20, 14 + hours), work_date=DAY,
+                breaks=[(utc(2026, 11, 20, 16), utc(2026, 11, 20, 16, 30))])
+        for k in range(1, n + 1)
+    ]  # fmt: skip
+
+
+async def sync(db: Database, records: list[ClockIn]) -> None:
+    people = await db.read(lambda session: mapped_people(session, "America/Chicago"))
+    by_day, _ = wanted_by_day(records, people)
+    await db.write(
+        lambda session: apply_day(
+            session=session, day=DAY, wanted=by_day.get(DAY, []),
+            fetched_ids=frozenset(r.shift_id for r in records), in_range=True, people=people,
+            now=NOW, idle_threshold=timedelta(minutes=15),
+        )
+    )  # fmt: skip
+
+
+async def counted(
+    db: Database,
+    statements: StatementCounter,
+    server: ServerStatements | None,
+    records: list[ClockIn],
+) -> tuple[int, dict[str, int] | None]:
+    await helpers.warm_reads(db)
+    statements.statements.clear()
+    statements.counting = True
+    if server is not None:
+        server.start()
+    await sync(db, records)
+    seen = server.stop() if server is not None else None
+    statements.counting = False
+    return statements.count, seen
+
+
+@pytest.mark.parametrize("n", [1, 40])
+async def test_statements_do_not_grow_with_the_shifts(
+    db: Database, statements: StatementCounter, server: ServerStatements | None, n: int
+) -> None:
+    role = await helpers.role(db, key="pick", expected_per_hour=60)
+    for k in range(1, n + 1):
+        person = await helpers.employee(db, connecteam_user_id=str(k))
+        await helpers.add(
+            db, helpers.activity(person, role, utc(2026, 11, 20, 15), 10, work_date=DAY)
+        )
+
+    created = await counted(db, statements, server, shifts(n, 8))
+    unchanged = await counted(db, statements, server, shifts(n, 8))
+    changed = await counted(db, statements, server, shifts(n, 7))
+
+    # The mapped employees (1). New: the day's records (1); insert records, read their ids, insert breaks (3); candidate
+    # activities (1); the refresh (its fixed 12). Changed: delete and insert the breaks,
+    # update the records in one statement (3) instead of the inserts, and the activities the
+    # old intervals held (1). Nothing changed: the mapping and the day's records.
+    assert (created[0], unchanged[0], changed[0]) == (18, 2, 19)
+    if server is not None:  # as MariaDB counts them
+        kinds = ("Questions", "Com_select", "Com_commit", "Com_rollback", "Com_set_option")
+        assert [created[1], unchanged[1], changed[1]] == [
+            dict(zip(kinds, (19, 11, 1, 0, 0), strict=True)),  # the client's 18, and COMMIT
+            dict(zip(kinds, (3, 2, 1, 0, 0), strict=True)),
+            dict(zip(kinds, (20, 12, 1, 0, 0), strict=True)),
+        ]
