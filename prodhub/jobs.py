@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from cachetools import TTLCache
@@ -23,7 +23,8 @@ from redis.asyncio import Redis
 from core.settings import Settings
 from prodhub.resources import Resources, build_resources
 from prodhub.scheduler import Scheduler
-from services.errors import UserError
+from services.errors import JobsOff
+from services.jobs import write_tick
 from tasks.registry import Actors, declare
 from tasks.runtime import Runtime, install
 
@@ -89,17 +90,8 @@ class EmbeddedJobs:
         await asyncio.to_thread(self.worker.stop)
 
 
-class JobsOff(UserError):
-    code = "JOBS_OFF"
-
-
 DEBOUNCE_SECONDS = 30  # ingestion bursts within this share one refresh, run after it
-
-
-def write_tick(now: datetime) -> str:
-    """A tick for a job a write asked for: the instant to the second, with its offset (a
-    scheduler's ticks are company time without one)."""
-    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # fits job_runs.tick with a date
+SYNC_MAX_AGE_MS = 24 * 3600 * 1000  # what an admin asked for is worth doing for a day
 
 
 class JobQueue:
@@ -127,12 +119,27 @@ class JobQueue:
 
     async def recalculate(self, days: Iterable[date], now: datetime) -> int:
         if self.actors is None:
-            raise JobsOff("no worker runs jobs for this server: give it PRODHUB_REDIS_URL")
+            raise JobsOff()
         tick = write_tick(now)
         chosen = sorted(set(days))
         for day in chosen:
             self.actors.refresh_scores.send(day.isoformat(), tick)
         return len(chosen)
+
+    @property
+    def running(self) -> bool:
+        return self.actors is not None
+
+    async def sync(self, job: str, messages: Iterable[tuple[Any, ...]]) -> int:
+        """Send a sync's messages now; a backfill may wait in the queue up to a day."""
+        if self.actors is None:
+            raise JobsOff()
+        actor = getattr(self.actors, job)
+        sent = 0
+        for args in messages:
+            actor.send_with_options(args=args, max_age=SYNC_MAX_AGE_MS)
+            sent += 1
+        return sent
 
     async def _first_in_window(self, key: str) -> bool:
         if self.redis is not None:  # shared by every web process

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import strawberry
 from limits.aio.strategies import RateLimiter
@@ -24,6 +24,13 @@ class Jobs(Protocol):
 
     async def recalculate(self, days: Iterable[date], now: datetime) -> int:
         """Refresh these work dates now (final ones too are left alone by the refresh)."""
+
+    @property
+    def running(self) -> bool:
+        """Whether a worker runs what is enqueued here."""
+
+    async def sync(self, job: str, messages: Iterable[tuple[Any, ...]]) -> int:
+        """Send these messages to a sync actor now; how many were sent."""
 
 
 @dataclass

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from db import models
+from schema.connecteam import SyncRunType
 
 
 @strawberry.type(name="JobRun", description="One run of a job for one tick.")
@@ -48,3 +49,5 @@ class JobStateType:
 class SystemStatusType:
     queue: str = strawberry.field(description="`redis`, or `in-process` (the embedded default).")
     jobs: list[JobStateType]
+    connecteam_configured: bool
+    syncs: list[SyncRunType] = strawberry.field(description="The latest run of each sync.")

@@ -16,6 +16,7 @@ from schema.mutations.record_activities import RecordActivitiesPayloadType, reco
 from schema.mutations.revoke_api_key import ApiKeyPayloadType, revoke_api_key
 from schema.mutations.set_job_paused import JobControlPayloadType, set_job_paused
 from schema.mutations.set_leaderboard_opt_out import set_leaderboard_opt_out
+from schema.mutations.trigger_sync import trigger_sync
 from schema.mutations.upsert_employee import EmployeePayloadType, upsert_employee
 from schema.mutations.upsert_role import RolePayloadType, upsert_role
 from schema.mutations.upsert_team import TeamPayloadType, upsert_team
@@ -52,6 +53,11 @@ class Mutation:
         "Refresh every day from `from` to `to` (at most 366 days) in the worker.",
     )
     set_job_paused: JobControlPayloadType = for_admins(set_job_paused)
+    trigger_sync: JobPayloadType = for_admins(
+        trigger_sync,
+        "Sync Connecteam now: USERS (a full run) or TIME_CLOCK from `from` to `to` (default "
+        "yesterday and today; at most 366 days). Refused while one of the kind is running.",
+    )
     map_employee: EmployeePayloadType = for_admins(
         map_employee, "This employee is that Connecteam user from now on (audited)."
     )

@@ -19,7 +19,7 @@ from resolvers.teams import all_teams
 from schema.analytics import AnalyticsBreakdownType, AnalyticsGroupingType, AnalyticsReportType
 from schema.api_keys import ApiKeyType
 from schema.cache_control import cached
-from schema.connecteam import ConnecteamUserType
+from schema.connecteam import ConnecteamUserType, SyncKindType, SyncRunType
 from schema.employees import EmployeeType
 from schema.jobs import JobRunType, JobStateType, SystemStatusType
 from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType, wanted_of
@@ -223,10 +223,28 @@ class Query:
         rows = await connecteam_resolvers.listed_users(info.context)
         return [ConnecteamUserType.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="Runs of the Connecteam syncs, newest first (admins).",
+        permission_classes=[IsAdmin],
+    )
+    async def sync_runs(
+        self,
+        info: Info,
+        kind: SyncKindType | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SyncRunType]:
+        page = await connecteam_resolvers.sync_runs(info.context, kind, first, after)
+        edges = [Edge(cursor=c, node=SyncRunType.from_row(row)) for c, row in page.rows]
+        return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
+
     @strawberry.field(description="The jobs' state (admins).", permission_classes=[IsAdmin])
     async def system_status(self, info: Info) -> SystemStatusType:
         states = await job_resolvers.job_states(info.context)
+        syncs = await connecteam_resolvers.latest_syncs(info.context)
         return SystemStatusType(
+            connecteam_configured=info.context.settings.connecteam_api_key is not None,
+            syncs=[SyncRunType.from_row(row) for row in syncs],
             queue="redis" if info.context.settings.redis_url else "in-process",
             jobs=[
                 JobStateType(

@@ -51,3 +51,12 @@ class Forbidden(UserError):
     """Signed in, but not allowed to do this."""
 
     code = "FORBIDDEN"
+
+
+class JobsOff(UserError):
+    code = "JOBS_OFF"
+
+    def __init__(
+        self, message: str = "no worker runs jobs for this server: give it PRODHUB_REDIS_URL"
+    ) -> None:
+        super().__init__(message)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,12 @@ class Outcome(StrEnum):
 class RunResult:
     outcome: Outcome
     counts: dict[str, Any]
+
+
+def write_tick(now: datetime) -> str:
+    """A tick for a job a write asked for: the instant to the second, with its offset (a
+    scheduler's ticks are company time without one)."""
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # fits job_runs.tick with a date
 
 
 async def run_job(*, db: Database, job: str, tick: str, now: datetime, work: Work) -> RunResult:

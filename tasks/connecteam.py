@@ -1,7 +1,8 @@
-"""Connecteam syncs. A sync reads Connecteam first, outside any transaction, then writes what
-it read, and records its run (``services.jobs.run_job``) with a row in ``sync_runs``. A run
-that fails records its failure, with the reason, and the queue retries it from the start:
-what it had written is written again as it was, so nothing is counted twice.
+"""Connecteam syncs. A sync marks its run RUNNING (``services.connecteam.runs``), reads
+Connecteam outside any transaction, writes what it read, and records its run as SUCCEEDED in
+``job_runs`` and ``sync_runs`` with its last writes. A run that fails records its failure,
+with the reason, and the queue retries it from the start: what it had written is written again
+as it was, so nothing is counted twice.
 
 - ``sync_users`` writes in one transaction.
 - ``sync_time_clock`` writes one work date per transaction (each day before or after, never
@@ -11,6 +12,7 @@ what it had written is written again as it was, so nothing is counted twice.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import SyncRun
+from services.connecteam import runs
 from services.connecteam.client import MAX_RANGE, ConnecteamClient, ConnecteamError, from_settings
 from services.connecteam.clock_sync import DaySynced, apply_day, mapped_people, wanted_by_day
 from services.connecteam.time_clock import clock_records
@@ -35,7 +38,6 @@ USERS, TIME_CLOCK = "USERS", "TIME_CLOCK"
 # An incremental run asks for users changed since the last successful run began, less this:
 # a change made while that run was reading is read again, never missed.
 OVERLAP = timedelta(hours=1)
-MAX_ERROR = 2000
 
 Apply = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
 
@@ -47,7 +49,10 @@ async def sync_users(tick: str, full: bool = False) -> None:
     if client is None:
         await _not_configured(runtime, SYNC_USERS, tick, now)
         return
+    if await skipped(runtime.db, SYNC_USERS, tick):
+        return
     since = None if full else await runtime.db.read(_last_success)
+    await _start(runtime, USERS, tick, None, now)
     modified_since = int((since - OVERLAP).timestamp()) if since is not None else None
     async with client:
         try:
@@ -66,23 +71,25 @@ async def sync_users(tick: str, full: bool = False) -> None:
 
 async def sync_time_clock(tick: str, start: str | None = None, end: str | None = None) -> None:
     """Every time clock's shifts and breaks from ``start`` to ``end`` (work dates, both
-    included; by default yesterday and today in company time) into clock records."""
+    included, at most 31 days; by default yesterday and today in company time) into clock
+    records. A backfill's chunk is its own run: its key is the tick and its first date."""
     runtime, now = current(), current().instant(tick)
-    last = date.fromisoformat(end) if end else now.date()
+    last = date.fromisoformat(end) if end else now.astimezone(runtime.settings.zone).date()
     first = date.fromisoformat(start) if start else last - timedelta(days=1)
-    span = (first, last)
+    span, key = (first, last), runs.run_key(tick, first if start else None)
     client = from_settings(runtime.settings)
     if client is None:
-        await _not_configured(runtime, SYNC_TIME_CLOCK, tick, now)
+        await _not_configured(runtime, SYNC_TIME_CLOCK, key, now)
         return
-    if await skipped(runtime.db, SYNC_TIME_CLOCK, tick):
+    if await skipped(runtime.db, SYNC_TIME_CLOCK, key):
         return
+    await _start(runtime, TIME_CLOCK, key, span, now)
     async with client:
         try:
             records = clock_records(await _time_activities(client, first, last))
         except ConnecteamError as failed:
             asked = {"calls": client.calls}
-            await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, asked, failed, span)
+            await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, asked, failed)
             raise
         calls = client.calls
     people = await runtime.db.read(
@@ -110,9 +117,7 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
                 setattr(total, name, getattr(total, name) + getattr(done, name))
             refreshed |= done.refreshed
     except Exception as failed:
-        await _record(
-            runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, {"calls": calls}, failed, span
-        )
+        await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, {"calls": calls}, failed)
         raise
     counts: dict[str, Any] = {
         "calls": calls,
@@ -126,7 +131,7 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
         "redated": total.redated,
         "refreshed": sorted(d.isoformat() for d in refreshed),
     }
-    await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, tick, now, counts, None, span)
+    await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, counts, None)
 
 
 async def _time_activities(client: ConnecteamClient, first: date, last: date) -> list[Any]:
@@ -151,59 +156,49 @@ async def _not_configured(runtime: Runtime, job: str, tick: str, now: datetime) 
     await run_job(db=runtime.db, job=job, tick=tick, now=now, work=nothing)
 
 
+async def _start(
+    runtime: Runtime, kind: str, key: str, span: tuple[date, date] | None, now: datetime
+) -> None:
+    await runtime.db.write(
+        lambda session: runs.start(session=session, kind=kind, key=key, span=span, now=now)
+    )
+
+
 async def _record(
     runtime: Runtime,
     job: str,
     kind: str,
-    tick: str,
+    key: str,
     now: datetime,
     counts: dict[str, Any],
     failure: Exception | None,
-    span: tuple[date, date] | None = None,
     *,
     apply: Apply | None = None,
 ) -> None:
-    """The run, in ``job_runs`` and ``sync_runs``: with ``apply``'s writes and counts in the
-    same transaction, or as failed with ``failure``'s reason (in a transaction of its own)."""
-    first, last = span or (None, None)
+    """The run's end, in ``job_runs`` and ``sync_runs``: SUCCEEDED with ``apply``'s writes and
+    counts in the same transaction, or FAILED with the reason (``failure``, or what ``apply``
+    raised) in a transaction of its own."""
+    began = time.perf_counter()
+
+    def finished() -> datetime:
+        return now + timedelta(seconds=round(time.perf_counter() - began, 3))
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         if failure is not None:
             raise failure
         result = counts | (await apply(session) if apply is not None else {})
-        session.add(
-            SyncRun(
-                kind=kind,
-                status="SUCCEEDED",
-                started_at=now,
-                finished_at=now,
-                range_start=first,
-                range_end=last,
-                counts=result,
-            )
-        )
+        await runs.finish(session=session, kind=kind, key=key, status=runs.SUCCEEDED,
+                          counts=result, error=None, now=finished())  # fmt: skip
         return result
 
     try:
-        await run_job(db=runtime.db, job=job, tick=tick, now=now, work=work)
+        await run_job(db=runtime.db, job=job, tick=key, now=now, work=work)
     except Exception as failed:
-        error = str(failed)[:MAX_ERROR]
-
-        async def record(session: AsyncSession) -> None:
-            session.add(
-                SyncRun(
-                    kind=kind,
-                    status="FAILED",
-                    started_at=now,
-                    finished_at=now,
-                    range_start=first,
-                    range_end=last,
-                    counts=counts,
-                    error=error,
-                )
-            )
-
-        await runtime.db.write(record)
+        error = str(failed)
+        await runtime.db.write(
+            lambda session: runs.finish(session=session, kind=kind, key=key, status=runs.FAILED,
+                                        counts=counts, error=error, now=finished())
+        )  # fmt: skip
         if failed is not failure:
             raise
 

@@ -42,11 +42,18 @@ class JobControl(Base):
 
 class SyncRun(Base):
     __tablename__ = "sync_runs"
-    __table_args__ = (Index("ix_sync_runs_kind_started_at", "kind", "started_at"),)
+    __table_args__ = (
+        Index("ix_sync_runs_kind_started_at", "kind", "started_at"),
+        Index("ix_sync_runs_kind_key", "kind", "key", unique=True),
+        Index("ix_sync_runs_kind_id", "kind", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # TIME_CLOCK | SCHEDULES | USERS
-    status: Mapped[str] = mapped_column(String(16))
+    # The job's tick (a backfill's chunk adds its first date); null on runs before 0005.
+    key: Mapped[str | None] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(16))  # QUEUED, RUNNING, SUCCEEDED, FAILED
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     range_start: Mapped[date | None]  # the work dates a time-clock or schedule sync read

@@ -17,8 +17,14 @@ FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 
 @strawberry.type(name="JobPayload")
 class JobPayloadType:
-    enqueued: int = strawberry.field(description="Jobs enqueued: one refresh per day.")
+    enqueued: int = strawberry.field(
+        description="Messages enqueued: one refresh per day, one sync per chunk of 31 days."
+    )
     errors: list[PayloadErrorType]
+    job: str | None = strawberry.field(default=None, description="The job that will run.")
+    tick: str | None = strawberry.field(
+        default=None, description="Its tick: what its `jobRuns` and `syncRuns` entries start with."
+    )
 
 
 async def recalculate_scores(

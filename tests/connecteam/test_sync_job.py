@@ -102,9 +102,12 @@ async def test_a_failing_connecteam_records_a_failed_run_and_writes_nothing(
 
     employees, runs = await rows(backend)
     assert employees == []
-    assert {status for status, _, _ in runs} == {"FAILED"}
-    assert runs[0][2] == "Connecteam /users/v1/users answered 403: planned fault"
-    assert len(runs) == 6  # the first delivery and the actor's 5 retries
+    assert runs == [
+        ("FAILED", {"calls": 1}, "Connecteam /users/v1/users answered 403: planned fault")
+    ]
+    async with backend.db.read_session() as session:
+        attempts = await session.scalar(select(models.SyncRun.attempts))
+    assert attempts == 6  # the first delivery and the actor's 5 retries, one run
 
 
 async def test_without_a_key_the_sync_says_so_and_does_nothing(backend: Backend) -> None:

@@ -130,7 +130,8 @@ async def sync_runs(db: Database) -> list[tuple[Any, ...]]:
     async with db.read_session() as session:
         rows = await session.execute(
             select(models.SyncRun.kind, models.SyncRun.status, models.SyncRun.range_start,
-                   models.SyncRun.range_end, models.SyncRun.counts, models.SyncRun.error)
+                   models.SyncRun.range_end, models.SyncRun.counts, models.SyncRun.error,
+                   models.SyncRun.attempts)
             .order_by(models.SyncRun.id)
         )  # fmt: skip
         return [tuple(r) for r in rows]
@@ -177,8 +178,8 @@ async def test_shifts_become_clock_records_and_scores_twice_the_same(
     ] * 2  # fmt: skip
     assert await sync_runs(db) == [
         ("TIME_CLOCK", "SUCCEEDED", NINETEENTH, TWENTIETH,
-         counts(created=2, redated=1, refreshed=["2026-11-19", "2026-11-20"]), None),
-        ("TIME_CLOCK", "SUCCEEDED", NINETEENTH, TWENTIETH, counts(), None),
+         counts(created=2, redated=1, refreshed=["2026-11-19", "2026-11-20"]), None, 1),
+        ("TIME_CLOCK", "SUCCEEDED", NINETEENTH, TWENTIETH, counts(), None, 1),
     ]  # fmt: skip
 
 
@@ -258,13 +259,12 @@ async def test_a_run_that_dies_half_way_leaves_whole_days_and_its_retry_complete
     await run(broker, lambda: declared.sync_time_clock.send(TICK), fail_fast=False)
 
     assert await state(db) == FIRST_SYNC
-    runs = await sync_runs(db)
-    assert [(status, error) for _, status, _, _, _, error in runs] == [
-        ("FAILED", "worker lost"), ("SUCCEEDED", None)
-    ]  # fmt: skip
-    # The 19th was whole after the first attempt (so the retry found nothing to do there);
-    # the 20th was rolled back with the failure and written by the retry.
-    assert runs[1][4] == counts(created=1, refreshed=["2026-11-20"])
+    ((_, status, _, _, done, error, attempts),) = await sync_runs(db)
+    # The first attempt failed ("worker lost"); its retry succeeded. The 19th was whole after
+    # the first attempt (the retry found nothing to do there); the 20th was rolled back with
+    # the failure and written by the retry.
+    assert (status, error, attempts) == ("SUCCEEDED", None, 2)
+    assert done == counts(created=1, refreshed=["2026-11-20"])
     async with db.read_session() as session:
         jobs = (await session.execute(select(models.JobRun.tick, models.JobRun.status))).all()
     assert [tuple(j) for j in jobs] == [(TICK, "SUCCEEDED")]  # one per tick: the failure, then done
@@ -301,7 +301,7 @@ async def test_a_refused_run_is_recorded_with_the_reason_and_the_next_tick_start
         FIRST_SYNC["scores"][0], ("K2", TWENTIETH, 0, 130.0, 0.0, 130.0, 0.0, 0.0),  # at 10:10
     ]}  # fmt: skip
     runs = await sync_runs(db)
-    assert [(status, error) for _, status, _, _, _, error in runs] == [
-        *[("FAILED", "Connecteam /time-clock/v1/time-clocks answered 403: planned fault")] * 4,
-        ("SUCCEEDED", None),
+    assert [(status, error, attempts) for _, status, _, _, _, error, attempts in runs] == [
+        ("FAILED", "Connecteam /time-clock/v1/time-clocks answered 403: planned fault", 4),
+        ("SUCCEEDED", None, 1),
     ]
