@@ -35,6 +35,8 @@ async def map_employee(ctx: Context, employee_id: int, user_id: str) -> Employee
 
 
 MAX_BACKFILL = timedelta(days=366)
+MAX_SCHEDULE_WINDOW = timedelta(days=92)
+SCHEDULE_AHEAD = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,9 @@ class Triggered:
 async def trigger_sync(
     ctx: Context, kind: SyncKind, start: date | None, end: date | None
 ) -> Triggered:
-    """Queue a sync now: a full users sync, or the time clock over a range (by default
-    yesterday and today) in chunks of at most 31 days. Refused while one of the kind is
+    """Queue a sync now: a full users sync; the time clock over a range (by default yesterday
+    and today) in chunks of at most 31 days; the schedules over a window (by default the next
+    14 days). Refused while one of the kind is
     queued or running, without Connecteam, or without a worker."""
     if ctx.settings.connecteam_api_key is None:
         raise NotConfigured("Connecteam is not configured: set PRODHUB_CONNECTEAM_API_KEY")
@@ -75,8 +78,15 @@ async def trigger_sync(
             first = chunk_end + timedelta(days=1)
         planned = [runs.Planned(runs.run_key(tick, a), a, b) for a, b in chunks]
         messages = [(tick, a.isoformat(), b.isoformat()) for a, b in chunks]
-    else:
-        raise BadInput(f"{kind.value} syncs are not available yet", field="kind")
+    else:  # SCHEDULES: one run (a window of shifts is read and reconciled at once)
+        first = start or ctx.now.astimezone(ctx.settings.zone).date()
+        last = end or first + SCHEDULE_AHEAD - timedelta(days=1)
+        if first > last:
+            raise BadInput("`from` must not be after `to`", field="from")
+        if last - first >= MAX_SCHEDULE_WINDOW:
+            raise BadInput("a schedules sync spans at most 92 days", field="to")
+        planned = [runs.Planned(runs.run_key(tick, first), first, last)]
+        messages = [(tick, first.isoformat(), last.isoformat())]
     await ctx.db.write(
         lambda session: runs.queue(session=session, kind=kind, runs=planned, now=ctx.now)
     )

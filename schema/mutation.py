@@ -55,8 +55,9 @@ class Mutation:
     set_job_paused: JobControlPayloadType = for_admins(set_job_paused)
     trigger_sync: JobPayloadType = for_admins(
         trigger_sync,
-        "Sync Connecteam now: USERS (a full run) or TIME_CLOCK from `from` to `to` (default "
-        "yesterday and today; at most 366 days). Refused while one of the kind is running.",
+        "Sync Connecteam now: USERS (a full run), TIME_CLOCK from `from` to `to` (default "
+        "yesterday and today; at most 366 days) or SCHEDULES (default the next 14 days; at "
+        "most 92). Refused while one of the kind is queued or running.",
     )
     map_employee: EmployeePayloadType = for_admins(
         map_employee, "This employee is that Connecteam user from now on (audited)."

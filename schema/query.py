@@ -11,6 +11,7 @@ from resolvers import connecteam as connecteam_resolvers
 from resolvers import employees as employee_resolvers
 from resolvers import jobs as job_resolvers
 from resolvers import leaderboard as board_resolvers
+from resolvers import schedules as schedule_resolvers
 from resolvers import team_stats as team_resolvers
 from resolvers.api_keys import all_api_keys
 from resolvers.context import Info
@@ -35,6 +36,7 @@ from schema.relay import (
     optional_global_id,
 )
 from schema.roles import RoleType
+from schema.schedules import ScheduledShiftType
 from schema.team_stats import (
     BottleneckType,
     CapacityType,
@@ -222,6 +224,19 @@ class Query:
     async def unmatched_connecteam_users(self, info: Info) -> list[ConnecteamUserType]:
         rows = await connecteam_resolvers.listed_users(info.context)
         return [ConnecteamUserType.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="A team's scheduled shifts from `from` to `to` (work dates, at most 62 "
+        "days), in order of start (its managers and admins).",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def schedule(
+        self, info: Info, team_id: strawberry.ID, from_: FromDate, to: dt.date
+    ) -> list[ScheduledShiftType]:
+        chosen = expect_global_id(team_id, TeamType)
+        rows = await schedule_resolvers.team_schedule(info.context, chosen, from_, to)
+        return [ScheduledShiftType.from_row(row) for row in rows]
 
     @strawberry.field(
         description="Runs of the Connecteam syncs, newest first (admins).",

@@ -109,7 +109,8 @@ async def _record(
 
 
 PERIODIC_JOBS = (
-    "refresh_scores", "finalize_day", "daily_rollover", "sync_users", "sync_time_clock"
+    "refresh_scores", "finalize_day", "daily_rollover", "sync_users", "sync_time_clock",
+    "sync_schedules",
 )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ with the reason, and the queue retries it from the start: what it had written is
 as it was, so nothing is counted twice.
 
 - ``sync_users`` writes in one transaction.
+- ``sync_schedules`` writes in one transaction.
 - ``sync_time_clock`` writes one work date per transaction (each day before or after, never
   half-synced, its scores refreshed with it), then records the run.
 """
@@ -24,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import SyncRun
 from services.connecteam import runs
 from services.connecteam.client import MAX_RANGE, ConnecteamClient, ConnecteamError, from_settings
-from services.connecteam.clock_sync import DaySynced, apply_day, mapped_people, wanted_by_day
+from services.connecteam.clock_sync import DaySynced, apply_day, wanted_by_day
+from services.connecteam.people import mapped_people
+from services.connecteam.schedule_sync import apply_schedules
 from services.connecteam.time_clock import clock_records
 from services.connecteam.users_sync import apply_users
 from services.jobs import run_job, skipped
@@ -34,7 +37,9 @@ log = logging.getLogger(__name__)
 
 SYNC_USERS = "sync_users"
 SYNC_TIME_CLOCK = "sync_time_clock"
-USERS, TIME_CLOCK = "USERS", "TIME_CLOCK"
+SYNC_SCHEDULES = "sync_schedules"
+USERS, TIME_CLOCK, SCHEDULES = "USERS", "TIME_CLOCK", "SCHEDULES"
+SCHEDULE_AHEAD = timedelta(days=14)
 # An incremental run asks for users changed since the last successful run began, less this:
 # a change made while that run was reading is read again, never missed.
 OVERLAP = timedelta(hours=1)
@@ -132,6 +137,50 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
         "refreshed": sorted(d.isoformat() for d in refreshed),
     }
     await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, counts, None)
+
+
+async def sync_schedules(tick: str, start: str | None = None, end: str | None = None) -> None:
+    """Every scheduler's shifts that start from ``start`` to ``end`` (company dates, both
+    included; by default today and the next 13 days) into scheduled shifts, deletions
+    reconciled; one transaction."""
+    runtime, now = current(), current().instant(tick)
+    zone = runtime.settings.zone
+    first = date.fromisoformat(start) if start else now.astimezone(zone).date()
+    last = date.fromisoformat(end) if end else first + SCHEDULE_AHEAD - timedelta(days=1)
+    span, key = (first, last), runs.run_key(tick, first if start else None)
+    window = (
+        datetime.combine(first, datetime.min.time(), zone),
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), zone),
+    )
+    client = from_settings(runtime.settings)
+    if client is None:
+        await _not_configured(runtime, SYNC_SCHEDULES, key, now)
+        return
+    if await skipped(runtime.db, SYNC_SCHEDULES, key):
+        return
+    await _start(runtime, SCHEDULES, key, span, now)
+    async with client:
+        try:
+            shifts = []
+            for scheduler in await client.schedulers():
+                if not scheduler.is_archived:
+                    shifts += await client.scheduled_shifts(
+                        scheduler.scheduler_id, *(int(t.timestamp()) for t in window)
+                    )
+        except ConnecteamError as failed:
+            asked = {"calls": client.calls}
+            await _record(runtime, SYNC_SCHEDULES, SCHEDULES, key, now, asked, failed)
+            raise
+        calls = client.calls
+
+    async def apply(session: AsyncSession) -> dict[str, Any]:
+        people = await mapped_people(session, runtime.settings.timezone)
+        synced = await apply_schedules(
+            session=session, shifts=shifts, window=window, people=people, now=now
+        )
+        return asdict(synced)
+
+    await _record(runtime, SYNC_SCHEDULES, SCHEDULES, key, now, {"calls": calls}, None, apply=apply)
 
 
 async def _time_activities(client: ConnecteamClient, first: date, last: date) -> list[Any]:

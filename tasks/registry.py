@@ -22,6 +22,7 @@ class Actors:
     daily_rollover: Actor[Any, Any]
     sync_users: Actor[Any, Any]
     sync_time_clock: Actor[Any, Any]
+    sync_schedules: Actor[Any, Any]
 
 
 def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
@@ -57,5 +58,12 @@ def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
             max_retries=3,
             time_limit=10 * MINUTE,
             max_age=10 * MINUTE,
+        ),
+        sync_schedules=actor(
+            connecteam.sync_schedules,
+            "connecteam",
+            max_retries=3,
+            time_limit=10 * MINUTE,
+            max_age=30 * MINUTE,
         ),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 REFRESH_EVERY = timedelta(minutes=5)
+SCHEDULES_EVERY = 30  # minutes
 FINALIZE_AT = time(18, 0)
 ROLLOVER_AT = time(0, 5)
 SYNC_USERS_AT = time(2, 0)
@@ -34,7 +35,7 @@ def tick_of(slot: datetime) -> str:
 
 def due(now: datetime, unfinalized: list[date]) -> list[Due]:
     """What is due at ``now`` (company time): the current 5-minute refresh of today and sync of
-    the time clock; the
+    the time clock, and on the half hour the schedules' sync; the
     finalization of each earlier day in ``unfinalized`` (days whose scores are not final yet,
     found by the caller) and of today once it is 18:00 (a day's finalization has one tick,
     18:00 of that day, whenever it runs); and the day's rollover from 00:05."""
@@ -45,6 +46,8 @@ def due(now: datetime, unfinalized: list[date]) -> list[Due]:
         Due("refresh_scores", tick_of(slot), (today.isoformat(), tick_of(slot))),
         Due("sync_time_clock", tick_of(slot), (tick_of(slot),)),  # yesterday and today
     ]
+    if slot.minute % SCHEDULES_EVERY == 0:  # the next 14 days
+        found.append(Due("sync_schedules", tick_of(slot), (tick_of(slot),)))
     days = {day for day in unfinalized if day < today}
     if slot.time() >= FINALIZE_AT:
         days.add(today)

@@ -38,6 +38,9 @@ class FakeConnecteam:
     time_clocks: list[dict[str, Any]] = field(default_factory=list)
     # time clock id -> user time activities (the payload's ``timeActivitiesByUsers``)
     activities: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    schedulers: list[dict[str, Any]] = field(default_factory=list)
+    # scheduler id -> its shifts (``startTime``/``endTime`` epoch seconds)
+    scheduled: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)  # taken one per request, in order
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
@@ -47,6 +50,8 @@ class FakeConnecteam:
                 Route("/users/v1/users", self._users),
                 Route("/time-clock/v1/time-clocks", self._time_clocks),
                 Route("/time-clock/v1/time-clocks/{clock:int}/time-activities", self._activities),
+                Route("/scheduler/v1/schedulers", self._schedulers),
+                Route("/scheduler/v1/schedulers/{scheduler:int}/shifts", self._shifts),
             ]
         )
 
@@ -71,6 +76,19 @@ class FakeConnecteam:
         page = chosen[offset : offset + limit]
         paging = {"offset": offset + len(page), "total": len(chosen)}
         return await self._answer(request, {"users": page}, paging=paging)
+
+    async def _schedulers(self, request: Request) -> JSONResponse:
+        return await self._answer(request, {"schedulers": self.schedulers})
+
+    async def _shifts(self, request: Request) -> JSONResponse:
+        """Shifts starting from ``startTime`` up to ``endTime``, paged like the users."""
+        start, end = int(request.query_params["startTime"]), int(request.query_params["endTime"])
+        limit = min(int(request.query_params.get("limit", 10)), 500)
+        offset = int(request.query_params.get("offset", 0))
+        chosen = [s for s in self.scheduled.get(int(request.path_params["scheduler"]), [])
+                  if start <= s["startTime"] < end]  # fmt: skip
+        page = chosen[offset : offset + limit]
+        return await self._answer(request, {"shifts": page}, paging={"offset": offset + len(page)})
 
     async def _time_clocks(self, request: Request) -> JSONResponse:
         return await self._answer(request, {"timeClocks": self.time_clocks})

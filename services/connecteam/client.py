@@ -23,7 +23,13 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from core.settings import Settings
-from services.connecteam.models import TimeClock, User, UserTimeActivity
+from services.connecteam.models import (
+    ScheduledShift,
+    Scheduler,
+    TimeClock,
+    User,
+    UserTimeActivity,
+)
 
 PAGE_SIZE = 500
 MAX_RANGE = timedelta(days=31)  # time activities: one request covers at most this many days
@@ -112,6 +118,20 @@ class ConnecteamClient:
             {"startDate": start.isoformat(), "endDate": end.isoformat()},
         )
         return [UserTimeActivity.model_validate(item) for item in data["timeActivitiesByUsers"]]
+
+    async def schedulers(self) -> list[Scheduler]:
+        data = await self.get("/scheduler/v1/schedulers")
+        return [Scheduler.model_validate(item) for item in data["schedulers"]]
+
+    async def scheduled_shifts(
+        self, scheduler_id: int, start: int, end: int
+    ) -> list[ScheduledShift]:
+        """A scheduler's shifts from ``start`` to ``end`` (epoch seconds), every page."""
+        found: list[ScheduledShift] = []
+        path = f"/scheduler/v1/schedulers/{scheduler_id}/shifts"
+        async for page in self._pages(path, {"startTime": start, "endTime": end}, "shifts"):
+            found += [ScheduledShift.model_validate(item) for item in page]
+        return found
 
     async def _pages(
         self, path: str, params: dict[str, Any], key: str

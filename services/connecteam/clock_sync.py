@@ -12,17 +12,14 @@ half-synced, and a day that did not change costs one SELECT.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Table,
-    Update,
     and_,
-    bindparam,
-    case,
     delete,
     false,
     func,
@@ -34,7 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache.tags import dated
-from db.models import Activity, ClockBreak, ClockRecord, Employee, Team
+from db.models import Activity, ClockBreak, ClockRecord
+from services.bulk import update_by_id
+from services.connecteam.people import People
 from services.connecteam.time_clock import Break, ClockIn
 from services.score_refresh import refresh_day
 from services.scores import MAX_SHIFT, ClockSample, clock_interval
@@ -65,32 +64,6 @@ class DaySynced:
     kept_corrected: int = 0  # shifts an admin's correction overrides
     redated: int = 0  # activities moved to another work date
     refreshed: set[date] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class People:
-    """Mapped employees: Connecteam user id → employee id, and each employee's zone."""
-
-    employee_of: Mapping[int, int]
-    zone_of: Mapping[int, str]
-    company_timezone: str
-
-    def zone(self, employee_id: int) -> str:
-        return self.zone_of.get(employee_id, self.company_timezone)
-
-
-async def mapped_people(session: AsyncSession, company_timezone: str) -> People:
-    rows = (
-        await session.execute(
-            select(Employee.id, Employee.connecteam_user_id, Team.timezone)
-            .outerjoin(Team, Team.id == Employee.team_id)
-            .where(Employee.connecteam_user_id.is_not(None))
-        )
-    ).all()
-    employee_of = {int(r.connecteam_user_id): r.id for r in rows if r.connecteam_user_id.isdigit()}
-    return People(
-        employee_of, {r.id: r.timezone or company_timezone for r in rows}, company_timezone
-    )
 
 
 def wanted_by_day(
@@ -172,8 +145,10 @@ async def apply_day(
                 days,
             )
         )
-    for chunk in _chunks(changed):
-        await session.execute(dated(_update_by_id(chunk, now), "clock_records", days))
+    fields = ("employee_id", "clock_in", "clock_out", "work_date")
+    rows = [{"id": was.id, **{f: getattr(w, f) for f in fields}} for was, w in changed]
+    for statement in update_by_id(RECORDS, rows, updated_at=now):
+        await session.execute(dated(statement, "clock_records", days))
     ids = {was.wanted.shift_id: was.id for was, _ in changed}
     if new:
         await session.execute(
@@ -218,36 +193,6 @@ async def apply_day(
         )
     done.refreshed = days
     return done
-
-
-CHUNK = 500  # rows per UPDATE
-
-
-def _chunks(changed: list[tuple[_Kept, Wanted]]) -> list[list[tuple[_Kept, Wanted]]]:
-    return [changed[n : n + CHUNK] for n in range(0, len(changed), CHUNK)]
-
-
-def _update_by_id(changed: list[tuple[_Kept, Wanted]], now: datetime) -> Update:
-    """One UPDATE for many records, each its own values (``CASE id WHEN …``): an executemany
-    UPDATE is a round trip per row on aiomysql."""
-
-    def per_id(name: str) -> Any:
-        column = RECORDS.c[name]
-        values = {
-            was.id: bindparam(None, getattr(w, name), type_=column.type) for was, w in changed
-        }
-        return case(values, value=RECORDS.c.id, else_=column)
-
-    return (
-        update(ClockRecord)
-        .where(ClockRecord.id.in_([was.id for was, _ in changed]))
-        .values(
-            **{
-                name: per_id(name) for name in ("employee_id", "clock_in", "clock_out", "work_date")
-            },
-            updated_at=now,
-        )
-    )
 
 
 async def _stored(session: AsyncSession, day: date, shift_ids: list[str]) -> dict[str, _Kept]:

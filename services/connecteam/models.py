@@ -55,3 +55,22 @@ class UserTimeActivity(Payload):
     user_id: int = Field(alias="userId")
     shifts: list[Shift]
     manual_breaks: list[ManualBreak] = Field(alias="manualBreaks")
+
+
+class Scheduler(Payload):
+    scheduler_id: int = Field(alias="schedulerId")
+    name: str
+    is_archived: bool = Field(alias="isArchived")
+    timezone: str
+
+
+class ScheduledShift(Payload):
+    """A shift planned in a scheduler; each assigned user works it (an open shift has none)."""
+
+    id: str
+    start_time: int = Field(alias="startTime")  # epoch seconds
+    end_time: int = Field(alias="endTime")
+    timezone: str
+    title: str = ""
+    assigned_user_ids: list[int] = Field(default_factory=list, alias="assignedUserIds")
+    is_open_shift: bool = Field(default=False, alias="isOpenShift")

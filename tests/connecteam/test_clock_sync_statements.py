@@ -10,7 +10,8 @@ from datetime import date, timedelta
 import pytest
 
 from db.engine import Database
-from services.connecteam.clock_sync import apply_day, mapped_people, wanted_by_day
+from services.connecteam.clock_sync import apply_day, wanted_by_day
+from services.connecteam.people import mapped_people
 from services.connecteam.time_clock import ClockIn
 from tests import helpers
 from tests.helpers import ServerStatements, StatementCounter, utc

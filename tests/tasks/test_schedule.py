@@ -31,11 +31,12 @@ def test_only_the_current_slot_is_due_and_finalization_catches_up() -> None:
         ("sync_users", ("2026-11-20T02:00",)),
     ]
     assert [d.job for d in due(datetime(2026, 11, 20, 0, 4), unfinalized=[])] == [
-        "refresh_scores", "sync_time_clock",
+        "refresh_scores", "sync_time_clock", "sync_schedules",
     ]  # fmt: skip
     assert [(d.job, d.args) for d in evening] == [
         ("refresh_scores", ("2026-11-20", "2026-11-20T18:00")),
         ("sync_time_clock", ("2026-11-20T18:00",)),
+        ("sync_schedules", ("2026-11-20T18:00",)),  # on the half hour
         ("finalize_day", ("2026-11-20", "2026-11-20T18:00")),
         ("daily_rollover", ("2026-11-20T00:05",)),
         ("sync_users", ("2026-11-20T02:00",)),

@@ -1,0 +1,32 @@
+"""A team's scheduled shifts (synced from Connecteam), read by work date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.cache.tags import dated
+from db.models import ScheduledShift
+
+
+async def team_schedule(
+    *, session: AsyncSession, team_id: int, start: date, end: date
+) -> Sequence[ScheduledShift]:
+    """Down ``ix_scheduled_shifts_team_id_work_date``, in order of start."""
+    return (
+        await session.scalars(
+            dated(
+                select(ScheduledShift)
+                .where(
+                    ScheduledShift.team_id == team_id,
+                    ScheduledShift.work_date.between(start, end),
+                )
+                .order_by(ScheduledShift.start, ScheduledShift.employee_id, ScheduledShift.id),
+                "scheduled_shifts",
+                (start, end),
+            )
+        )
+    ).all()
