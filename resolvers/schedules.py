@@ -1,4 +1,4 @@
-"""A team's schedule, for its managers and admins."""
+"""A team's schedule and staffing plan, for its managers and admins."""
 
 from __future__ import annotations
 
@@ -7,27 +7,43 @@ from datetime import date, timedelta
 
 from db.models import ScheduledShift, Team
 from resolvers.context import Context
-from services import schedules
+from services import schedules, staffing
 from services.errors import BadInput, Forbidden, NotFound
+from services.staffing import StaffingHour
 from services.users import UserRole
 
 MAX_SCHEDULE = timedelta(days=62)
 
 
+async def _team(ctx: Context, team_id: int, what: str) -> Team:
+    viewer = ctx.viewer
+    if not (viewer.is_admin or (viewer.role is UserRole.MANAGER and team_id in viewer.team_ids)):
+        raise Forbidden(f"a team's {what} is for its managers and admins")
+    team = await ctx.loaders.by_id(Team).load(team_id)
+    if team is None:
+        raise NotFound("no such team", field="teamId")
+    return team
+
+
 async def team_schedule(
     ctx: Context, team_id: int, start: date, end: date
 ) -> Sequence[ScheduledShift]:
-    viewer = ctx.viewer
-    if not (viewer.is_admin or (viewer.role is UserRole.MANAGER and team_id in viewer.team_ids)):
-        raise Forbidden("a team's schedule is for its managers and admins")
     if start > end:
         raise BadInput("`from` must not be after `to`", field="from")
     if end - start >= MAX_SCHEDULE:
         raise BadInput("a schedule spans at most 62 days", field="to")
-    if await ctx.loaders.by_id(Team).load(team_id) is None:
-        raise NotFound("no such team", field="teamId")
+    await _team(ctx, team_id, "schedule")
     return await ctx.db.read(
         lambda session: schedules.team_schedule(
             session=session, team_id=team_id, start=start, end=end
+        )
+    )
+
+
+async def staffing_plan(ctx: Context, team_id: int, day: date) -> list[StaffingHour]:
+    team = await _team(ctx, team_id, "staffing plan")
+    return await ctx.db.read(
+        lambda session: staffing.staffing_plan(
+            session=session, team_id=team_id, day=day, timezone=team.timezone
         )
     )

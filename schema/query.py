@@ -36,7 +36,7 @@ from schema.relay import (
     optional_global_id,
 )
 from schema.roles import RoleType
-from schema.schedules import ScheduledShiftType
+from schema.schedules import ScheduledShiftType, StaffingHourType, StaffingPlanType
 from schema.team_stats import (
     BottleneckType,
     CapacityType,
@@ -237,6 +237,19 @@ class Query:
         chosen = expect_global_id(team_id, TeamType)
         rows = await schedule_resolvers.team_schedule(info.context, chosen, from_, to)
         return [ScheduledShiftType.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="A team's day per local hour: forecast items, staff needed at the roles' "
+        "expected rates, staff scheduled and the gap (its managers and admins).",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def staffing_plan(
+        self, info: Info, team_id: strawberry.ID, date: dt.date
+    ) -> StaffingPlanType:
+        chosen = expect_global_id(team_id, TeamType)
+        hours = await schedule_resolvers.staffing_plan(info.context, chosen, date)
+        return StaffingPlanType(date=date, hours=[StaffingHourType.of(h) for h in hours])
 
     @strawberry.field(
         description="Runs of the Connecteam syncs, newest first (admins).",
