@@ -20,6 +20,7 @@ from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
 from prodhub.http_guard import PREFLIGHT_HEADERS, GraphQLRequestGuard
 from prodhub.jobs import EmbeddedJobs, JobQueue, build_broker
+from prodhub.report_files import csv_route
 from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
 from tasks.registry import declare
@@ -70,6 +71,7 @@ def create_app(
         Route("/graphql", GraphQLRequestGuard(graphql), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/reports/daily.csv", csv_route(graphql), methods=["GET"]),
     ]
     if not settings.is_production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql"))

@@ -11,6 +11,7 @@ from resolvers import connecteam as connecteam_resolvers
 from resolvers import employees as employee_resolvers
 from resolvers import jobs as job_resolvers
 from resolvers import leaderboard as board_resolvers
+from resolvers import reports as report_resolvers
 from resolvers import schedules as schedule_resolvers
 from resolvers import team_stats as team_resolvers
 from resolvers.api_keys import all_api_keys
@@ -35,6 +36,7 @@ from schema.relay import (
     from_global_id,
     optional_global_id,
 )
+from schema.reports import DailyReportType
 from schema.roles import RoleType
 from schema.schedules import ScheduledShiftType, StaffingHourType, StaffingPlanType
 from schema.team_stats import (
@@ -250,6 +252,19 @@ class Query:
         chosen = expect_global_id(team_id, TeamType)
         hours = await schedule_resolvers.staffing_plan(info.context, chosen, date)
         return StaffingPlanType(date=date, hours=[StaffingHourType.of(h) for h in hours])
+
+    @strawberry.field(
+        description="A team's report of a finalized day, built at 18:30 (its managers and "
+        "admins); null before. Also as CSV: `GET /reports/daily.csv?teamId=…&date=…`.",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def daily_report(
+        self, info: Info, team_id: strawberry.ID, date: dt.date
+    ) -> DailyReportType | None:
+        chosen = expect_global_id(team_id, TeamType)
+        team, row = await report_resolvers.daily_report(info.context, chosen, date)
+        return DailyReportType.of(team, row) if row is not None else None
 
     @strawberry.field(
         description="Runs of the Connecteam syncs, newest first (admins).",

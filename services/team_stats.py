@@ -240,7 +240,7 @@ async def team_metrics(
             )
         ).all()
     )
-    bottlenecks = _bottlenecks(activities, roles)
+    found_bottlenecks = bottlenecks(activities, roles)
     capacity = _capacity(overview, [(r.start, r.end) for r in shifts], now)
     scheduled = {r.employee_id for r in shifts if r.employee_id is not None}
     attendance = (
@@ -251,13 +251,13 @@ async def team_metrics(
     flagged_share = percent(len(flagged & {a.id for a in activities}), len(activities))
     return TeamMetrics(
         overview=overview,
-        bottlenecks=bottlenecks,
+        bottlenecks=found_bottlenecks,
         capacity=capacity,
         health=_health(overview, attendance, flagged_share),
     )
 
 
-def _bottlenecks(activities: Sequence[Any], roles: dict[int, Role]) -> list[Bottleneck]:
+def bottlenecks(activities: Sequence[Any], roles: dict[int, Role]) -> list[Bottleneck]:
     """Roles under 80% of their expected rate, worst first. A role's active time is the union
     of its activity windows, per employee (overlapping windows count once)."""
     windows: dict[int, dict[int, list[Interval]]] = defaultdict(lambda: defaultdict(list))

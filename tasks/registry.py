@@ -20,6 +20,7 @@ class Actors:
     refresh_scores: Actor[Any, Any]
     finalize_day: Actor[Any, Any]
     daily_rollover: Actor[Any, Any]
+    build_daily_reports: Actor[Any, Any]
     sync_users: Actor[Any, Any]
     sync_time_clock: Actor[Any, Any]
     sync_schedules: Actor[Any, Any]
@@ -42,6 +43,13 @@ def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
         ),
         daily_rollover=actor(
             scores.daily_rollover, max_retries=10, time_limit=10 * MINUTE, max_age=12 * 60 * MINUTE
+        ),
+        # waits for its day's finalization: retried (5 s, 10 s, … about an hour in all)
+        build_daily_reports=actor(
+            scores.build_daily_reports,
+            max_retries=10,
+            time_limit=10 * MINUTE,
+            max_age=24 * 60 * MINUTE,
         ),
         # Connecteam's own queue: a slow or rate-limited sync never holds up the scores.
         sync_users=actor(

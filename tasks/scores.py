@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache.tags import dated
 from db.models import DailyScore
+from services.daily_reports import build_reports
 from services.gamification import settle_day
 from services.jobs import run_job
 from services.rollover import flag_forgotten_clock_outs
@@ -21,6 +22,7 @@ from tasks.runtime import current
 REFRESH_SCORES = "refresh_scores"
 FINALIZE_DAY = "finalize_day"
 DAILY_ROLLOVER = "daily_rollover"
+BUILD_DAILY_REPORTS = "build_daily_reports"
 
 
 async def refresh_scores(work_date: str, tick: str) -> None:
@@ -77,3 +79,16 @@ async def daily_rollover(tick: str) -> None:
         return await flag_forgotten_clock_outs(session=session, now=now)
 
     await run_job(db=runtime.db, job=DAILY_ROLLOVER, tick=tick, now=now, work=work)
+
+
+async def build_daily_reports(work_date: str, tick: str) -> None:
+    """Each team's report of a finalized day; a day not final yet fails, and is retried."""
+    runtime, day = current(), date.fromisoformat(work_date)
+    now = runtime.instant(tick)
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        return {"reports": await build_reports(session=session, work_date=day, now=now)}
+
+    await run_job(
+        db=runtime.db, job=BUILD_DAILY_REPORTS, tick=f"{tick}/{work_date}", now=now, work=work
+    )

@@ -9,6 +9,7 @@ from db.models.connecteam import ConnecteamUser
 from db.models.employees import Employee
 from db.models.flags import Flag
 from db.models.jobs import JobControl, JobRun, SyncRun
+from db.models.reports import DailyReport
 from db.models.roles import Role
 from db.models.schedules import ScheduledShift
 from db.models.scores import DailyScore, IdlePeriod
@@ -24,6 +25,7 @@ __all__ = [
     "ClockBreak",
     "ClockRecord",
     "ConnecteamUser",
+    "DailyReport",
     "DailyScore",
     "Employee",
     "Flag",

@@ -27,6 +27,7 @@ def test_only_the_current_slot_is_due_and_finalization_catches_up() -> None:
         ("refresh_scores", ("2026-11-20", "2026-11-20T10:05")),
         ("sync_time_clock", ("2026-11-20T10:05",)),
         ("finalize_day", ("2026-11-18", "2026-11-18T18:00")),
+        ("build_daily_reports", ("2026-11-18", "2026-11-18T18:30")),  # caught up too
         ("daily_rollover", ("2026-11-20T00:05",)),
         ("sync_users", ("2026-11-20T02:00",)),
     ]
@@ -40,6 +41,10 @@ def test_only_the_current_slot_is_due_and_finalization_catches_up() -> None:
         ("finalize_day", ("2026-11-20", "2026-11-20T18:00")),
         ("daily_rollover", ("2026-11-20T00:05",)),
         ("sync_users", ("2026-11-20T02:00",)),
+    ]
+    assert [(d.job, d.args) for d in due(datetime(2026, 11, 20, 18, 31), unfinalized=[])][3:5] == [
+        ("finalize_day", ("2026-11-20", "2026-11-20T18:00")),
+        ("build_daily_reports", ("2026-11-20", "2026-11-20T18:30")),
     ]
     assert [d.job for d in due(datetime(2026, 11, 20, 1, 59), unfinalized=[])] == [
         "refresh_scores", "sync_time_clock", "daily_rollover",

@@ -1,0 +1,49 @@
+"""Daily reports as CSV over HTTP: ``GET /reports/daily.csv?teamId=<Team id>&date=YYYY-MM-DD``
+with the same ``Authorization`` as the GraphQL API, for the same people as ``dailyReport``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from prodhub.graphql_app import GraphQLApp
+from resolvers.reports import daily_report_csv
+from schema.relay import expect_global_id
+from schema.teams import TeamType
+from services.errors import BadInput, Forbidden, NotFound, UserError
+
+STATUS = {Forbidden: 403, NotFound: 404}
+
+
+def csv_route(graphql: GraphQLApp) -> Callable[[Request], Awaitable[Response]]:
+    async def daily_csv(request: Request) -> Response:
+        ctx = await graphql.get_context(request, Response())
+        if not ctx.viewer.is_authenticated:
+            reason = ctx.auth_error or "sign in: send `Authorization: Bearer <token>`"
+            return PlainTextResponse(reason, status_code=401,
+                                     headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        try:
+            team_id = expect_global_id(request.query_params.get("teamId", ""), TeamType)
+            day = _date(request.query_params.get("date", ""))
+            team, text = await daily_report_csv(ctx, team_id, day)
+        except UserError as refused:
+            return PlainTextResponse(refused.message, status_code=STATUS.get(type(refused), 400))
+        filename = f"daily-report-{team.key}-{day.isoformat()}.csv"
+        return Response(
+            text,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                     "Cache-Control": "private, no-store"},
+        )  # fmt: skip
+
+    return daily_csv
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput("`date` is a date: YYYY-MM-DD", field="date") from None

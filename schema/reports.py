@@ -1,0 +1,74 @@
+"""Daily reports: a team's finalized day, as it was built."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from db import models
+from resolvers.context import Info
+from schema.employees import EmployeeType
+from schema.team_stats import BottleneckType, TeamStatsType
+from services import daily_reports, team_stats
+
+
+@strawberry.type(name="ReportPerformer", description="One of the day's best, by points.")
+class ReportPerformerType:
+    rank: int
+    items_processed: int
+    points_earned: float
+    productivity: float | None
+    employee_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def employee(self, info: Info) -> EmployeeType | None:
+        row = await info.context.loaders.by_id(models.Employee).load(self.employee_id)
+        return EmployeeType.seen_by(row, info.context.viewer) if row else None
+
+
+@strawberry.type(name="FlagCount")
+class FlagCountType:
+    rule: str
+    count: int
+
+
+@strawberry.type(name="DailyReport", description="Built after finalization, then kept.")
+class DailyReportType:
+    date: dt.date
+    built_at: dt.datetime
+    totals: TeamStatsType
+    top_performers: list[ReportPerformerType]
+    flags: list[FlagCountType] = strawberry.field(description="Raised that day, by rule.")
+    row: strawberry.Private[models.DailyReport]
+
+    @strawberry.field(description="Roles under 80% of their expected rate, worst first.")
+    async def bottlenecks(self, info: Info) -> list[BottleneckType]:
+        kept = self.row.content["bottlenecks"]
+        roles = await info.context.loaders.by_id(models.Role).load_many(
+            [b["role_id"] for b in kept]
+        )
+        return [
+            BottleneckType.of(
+                team_stats.Bottleneck(role, b["items"], b["active_minutes"], b["actual_per_hour"],
+                                      b["expected_per_hour"])
+            )
+            for b, role in zip(kept, roles, strict=True)
+            if role is not None
+        ]  # fmt: skip
+
+    @classmethod
+    def of(cls, team: models.Team, row: models.DailyReport) -> DailyReportType:
+        top = row.content["top_performers"]
+        return cls(
+            date=row.work_date,
+            built_at=row.built_at,
+            totals=TeamStatsType.of(team, daily_reports.totals_of(row)),
+            top_performers=[
+                ReportPerformerType(rank=n, items_processed=p["items"], points_earned=p["points"],
+                                    productivity=p["productivity"], employee_id=p["employee_id"])
+                for n, p in enumerate(top, 1)
+            ],
+            flags=[FlagCountType(rule=r, count=n) for r, n in row.content["flags"].items()],
+            row=row,
+        )  # fmt: skip
