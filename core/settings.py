@@ -15,6 +15,17 @@ DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
 MIN_SECRET_BYTES = 32  # an HMAC-SHA256 key (tokens, cursors) shorter than this is weak
 
 
+# What a finalized day can push to Connecteam, by the daily score's column.
+PUSHED_KPIS = {
+    "items": "items_processed",
+    "points": "points_earned",
+    "productivity": "productivity",
+    "earned_minutes": "earned_minutes",
+    "active_minutes": "active_minutes",
+    "idle_minutes": "idle_minutes",
+}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRODHUB_", extra="ignore")
 
@@ -38,8 +49,21 @@ class Settings(BaseSettings):
     # Connecteam (SPEC §6): without a key the sync jobs report "not configured" and do nothing.
     connecteam_api_key: SecretStr | None = None
     connecteam_base_url: str = "https://api.connecteam.com"
+    # Push-back (off while empty): each finalized day's KPIs of mapped employees, written to
+    # these Connecteam performance indicators, e.g. {"items": 11, "points": 12}.
+    connecteam_performance_indicators: dict[str, int] = Field(default_factory=dict)
     # A worked day counts toward a streak at this productivity (percent) or above.
     productivity_goal: float = Field(default=100.0, gt=0, le=1000)
+
+    @field_validator("connecteam_performance_indicators")
+    @classmethod
+    def _known_kpis(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(PUSHED_KPIS))
+        if unknown:
+            raise ValueError(f"unknown KPIs {unknown}; these can be pushed: {list(PUSHED_KPIS)}")
+        if any(indicator < 1 for indicator in value.values()):
+            raise ValueError("indicator ids are Connecteam's, from 1")
+        return value
 
     @field_validator("timezone")
     @classmethod

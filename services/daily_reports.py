@@ -24,14 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.cache.tags import dated
 from db.models import Activity, DailyReport, DailyScore, Employee, Flag, Role, Team
 from services import team_stats
-from services.errors import UserError
+from services.errors import NotFinal
 
 TOP = 5
 REPORTS: Table = DailyReport.__table__  # type: ignore[assignment]
-
-
-class NotFinal(UserError):
-    code = "NOT_FINAL"
 
 
 @dataclass(frozen=True)

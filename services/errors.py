@@ -60,3 +60,9 @@ class JobsOff(UserError):
         self, message: str = "no worker runs jobs for this server: give it PRODHUB_REDIS_URL"
     ) -> None:
         super().__init__(message)
+
+
+class NotFinal(UserError):
+    """A day whose scores are not final yet, asked for what only a finalized day has."""
+
+    code = "NOT_FINAL"

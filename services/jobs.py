@@ -110,7 +110,7 @@ async def _record(
 
 PERIODIC_JOBS = (
     "refresh_scores", "finalize_day", "daily_rollover", "sync_users", "sync_time_clock",
-    "sync_schedules", "build_daily_reports",
+    "sync_schedules", "build_daily_reports", "push_performance",
 )  # fmt: skip
 
 

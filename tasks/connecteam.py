@@ -27,6 +27,7 @@ from services.connecteam import runs
 from services.connecteam.client import MAX_RANGE, ConnecteamClient, ConnecteamError, from_settings
 from services.connecteam.clock_sync import DaySynced, apply_day, wanted_by_day
 from services.connecteam.people import mapped_people
+from services.connecteam.performance import day_kpis, push
 from services.connecteam.schedule_sync import apply_schedules
 from services.connecteam.time_clock import clock_records
 from services.connecteam.users_sync import apply_users
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 SYNC_USERS = "sync_users"
 SYNC_TIME_CLOCK = "sync_time_clock"
 SYNC_SCHEDULES = "sync_schedules"
+PUSH_PERFORMANCE = "push_performance"
 USERS, TIME_CLOCK, SCHEDULES = "USERS", "TIME_CLOCK", "SCHEDULES"
 SCHEDULE_AHEAD = timedelta(days=14)
 # An incremental run asks for users changed since the last successful run began, less this:
@@ -181,6 +183,44 @@ async def sync_schedules(tick: str, start: str | None = None, end: str | None = 
         return asdict(synced)
 
     await _record(runtime, SYNC_SCHEDULES, SCHEDULES, key, now, {"calls": calls}, None, apply=apply)
+
+
+async def push_performance(work_date: str, tick: str) -> None:
+    """A finalized day's KPIs to Connecteam, when ``PRODHUB_CONNECTEAM_PERFORMANCE_INDICATORS``
+    names where (off by default); a day not final yet fails, and is retried."""
+    runtime, day = current(), date.fromisoformat(work_date)
+    now, key = runtime.instant(tick), f"{tick}/{work_date}"
+    indicators = runtime.settings.connecteam_performance_indicators
+    client = from_settings(runtime.settings)
+    if client is None or not indicators:
+
+        async def off(session: AsyncSession) -> dict[str, Any]:
+            return {"pushed": False, "configured": client is not None}
+
+        if client is not None:
+            await client.aclose()
+        await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, now=now, work=off)
+        return
+    if await skipped(runtime.db, PUSH_PERFORMANCE, key):
+        await client.aclose()
+        return
+    failure: Exception | None = None
+    async with client:
+        try:
+            kpis = await runtime.db.read(
+                lambda session: day_kpis(session=session, work_date=day, indicators=indicators)
+            )
+            pushed = await push(client, day, kpis)
+        except Exception as failed:  # recorded as the run's failure below, then retried
+            failure = failed
+        calls = client.calls
+
+    async def record(session: AsyncSession) -> dict[str, Any]:
+        if failure is not None:
+            raise failure
+        return asdict(pushed) | {"calls": calls}
+
+    await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, now=now, work=record)
 
 
 async def _time_activities(client: ConnecteamClient, first: date, last: date) -> list[Any]:

@@ -24,6 +24,7 @@ class Actors:
     sync_users: Actor[Any, Any]
     sync_time_clock: Actor[Any, Any]
     sync_schedules: Actor[Any, Any]
+    push_performance: Actor[Any, Any]
 
 
 def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
@@ -73,5 +74,13 @@ def declare(broker: Broker, *, min_backoff_ms: int = 5_000) -> Actors:
             max_retries=3,
             time_limit=10 * MINUTE,
             max_age=30 * MINUTE,
+        ),
+        # after finalization, like the reports; thousands of PUTs at Connecteam's pace
+        push_performance=actor(
+            connecteam.push_performance,
+            "connecteam",
+            max_retries=10,
+            time_limit=30 * MINUTE,
+            max_age=24 * 60 * MINUTE,
         ),
     )

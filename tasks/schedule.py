@@ -39,8 +39,8 @@ def due(now: datetime, unfinalized: list[date]) -> list[Due]:
     the time clock, and on the half hour the schedules' sync; the
     finalization of each earlier day in ``unfinalized`` (days whose scores are not final yet,
     found by the caller) and of today once it is 18:00 (a day's finalization has one tick,
-    18:00 of that day, whenever it runs); each such day's reports (today's from 18:30, tick
-    18:30); and the day's rollover from 00:05."""
+    18:00 of that day, whenever it runs); each such day's reports and KPIs pushed to
+    Connecteam (today's from 18:30, tick 18:30); and the day's rollover from 00:05."""
     minute = now.replace(second=0, microsecond=0)
     slot = minute - timedelta(minutes=minute.minute % 5)
     today = slot.date()
@@ -59,9 +59,10 @@ def due(now: datetime, unfinalized: list[date]) -> list[Due]:
     reported = {day for day in days if day < today} | (
         {today} if slot.time() >= REPORTS_AT else set()
     )
-    for day in sorted(reported):  # after its finalization (the job waits for it if need be)
+    for day in sorted(reported):  # after its finalization (the jobs wait for it if need be)
         tick = tick_of(datetime.combine(day, REPORTS_AT))
         found.append(Due("build_daily_reports", tick, (day.isoformat(), tick)))
+        found.append(Due("push_performance", tick, (day.isoformat(), tick)))
     for job, at in (("daily_rollover", ROLLOVER_AT), ("sync_users", SYNC_USERS_AT)):
         if slot.time() >= at:  # once a day, any time after its hour: the tick dedupes
             tick = tick_of(datetime.combine(today, at))

@@ -41,6 +41,8 @@ class FakeConnecteam:
     schedulers: list[dict[str, Any]] = field(default_factory=list)
     # scheduler id -> its shifts (``startTime``/``endTime`` epoch seconds)
     scheduled: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # (user id, date) -> {indicator id: value}, as PUT performance left it
+    performance: dict[tuple[int, str], dict[int, float]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)  # taken one per request, in order
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
@@ -51,6 +53,11 @@ class FakeConnecteam:
                 Route("/time-clock/v1/time-clocks", self._time_clocks),
                 Route("/time-clock/v1/time-clocks/{clock:int}/time-activities", self._activities),
                 Route("/scheduler/v1/schedulers", self._schedulers),
+                Route(
+                    "/users/v1/users/{user:int}/performance/{day}",
+                    self._performance,
+                    methods=["PUT"],
+                ),
                 Route("/scheduler/v1/schedulers/{scheduler:int}/shifts", self._shifts),
             ]
         )
@@ -76,6 +83,21 @@ class FakeConnecteam:
         page = chosen[offset : offset + limit]
         paging = {"offset": offset + len(page), "total": len(chosen)}
         return await self._answer(request, {"users": page}, paging=paging)
+
+    async def _performance(self, request: Request) -> JSONResponse:
+        """Replaces the user's values of the day (``PerformanceDataRequest``); a user this
+        fake does not know is a 404, as Connecteam answers."""
+        user, day = int(request.path_params["user"]), request.path_params["day"]
+        if self.users and user not in {u["userId"] for u in self.users}:
+            self.requests.append((request.url.path, dict(request.query_params)))
+            return JSONResponse({"detail": "User not found"}, status_code=404)
+        items = (await request.json())["items"]
+        answer = await self._answer(request, {"recordsAffected": len(items)})
+        if answer.status_code == 200:
+            self.performance[(user, date.fromisoformat(day).isoformat())] = {
+                item["indicatorId"]: item["value"] for item in items
+            }
+        return answer
 
     async def _schedulers(self, request: Request) -> JSONResponse:
         return await self._answer(request, {"schedulers": self.schedulers})

@@ -145,8 +145,29 @@ class ConnecteamClient:
                 return
             offset += len(items)
 
+    async def put_performance(self, user_id: int, day: date, values: dict[int, float]) -> int:
+        """A user's KPIs of a day (indicator id → value); PUT replaces them, so sending the
+        same again is harmless (and retried like a GET). Records affected."""
+        data = await self.send(
+            "PUT",
+            f"/users/v1/users/{user_id}/performance/{day.isoformat()}",
+            body={"items": [{"indicatorId": i, "value": v} for i, v in sorted(values.items())]},
+        )
+        return int(data.get("recordsAffected", 0))
+
     async def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """The ``data`` of a GET, retried as the module says."""
+        return await self.send("GET", path, params=params)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The ``data`` of an idempotent request, retried as the module says."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.policy.attempts),
             wait=self._wait,
@@ -157,17 +178,19 @@ class ConnecteamClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._get_once(path, params or {})
+                    return await self._once(method, path, params or {}, body)
         except _Retryable as gave_up:
             raise ConnecteamError(
                 f"Connecteam {path}: gave up after {self.policy.attempts} attempts ({gave_up})"
             ) from None
         raise AssertionError("unreachable")
 
-    async def _get_once(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _once(
+        self, method: str, path: str, params: dict[str, Any], body: dict[str, Any] | None
+    ) -> dict[str, Any]:
         self.calls += 1
         try:
-            response = await self._http.get(path, params=params)
+            response = await self._http.request(method, path, params=params, json=body)
         except httpx.TimeoutException:
             raise _Retryable("timed out") from None
         except httpx.TransportError as exc:
@@ -181,8 +204,8 @@ class ConnecteamClient:
                 f"Connecteam {path} answered {response.status_code}: {_message(response)}",
                 status=response.status_code,
             )
-        body: dict[str, Any] = response.json()
-        data: dict[str, Any] = body["data"]
+        answer: dict[str, Any] = response.json()
+        data: dict[str, Any] = answer["data"]
         return data
 
     def _rate_limit_wait(self, headers: httpx.Headers) -> float | None:

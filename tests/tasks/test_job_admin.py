@@ -48,7 +48,7 @@ async def test_pausing_and_resuming_is_audited(db: Database, gql: GraphQLClient)
     assert paused == {"job": "refresh_scores", "paused": True, "errors": []}
     assert resumed == {"job": "refresh_scores", "paused": False, "errors": []}
     assert unknown["errors"] == [{"field": "job", "code": "NOT_FOUND",
-                                  "message": "no periodic job 'mine_bitcoin'; there are refresh_scores, finalize_day, daily_rollover, sync_users, sync_time_clock, sync_schedules, build_daily_reports"}]  # fmt: skip
+                                  "message": "no periodic job 'mine_bitcoin'; there are refresh_scores, finalize_day, daily_rollover, sync_users, sync_time_clock, sync_schedules, build_daily_reports, push_performance"}]  # fmt: skip
     async with db.read_session() as session:
         trail = (
             await session.execute(
@@ -90,6 +90,7 @@ async def test_status_and_runs_newest_first(db: Database, gql: GraphQLClient) ->
         {"job": "sync_time_clock", "paused": False, "lastRun": None},
         {"job": "sync_schedules", "paused": False, "lastRun": None},
         {"job": "build_daily_reports", "paused": False, "lastRun": None},
+        {"job": "push_performance", "paused": False, "lastRun": None},
     ]}}  # fmt: skip
     assert [e["node"]["job"] for e in first["edges"] + rest["edges"]] == [
         "finalize_day",

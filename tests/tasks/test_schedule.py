@@ -28,6 +28,7 @@ def test_only_the_current_slot_is_due_and_finalization_catches_up() -> None:
         ("sync_time_clock", ("2026-11-20T10:05",)),
         ("finalize_day", ("2026-11-18", "2026-11-18T18:00")),
         ("build_daily_reports", ("2026-11-18", "2026-11-18T18:30")),  # caught up too
+        ("push_performance", ("2026-11-18", "2026-11-18T18:30")),
         ("daily_rollover", ("2026-11-20T00:05",)),
         ("sync_users", ("2026-11-20T02:00",)),
     ]

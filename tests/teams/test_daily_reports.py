@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 
 from db import models
 from db.engine import Database
-from services.daily_reports import NotFinal, build_reports
+from services.daily_reports import build_reports
+from services.errors import NotFinal
 from services.users import UserRole
 from services.viewers import Viewer
 from tests import helpers

@@ -1,0 +1,86 @@
+"""Push-back (issue 11, optional): a finalized day's KPIs of every mapped employee, written to
+Connecteam's performance indicators the settings name. A PUT replaces a user's values of the
+day, so a run repeated, or retried after dying half way, leaves Connecteam the same."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.settings import PUSHED_KPIS
+from db.models import DailyScore, Employee
+from services.connecteam.client import ConnecteamClient, ConnecteamError
+from services.errors import NotFinal
+
+CONCURRENCY = 4  # requests in flight: Connecteam's rate limits, not our speed, bound a push
+
+
+@dataclass(frozen=True)
+class DayKpis:
+    user_id: int
+    values: dict[int, float]  # indicator id → value
+
+
+@dataclass
+class Pushed:
+    users: int = 0
+    records: int = 0
+    refused: dict[str, str] = field(default_factory=dict)  # user id → Connecteam's reason
+
+
+async def day_kpis(
+    *, session: AsyncSession, work_date: date, indicators: Mapping[str, int]
+) -> list[DayKpis]:
+    """The mapped employees' final scores of the day (two statements)."""
+    open_scores = await session.scalar(
+        select(func.count())
+        .select_from(DailyScore)
+        .where(DailyScore.work_date == work_date, DailyScore.is_final.is_(False))
+    )
+    if open_scores:
+        raise NotFinal(f"{open_scores} scores of {work_date} are not final yet")
+    columns = {kpi: getattr(DailyScore, PUSHED_KPIS[kpi]) for kpi in indicators}
+    rows = (
+        await session.execute(
+            select(Employee.connecteam_user_id, *columns.values())
+            .join(Employee, Employee.id == DailyScore.employee_id)
+            .where(DailyScore.work_date == work_date, Employee.connecteam_user_id.is_not(None))
+            .order_by(Employee.connecteam_user_id)
+        )
+    ).all()
+    found = []
+    for user_id, *values in rows:
+        if not str(user_id).isdigit():
+            continue
+        kept = {indicators[kpi]: round(float(v), 2)
+                for kpi, v in zip(columns, values, strict=True) if v is not None}  # fmt: skip
+        found.append(DayKpis(int(user_id), kept))
+    return found
+
+
+async def push(client: ConnecteamClient, work_date: date, kpis: list[DayKpis]) -> Pushed:
+    """Every user's values, a few at a time. A user Connecteam refuses (a 4xx: archived,
+    unknown) is reported and skipped; anything else fails the push, to be retried whole."""
+    done = Pushed()
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(user: DayKpis) -> None:
+        async with gate:
+            try:
+                records = await client.put_performance(user.user_id, work_date, user.values)
+                done.records, done.users = done.records + records, done.users + 1
+            except ConnecteamError as failed:
+                if failed.status is None:
+                    raise
+                done.refused[str(user.user_id)] = str(failed)
+
+    async with asyncio.TaskGroup() as group:
+        for user in kpis:
+            if user.values:
+                group.create_task(one(user))
+    return done
