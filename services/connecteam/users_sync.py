@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditLog, ConnecteamUser, Employee
+from services.bulk import update_by_id
 from services.connecteam.mapping import Person, Why, match
 from services.connecteam.models import User
 
@@ -61,9 +62,9 @@ async def apply_users(
                   "connecteam_user_id": str(user.user_id)}  # fmt: skip
         was = current[employee_id]
         if any(getattr(was, k) != v for k, v in wanted.items()):
-            changes.append({"id": employee_id, **wanted, "updated_at": now})
-    if changes:
-        await session.execute(update(Employee), changes)
+            changes.append({"id": employee_id, **wanted})
+    for statement in update_by_id(EMPLOYEES, changes, updated_at=now):  # 500 rows a statement
+        await session.execute(statement)
     await _audit(session, found.matched, created, now)
     await _keep_roster(session, users, employee_of, found.unmatched, now)
     listed = sum(1 for u in users if u.user_id not in employee_of and not u.is_archived)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from db import models
@@ -13,7 +14,7 @@ from db.engine import Database
 from services.connecteam.models import User
 from services.connecteam.users_sync import UsersSynced, apply_users
 from tests import helpers
-from tests.helpers import NOW
+from tests.helpers import NOW, StatementCounter
 
 
 def user(n: int, first: str, last: str, **fields: Any) -> User:
@@ -89,3 +90,21 @@ async def test_users_become_employees(db: Database) -> None:
         "900": None, "901": None, "902": None, "903": "SEVERAL_MATCHES", "904": None,
         "905": "NO_MATCH",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("n", [1, 40])
+async def test_statements_do_not_grow_with_the_users(
+    db: Database, statements: StatementCounter, n: int
+) -> None:
+    """Matched by email and renamed: the same statements for 1 user as for 40."""
+    for k in range(n):
+        await helpers.employee(db, email=f"u{k}@example.com", name=f"Old {k}")
+    renamed = [user(2000 + k, "New", f"Name {k}", email=f"u{k}@example.com") for k in range(n)]
+    await helpers.warm_reads(db)
+
+    statements.counting = True
+    await db.write(lambda session: apply_users(session=session, users=renamed, now=NOW))
+    statements.counting = False
+
+    # employees; the update (one per 500); the audit; the roster's delete and insert
+    assert statements.count == 5
