@@ -5,13 +5,15 @@ query about last week survives both. Every write is visible on the very next rea
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from db import models
 from db.engine import Database
+from services.connecteam.clock_sync import Wanted, apply_day
+from services.connecteam.people import People
 from tests import helpers
 from tests.helpers import ADMIN, GraphQLClient, gid, utc
 
@@ -93,6 +95,21 @@ async def correct(db: Database, gql: GraphQLClient, floor: dict[str, Any]) -> No
     )
 
 
+async def sync_time_clock(db: Database, gql: GraphQLClient, floor: dict[str, Any]) -> None:
+    """A Connecteam shift for yesterday, applied as the worker applies it (its day's writes
+    and refresh in one transaction)."""
+    person = floor["person"]
+    shift = Wanted("s1", person.id, utc(2026, 11, 19, 14), utc(2026, 11, 19, 22), YESTERDAY, ())
+    people = People({1: person.id}, {person.id: None}, {}, "America/Chicago")
+    await db.write(
+        lambda session: apply_day(
+            session=session, day=YESTERDAY, wanted=[shift], fetched_ids=frozenset({"s1"}),
+            in_range=True, people=people, now=utc(2026, 11, 20, 21),
+            idle_threshold=timedelta(minutes=15),
+        )
+    )  # fmt: skip
+
+
 Write = Callable[[Database, GraphQLClient, dict[str, Any]], Awaitable[None]]
 
 
@@ -106,8 +123,12 @@ Write = Callable[[Database, GraphQLClient, dict[str, Any]], Awaitable[None]]
                            "breakdown yesterday"}),  # employees: every read of one
         # a correction names no dates (every read of activities), and rescores its day
         (correct, {"breakdown today", "breakdown yesterday", "board today"}),
+        # clock records of Nov 19, whose refresh rewrites that day's scores; its activities
+        # were only read (none changed day)
+        (sync_time_clock, {"board yesterday"}),
     ],
-    ids=["recordActivities", "refresh", "upsertTeam", "upsertEmployee", "correctActivity"],
+    ids=["recordActivities", "refresh", "upsertTeam", "upsertEmployee", "correctActivity",
+         "sync_time_clock"],
 )  # fmt: skip
 async def test_a_write_drops_what_read_it_and_nothing_else(
     db: Database, gql: GraphQLClient, floor: dict[str, Any], write: Write, dropped: set[str]
