@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
+from services.daily_reports import build_reports
 from services.demo.generate import DayPlan, Worker, plan_day
 from services.demo.profiles import (
     FIRST_NAMES,
@@ -27,7 +28,8 @@ from services.scores import ClockSample, WorkSample, compute_day
 
 CHUNK_ROWS = 5000
 DOMAIN_TABLES = [  # children first
-    models.ConnecteamUser, models.Flag, models.Badge, models.Streak, models.IdlePeriod,
+    models.DailyReport, models.ConnecteamUser, models.Flag, models.Badge, models.Streak,
+    models.IdlePeriod,
     models.DailyScore, models.Activity, models.ClockBreak, models.ClockRecord,
     models.ScheduledShift, models.AuditLog, models.JobRun, models.SyncRun, models.Employee,
     models.Role, models.Team,
@@ -78,7 +80,8 @@ async def seed_demo(
     progress: Callable[[int], None] = lambda _: None,
 ) -> SeedCounts:
     """Load ``profile`` for the days up to ``today``; ``progress`` is told of each employee.
-    Days before today are final, with the streaks and badges ``finalize_day`` settles."""
+    Days before today are final, with the streaks and badges ``finalize_day`` settles and (the
+    last week's) the daily reports; each worked day has its scheduled shift."""
     rng = random.Random(seed)
     counts = SeedCounts()
     roles = await _insert_roles(session, profile)
@@ -103,6 +106,8 @@ async def seed_demo(
     await batch.flush()
     for day in days[:-1]:  # in order, as the scheduler finalizes them
         await settle_day(session=session, work_date=day, goal=productivity_goal, now=now)
+    for day in days[-1 - REPORTED_DAYS : -1]:  # the reports of the last finalized days
+        await build_reports(session=session, work_date=day, now=now)
     return counts
 
 
@@ -172,6 +177,10 @@ async def _insert_employees(
     ]
 
 
+SCHEDULED_SHIFT = timedelta(hours=8, minutes=30)
+REPORTED_DAYS = 7
+
+
 class _Batch:
     """Rows waiting to be inserted, written in chunks with one multi-row INSERT per table."""
 
@@ -181,7 +190,7 @@ class _Batch:
         self.idle_threshold = idle
         self.rows: dict[type[Any], list[dict[str, Any]]] = {
             models.ClockRecord: [], models.ClockBreak: [], models.Activity: [],
-            models.DailyScore: [], models.IdlePeriod: [],
+            models.DailyScore: [], models.IdlePeriod: [], models.ScheduledShift: [],
         }  # fmt: skip
 
     def add_day(
@@ -199,6 +208,12 @@ class _Batch:
         self.rows[models.ClockRecord].append(
             {"id": clock_id, "employee_id": employee_id, "clock_in": plan.clock_in,
              "clock_out": plan.clock_out, "work_date": day, "source": "connecteam",
+             "created_at": now, "updated_at": now}
+        )  # fmt: skip
+        planned = plan.clock_in.replace(minute=0, second=0, microsecond=0)  # the rota: on the hour
+        self.rows[models.ScheduledShift].append(
+            {"employee_id": employee_id, "team_id": team_id, "start": planned,
+             "end": planned + SCHEDULED_SHIFT, "work_date": day, "title": "Shift",
              "created_at": now, "updated_at": now}
         )  # fmt: skip
         self.rows[models.ClockBreak].extend(

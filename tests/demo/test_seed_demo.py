@@ -228,3 +228,35 @@ async def test_finalized_days_come_with_their_streaks_and_badges(db: Database) -
     assert streaks == expected
     assert first_shifts == worked
     assert len(worked) > 0
+
+
+async def test_worked_days_have_their_schedule_and_finalized_days_their_reports(
+    db: Database,
+) -> None:
+    counts = await _seed(db, seed=7)
+
+    async with db.read_session() as session:
+        shifts = await session.execute(
+            select(models.ScheduledShift.employee_id, models.ScheduledShift.work_date,
+                   models.ScheduledShift.start, models.ScheduledShift.end)
+        )  # fmt: skip
+        clocks = await session.execute(
+            select(models.ClockRecord.employee_id, models.ClockRecord.work_date,
+                   models.ClockRecord.clock_in)
+        )  # fmt: skip
+        reports = await session.execute(
+            select(models.DailyReport.work_date, func.count()).group_by(
+                models.DailyReport.work_date
+            )
+        )
+        planned = {(e, d): (start, end) for e, d, start, end in shifts}
+        worked = {(e, d): clock_in for e, d, clock_in in clocks}
+        by_day = dict(reports.all())
+
+    assert len(planned) == counts.clock_records == len(worked)
+    for key, clock_in in worked.items():  # the rota starts on the hour they clocked in
+        start, end = planned[key]
+        assert start == clock_in.replace(minute=0, second=0)
+        assert end - start == timedelta(hours=8, minutes=30)
+    # TINY has 3 days: the two before today are final, each with a report per team
+    assert by_day == {TODAY - timedelta(days=2): 3, TODAY - timedelta(days=1): 3}
