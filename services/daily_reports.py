@@ -110,7 +110,9 @@ def content(
     bottlenecks: Sequence[team_stats.Bottleneck],
     flags: Mapping[str, int],
 ) -> dict[str, Any]:
-    totals = {k: v for k, v in asdict(day).items() if k not in ("team_id", "work_date")}
+    # who is clocked in "now" says nothing of a closed day: not kept (0 when shown)
+    totals = {k: v for k, v in asdict(day).items()
+              if k not in ("team_id", "work_date", "clocked_in_now")}  # fmt: skip
     return {
         "totals": totals,
         "top_performers": [asdict(p) for p in top],

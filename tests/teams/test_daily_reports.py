@@ -153,7 +153,6 @@ async def test_as_csv_for_the_teams_managers_only(
         == """section,rank,employee_code,employee_name,role_key,metric,value
 total,,,,,headcount,4
 total,,,,,working,4
-total,,,,,clocked_in_now,0
 total,,,,,items,231
 total,,,,,points,311.0
 total,,,,,earned_minutes,600.0
