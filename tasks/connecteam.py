@@ -65,15 +65,15 @@ async def sync_users(tick: str, full: bool = False) -> None:
         try:
             users = await client.users(modified_since=modified_since)
         except ConnecteamError as failed:
-            await _record(runtime, SYNC_USERS, USERS, tick, now, {"calls": client.calls}, failed)
+            await _record(runtime, SYNC_USERS, USERS, tick, now, client.usage(), failed)
             raise
-        calls = client.calls
+        used = client.usage()
 
     async def apply(session: AsyncSession) -> dict[str, Any]:
         synced = asdict(await apply_users(session=session, users=users, now=now))
-        return synced | {"calls": calls, "modified_since": modified_since}
+        return synced | used | {"modified_since": modified_since}
 
-    await _record(runtime, SYNC_USERS, USERS, tick, now, {"calls": calls}, None, apply=apply)
+    await _record(runtime, SYNC_USERS, USERS, tick, now, used, None, apply=apply)
 
 
 async def sync_time_clock(tick: str, start: str | None = None, end: str | None = None) -> None:
@@ -95,10 +95,10 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
         try:
             records = clock_records(await _time_activities(client, first, last))
         except ConnecteamError as failed:
-            asked = {"calls": client.calls}
+            asked = client.usage()
             await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, asked, failed)
             raise
-        calls = client.calls
+        used = client.usage()
     people = await runtime.db.read(
         lambda session: mapped_people(session, runtime.settings.timezone)
     )
@@ -124,10 +124,10 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
                 setattr(total, name, getattr(total, name) + getattr(done, name))
             refreshed |= done.refreshed
     except Exception as failed:
-        await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, {"calls": calls}, failed)
+        await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, used, failed)
         raise
     counts: dict[str, Any] = {
-        "calls": calls,
+        **used,
         "shifts": len(records.records),
         "unmapped": unmapped,
         "orphan_breaks": records.orphan_breaks,
@@ -170,10 +170,10 @@ async def sync_schedules(tick: str, start: str | None = None, end: str | None = 
                         scheduler.scheduler_id, *(int(t.timestamp()) for t in window)
                     )
         except ConnecteamError as failed:
-            asked = {"calls": client.calls}
+            asked = client.usage()
             await _record(runtime, SYNC_SCHEDULES, SCHEDULES, key, now, asked, failed)
             raise
-        calls = client.calls
+        used = client.usage()
 
     async def apply(session: AsyncSession) -> dict[str, Any]:
         people = await mapped_people(session, runtime.settings.timezone)
@@ -182,7 +182,7 @@ async def sync_schedules(tick: str, start: str | None = None, end: str | None = 
         )
         return asdict(synced)
 
-    await _record(runtime, SYNC_SCHEDULES, SCHEDULES, key, now, {"calls": calls}, None, apply=apply)
+    await _record(runtime, SYNC_SCHEDULES, SCHEDULES, key, now, used, None, apply=apply)
 
 
 async def push_performance(work_date: str, tick: str) -> None:
@@ -213,12 +213,12 @@ async def push_performance(work_date: str, tick: str) -> None:
             pushed = await push(client, day, kpis)
         except Exception as failed:  # recorded as the run's failure below, then retried
             failure = failed
-        calls = client.calls
+        used = client.usage()
 
     async def record(session: AsyncSession) -> dict[str, Any]:
         if failure is not None:
             raise failure
-        return asdict(pushed) | {"calls": calls}
+        return asdict(pushed) | used
 
     await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, now=now, work=record)
 

@@ -84,6 +84,11 @@ class ConnecteamClient:
         self._sleep = sleep
         self._clock = clock
         self.calls = 0  # HTTP requests sent, retries included
+        self.pages = 0  # answers received (a page of a list, or one object)
+
+    def usage(self) -> dict[str, int]:
+        """What a sync run records of its conversation with Connecteam."""
+        return {"calls": self.calls, "pages": self.pages}
 
     async def __aenter__(self) -> ConnecteamClient:
         return self
@@ -204,6 +209,7 @@ class ConnecteamClient:
                 f"Connecteam {path} answered {response.status_code}: {_message(response)}",
                 status=response.status_code,
             )
+        self.pages += 1
         answer: dict[str, Any] = response.json()
         data: dict[str, Any] = answer["data"]
         return data

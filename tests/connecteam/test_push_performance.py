@@ -104,9 +104,11 @@ async def test_kpis_pushed_once_and_again_the_same(
     }
     assert await runs(db) == [
         (f"{TICK}/2026-11-20", "SUCCEEDED",
-         {"users": 2, "records": 5, "refused": refused, "calls": 4}, None),  # one 429 retried
+         {"users": 2, "records": 5, "refused": refused, "calls": 4, "pages": 2},
+         None),  # one 429 retried
         ("2026-11-21T18:30/2026-11-20", "SUCCEEDED",
-         {"users": 2, "records": 5, "refused": refused, "calls": 3}, None),
+         {"users": 2, "records": 5, "refused": refused, "calls": 3, "pages": 2},
+         None),
     ]  # fmt: skip
 
 

@@ -125,11 +125,11 @@ async def test_schedules_synced_paged_reconciled_and_read_by_team(
         )).all()  # fmt: skip
     window = (date(2026, 11, 20), date(2026, 12, 3))
     assert [tuple(r) for r in runs] == [
-        (TICK, *window, {"calls": 3, "shifts": 603, "unassigned": 2, "created": 602,
+        (TICK, *window, {"calls": 3, "pages": 3, "shifts": 603, "unassigned": 2, "created": 602,
                          "updated": 0, "deleted": 0}),
-        ("2026-11-20T11:00", *window, {"calls": 3, "shifts": 603, "unassigned": 2, "created": 0,
+        ("2026-11-20T11:00", *window, {"calls": 3, "pages": 3, "shifts": 603, "unassigned": 2, "created": 0,
                                        "updated": 0, "deleted": 0}),
-        ("2026-11-20T11:30", *window, {"calls": 3, "shifts": 503, "unassigned": 2, "created": 0,
+        ("2026-11-20T11:30", *window, {"calls": 3, "pages": 3, "shifts": 503, "unassigned": 2, "created": 0,
                                        "updated": 1, "deleted": 101}),
     ]  # fmt: skip
     # one request for the schedulers, two pages of shifts of the active one

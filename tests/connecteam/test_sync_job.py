@@ -103,7 +103,11 @@ async def test_a_failing_connecteam_records_a_failed_run_and_writes_nothing(
     employees, runs = await rows(backend)
     assert employees == []
     assert runs == [
-        ("FAILED", {"calls": 1}, "Connecteam /users/v1/users answered 403: planned fault")
+        (
+            "FAILED",
+            {"calls": 1, "pages": 0},
+            "Connecteam /users/v1/users answered 403: planned fault",
+        )
     ]
     async with backend.db.read_session() as session:
         attempts = await session.scalar(select(models.SyncRun.attempts))

@@ -154,7 +154,9 @@ NOTHING = {"created": 0, "updated": 0, "deleted": 0, "kept_corrected": 0, "redat
 
 
 def counts(**changed: Any) -> dict[str, Any]:
-    return {"calls": 2, "shifts": 3, "unmapped": 1, "orphan_breaks": 0} | NOTHING | changed
+    return (
+        {"calls": 2, "pages": 2, "shifts": 3, "unmapped": 1, "orphan_breaks": 0} | NOTHING | changed
+    )
 
 
 async def test_shifts_become_clock_records_and_scores_twice_the_same(
