@@ -24,6 +24,8 @@ from services.scores import MAX_SHIFT
 from services.viewers import Viewer
 from services.workdate import activity_work_date, local_date
 
+CORRECTED = "correction"  # a clock record's source once an admin added or fixed it
+
 
 @dataclass(frozen=True)
 class Scoring:
@@ -121,9 +123,10 @@ async def correct_clock_record(
         )
         if employee is None:
             raise NotFound("no employee with this code", field="employeeCode")
-        row, before, days = ClockRecord(employee_id=employee, source="correction"), None, set()
+        row, before, days = ClockRecord(employee_id=employee), None, set()
         moved_from = fix.clock_in
     row.clock_in, row.clock_out = fix.clock_in, fix.clock_out
+    row.source = CORRECTED  # a Connecteam sync leaves it as corrected from now on
     row.work_date = local_date(fix.clock_in, await _zone(session, row.employee_id, scoring))
     session.add(row)
     await session.flush()

@@ -137,6 +137,29 @@ async def test_adding_a_night_shift_moves_its_activities_to_the_day_it_started(
     ]
 
 
+async def test_a_corrected_connecteam_record_is_marked_so_the_sync_leaves_it(
+    db: Database, gql: GraphQLClient, shift: dict[str, Any]
+) -> None:
+    synced = models.ClockRecord(employee_id=shift["person"].id, clock_in=utc(2026, 11, 20, 14),
+                                clock_out=utc(2026, 11, 20, 22), work_date=FRIDAY,
+                                source="connecteam", external_id="ct-shift-1")  # fmt: skip
+    await helpers.add(db, synced)
+
+    await gql.data(CLOCK, input={"id": gid("ClockRecord", synced.id), "employeeCode": "N1",
+                                 "clockIn": "2026-11-20T14:00:00+00:00",
+                                 "clockOut": "2026-11-20T21:00:00+00:00",
+                                 "reason": "left an hour early"})  # fmt: skip
+
+    async with db.read_session() as session:
+        kept = (
+            await session.execute(
+                select(models.ClockRecord.source, models.ClockRecord.external_id,
+                       models.ClockRecord.clock_out)
+            )
+        ).one()  # fmt: skip
+    assert tuple(kept) == ("correction", "ct-shift-1", utc(2026, 11, 20, 21))
+
+
 @pytest.mark.parametrize("mutation", ["void", "correct", "clock"])
 async def test_only_admins_correct_and_a_refusal_changes_nothing(
     db: Database, gql: GraphQLClient, shift: dict[str, Any], mutation: str
