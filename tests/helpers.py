@@ -19,7 +19,7 @@ import dramatiq
 import httpx
 import pymysql
 from dramatiq.brokers.stub import StubBroker
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from core.settings import Settings
@@ -119,6 +119,16 @@ class StatementCounter:
 async def warm_reads(db: Database) -> None:
     """Have the read pool hold a connection, so opening one is not counted as the test's."""
     await db.ping()
+
+
+async def wait_for(db: Database, sql: str, seconds: float = 30) -> bool:
+    """Whether ``sql`` finds a row within ``seconds`` (asked every 0.1 s)."""
+    for _ in range(int(seconds * 10)):
+        async with db.read_session() as session:
+            if (await session.execute(text(sql))).first() is not None:
+                return True
+        await asyncio.sleep(0.1)
+    return False
 
 
 class ServerStatements:

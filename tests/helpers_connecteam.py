@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,10 +17,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import uvicorn
+from dramatiq.brokers.stub import StubBroker
+from pydantic import SecretStr
+from sqlalchemy import delete
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tasks.registry import Actors
+from tests.helpers import Backend, running_worker
 
 API_KEY = "fake-connecteam-key-0123456789"
 
@@ -175,3 +181,28 @@ def pause(
     break_id: str, start: datetime, end: datetime | None, zone: str = "America/Chicago"
 ) -> dict[str, Any]:
     return shift(break_id, start, end, zone) | {"manualBreakId": "lunch"}
+
+
+@asynccontextmanager
+async def syncing(
+    backend: Backend, fake: FakeConnecteam, written: Sequence[type[Any]], **settings: Any
+) -> AsyncIterator[tuple[StubBroker, Actors]]:
+    """Every actor on an in-process worker whose Connecteam is ``fake`` (with ``settings``
+    besides); what it wrote to the ``written`` tables is deleted afterwards (the worker has a
+    database of its own, which the test's cleanup does not watch)."""
+    async with serving(fake) as url:
+        configured = backend.settings.model_copy(
+            update={"redis_url": None, "connecteam_api_key": SecretStr(API_KEY),
+                    "connecteam_base_url": url, **settings}
+        )  # fmt: skip
+        async with running_worker(configured) as running:
+            yield running
+    async with backend.db.session() as session, session.begin():
+        for model in written:
+            await session.execute(delete(model))
+
+
+async def run(broker: StubBroker, send: Any, *, fail_fast: bool = True) -> None:
+    """Send (``send()``) and wait until the Connecteam queue is empty."""
+    send()
+    await asyncio.to_thread(lambda: broker.join("connecteam", fail_fast=fail_fast))

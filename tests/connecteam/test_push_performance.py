@@ -4,22 +4,20 @@ reported, not retried; a day not final waits; off unless indicators are configur
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import pytest
 from dramatiq.brokers.stub import StubBroker
-from pydantic import SecretStr
 from sqlalchemy import delete, select, update
 
 from db import models
 from db.engine import Database
 from tasks.registry import Actors
 from tests import helpers
-from tests.helpers import Backend, running_worker
-from tests.helpers_connecteam import API_KEY, FakeConnecteam, Fault, serving, user
+from tests.helpers import Backend
+from tests.helpers_connecteam import FakeConnecteam, Fault, run, syncing, user
 
 DAY = date(2026, 11, 20)
 TICK = "2026-11-20T18:30"
@@ -31,29 +29,14 @@ def fake() -> FakeConnecteam:
     return FakeConnecteam(users=[user(1), user(2)])  # user 3 is unknown to Connecteam
 
 
-async def worker(backend: Backend, fake: FakeConnecteam, indicators: dict[str, int]) -> Any:
-    return running_worker(
-        backend.settings.model_copy(
-            update={"redis_url": None, "connecteam_api_key": SecretStr(API_KEY),
-                    "connecteam_base_url": fake_url[0],
-                    "connecteam_performance_indicators": indicators}
-        )
-    )  # fmt: skip
-
-
-fake_url: list[str] = [""]
-
-
 @pytest.fixture
 async def actors(
     backend: Backend, fake: FakeConnecteam
 ) -> AsyncIterator[tuple[StubBroker, Actors]]:
-    async with serving(fake) as url:
-        fake_url[0] = url
-        async with await worker(backend, fake, INDICATORS) as running:
-            yield running
-    async with backend.db.session() as session, session.begin():
-        await session.execute(delete(models.JobRun))
+    async with syncing(
+        backend, fake, [models.JobRun], connecteam_performance_indicators=INDICATORS
+    ) as running:
+        yield running
 
 
 @pytest.fixture
@@ -69,11 +52,6 @@ async def day(db: Database) -> None:
         await helpers.add(db, helpers.score(person, DAY, items_processed=items,
                                             points_earned=points, productivity=productivity,
                                             is_final=True))  # fmt: skip
-
-
-async def run(broker: StubBroker, send: Any, *, fail_fast: bool = True) -> None:
-    send()
-    await asyncio.to_thread(lambda: broker.join("connecteam", fail_fast=fail_fast))
 
 
 async def runs(db: Database) -> list[tuple[Any, ...]]:
@@ -136,13 +114,11 @@ async def test_a_day_not_final_waits(
 async def test_off_without_indicators(
     backend: Backend, db: Database, day: None, fake: FakeConnecteam
 ) -> None:
-    async with serving(fake) as url:
-        fake_url[0] = url
-        async with await worker(backend, fake, {}) as (broker, declared):
-            await run(broker, lambda: declared.push_performance.send(DAY.isoformat(), TICK))
-    found = await runs(db)
-    async with db.session() as session, session.begin():
-        await session.execute(delete(models.JobRun))
+    async with syncing(backend, fake, []) as (broker, declared):  # no indicators
+        await run(broker, lambda: declared.push_performance.send(DAY.isoformat(), TICK))
+        found = await runs(db)
+        async with db.session() as session, session.begin():
+            await session.execute(delete(models.JobRun))
 
     assert fake.requests == []
     assert found == [

@@ -7,15 +7,13 @@ window; 600 more of K1's shifts, one a minute on Nov 25, cross the 500-shift pag
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from dramatiq.brokers.stub import StubBroker
-from pydantic import SecretStr
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from db import models
 from db.engine import Database
@@ -23,8 +21,8 @@ from services.users import UserRole
 from services.viewers import Viewer
 from tasks.registry import Actors
 from tests import helpers
-from tests.helpers import Backend, GraphQLClient, running_worker, utc
-from tests.helpers_connecteam import API_KEY, FakeConnecteam, serving
+from tests.helpers import Backend, GraphQLClient, utc
+from tests.helpers_connecteam import FakeConnecteam, run, syncing
 
 TICK = "2026-11-20T10:30"
 
@@ -59,16 +57,10 @@ def fake() -> FakeConnecteam:
 async def actors(
     backend: Backend, fake: FakeConnecteam
 ) -> AsyncIterator[tuple[StubBroker, Actors]]:
-    async with serving(fake) as url:
-        settings = backend.settings.model_copy(
-            update={"redis_url": None, "connecteam_api_key": SecretStr(API_KEY),
-                    "connecteam_base_url": url}
-        )  # fmt: skip
-        async with running_worker(settings) as running:
-            yield running
-    async with backend.db.session() as session, session.begin():
-        for model in (models.ScheduledShift, models.SyncRun, models.JobRun):
-            await session.execute(delete(model))
+    async with syncing(
+        backend, fake, (models.ScheduledShift, models.SyncRun, models.JobRun)
+    ) as running:
+        yield running
 
 
 @pytest.fixture
@@ -77,11 +69,6 @@ async def team(db: Database) -> models.Team:
     await helpers.employee(db, code="K1", connecteam_user_id="1", team_id=floor.id)
     await helpers.employee(db, code="K2", connecteam_user_id="2", team_id=floor.id)
     return floor
-
-
-async def run(broker: StubBroker, send: Any) -> None:
-    send()
-    await asyncio.to_thread(lambda: broker.join("connecteam", fail_fast=True))
 
 
 async def rows(db: Database) -> tuple[list[tuple[Any, ...]], int]:

@@ -4,19 +4,17 @@ Connecteam records a failed run and writes nothing else, no key means "not confi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from dramatiq.brokers.stub import StubBroker
-from pydantic import SecretStr
 from sqlalchemy import delete, select
 
 from db import models
 from tasks.registry import Actors
 from tests.helpers import Backend, running_worker
-from tests.helpers_connecteam import API_KEY, FakeConnecteam, Fault, serving, user
+from tests.helpers_connecteam import FakeConnecteam, Fault, run, syncing, user
 
 WORKER_TABLES = (
     models.AuditLog,
@@ -36,24 +34,8 @@ def fake() -> FakeConnecteam:
 async def actors(
     backend: Backend, fake: FakeConnecteam
 ) -> AsyncIterator[tuple[StubBroker, Actors]]:
-    async with serving(fake) as url:
-        settings = backend.settings.model_copy(
-            update={
-                "redis_url": None,
-                "connecteam_api_key": SecretStr(API_KEY),
-                "connecteam_base_url": url,
-            }
-        )
-        async with running_worker(settings) as running:
-            yield running
-    async with backend.db.session() as session, session.begin():
-        for model in WORKER_TABLES:
-            await session.execute(delete(model))
-
-
-async def run(broker: StubBroker, send: Any, *, fail_fast: bool = True) -> None:
-    send()
-    await asyncio.to_thread(lambda: broker.join("connecteam", fail_fast=fail_fast))
+    async with syncing(backend, fake, WORKER_TABLES) as running:
+        yield running
 
 
 async def rows(backend: Backend) -> tuple[list[Any], list[Any]]:

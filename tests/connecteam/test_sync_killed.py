@@ -13,14 +13,14 @@ from typing import Any
 
 import dramatiq
 from pydantic import SecretStr
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 
 from db import models
 from db.engine import Database
 from prodhub.jobs import build_broker
 from tasks.registry import declare
 from tests import helpers
-from tests.helpers import Backend, utc
+from tests.helpers import Backend, utc, wait_for
 from tests.helpers_connecteam import API_KEY, FakeConnecteam, serving, shift
 
 TICK = "2026-11-20T10:05"
@@ -49,15 +49,6 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
         [sys.executable, "-m", "prodhub", "worker", "--threads", "1"], env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
-
-
-async def wait_for(db: Database, sql: str, seconds: float = 30) -> bool:
-    for _ in range(int(seconds * 10)):
-        async with db.read_session() as session:
-            if (await session.execute(text(sql))).first() is not None:
-                return True
-        await asyncio.sleep(0.1)
-    return False
 
 
 async def test_a_worker_killed_between_days_leaves_whole_days_and_the_retry_completes_them(

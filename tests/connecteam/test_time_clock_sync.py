@@ -11,15 +11,13 @@ Hand-computed (company zone Chicago, pick at 60 items an hour, so an item is a m
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import pytest
 from dramatiq.brokers.stub import StubBroker
-from pydantic import SecretStr
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from db import models
 from db.engine import Database
@@ -27,8 +25,15 @@ from services import score_refresh
 from services.connecteam import clock_sync
 from tasks.registry import Actors
 from tests import helpers
-from tests.helpers import Backend, running_worker, utc
-from tests.helpers_connecteam import API_KEY, FakeConnecteam, Fault, pause, serving, shift
+from tests.helpers import Backend, utc
+from tests.helpers_connecteam import (
+    FakeConnecteam,
+    Fault,
+    pause,
+    run,
+    shift,
+    syncing,
+)
 
 TICK = "2026-11-20T10:05"  # 16:05 UTC
 NINETEENTH, TWENTIETH = date(2026, 11, 19), date(2026, 11, 20)
@@ -70,16 +75,8 @@ def fake() -> FakeConnecteam:
 async def actors(
     backend: Backend, fake: FakeConnecteam
 ) -> AsyncIterator[tuple[StubBroker, Actors]]:
-    async with serving(fake) as url:
-        settings = backend.settings.model_copy(
-            update={"redis_url": None, "connecteam_api_key": SecretStr(API_KEY),
-                    "connecteam_base_url": url}
-        )  # fmt: skip
-        async with running_worker(settings) as running:
-            yield running
-    async with backend.db.session() as session, session.begin():
-        for model in WORKER_TABLES:
-            await session.execute(delete(model))
+    async with syncing(backend, fake, WORKER_TABLES) as running:
+        yield running
 
 
 @pytest.fixture
@@ -90,11 +87,6 @@ async def people(db: Database) -> dict[str, int]:
     early = helpers.activity(k1, role, utc(2026, 11, 20, 7), 30, work_date=TWENTIETH)
     await helpers.add(db, early)
     return {"K1": k1.id, "K2": k2.id, "activity": early.id}
-
-
-async def run(broker: StubBroker, send: Any, *, fail_fast: bool = True) -> None:
-    send()
-    await asyncio.to_thread(lambda: broker.join("connecteam", fail_fast=fail_fast))
 
 
 async def state(db: Database) -> dict[str, list[Any]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import dramatiq
 import httpx
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 
 from db import models
 from db.engine import Database
@@ -25,7 +25,7 @@ from services.score_refresh import refresh_day
 from tasks.registry import declare
 from tasks.schedule import due
 from tests import helpers
-from tests.helpers import Backend, utc
+from tests.helpers import Backend, utc, wait_for
 
 JOB_TABLES = (models.Flag, models.IdlePeriod, models.DailyScore, models.JobRun)
 
@@ -126,15 +126,6 @@ async def day_rows(db: Database) -> tuple[list[Any], list[Any], list[Any]]:
         )
         runs = await session.execute(select(models.JobRun.tick, models.JobRun.status))
         return [tuple(r) for r in scores], [tuple(r) for r in idle], [tuple(r) for r in runs]
-
-
-async def wait_for(db: Database, sql: str, seconds: float = 30) -> bool:
-    for _ in range(int(seconds * 10)):
-        async with db.read_session() as session:
-            if (await session.execute(text(sql))).first() is not None:
-                return True
-        await asyncio.sleep(0.1)
-    return False
 
 
 async def test_a_worker_killed_mid_refresh_leaves_the_day_whole_and_the_retry_completes_it(
