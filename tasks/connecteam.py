@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from db.models import SyncRun
 from services.connecteam import runs
 from services.connecteam.client import MAX_RANGE, ConnecteamClient, ConnecteamError, from_settings
 from services.connecteam.clock_sync import DaySynced, apply_day, wanted_by_day
+from services.connecteam.models import ScheduledShift
 from services.connecteam.people import mapped_people
 from services.connecteam.performance import day_kpis, push
 from services.connecteam.schedule_sync import apply_schedules
@@ -47,27 +48,21 @@ SCHEDULE_AHEAD = timedelta(days=14)
 OVERLAP = timedelta(hours=1)
 
 Apply = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+T = TypeVar("T")
 
 
 async def sync_users(tick: str, full: bool = False) -> None:
     """Connecteam users into employees: changed ones since the last successful run, or all."""
     runtime, now = current(), current().instant(tick)
-    client = from_settings(runtime.settings)
-    if client is None:
-        await _not_configured(runtime, SYNC_USERS, tick, now)
-        return
-    if await skipped(runtime.db, SYNC_USERS, tick):
-        return
     since = None if full else await runtime.db.read(_last_success)
-    await _start(runtime, USERS, tick, None, now)
+    client = await _begin(runtime, SYNC_USERS, USERS, tick, None, now)
+    if client is None:
+        return
     modified_since = int((since - OVERLAP).timestamp()) if since is not None else None
-    async with client:
-        try:
-            users = await client.users(modified_since=modified_since)
-        except ConnecteamError as failed:
-            await _record(runtime, SYNC_USERS, USERS, tick, now, client.usage(), failed)
-            raise
-        used = client.usage()
+    users, used = await _fetch(
+        runtime, SYNC_USERS, USERS, tick, now, client,
+        lambda c: c.users(modified_since=modified_since),
+    )  # fmt: skip
 
     async def apply(session: AsyncSession) -> dict[str, Any]:
         synced = asdict(await apply_users(session=session, users=users, now=now))
@@ -84,21 +79,14 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
     last = date.fromisoformat(end) if end else now.astimezone(runtime.settings.zone).date()
     first = date.fromisoformat(start) if start else last - timedelta(days=1)
     span, key = (first, last), runs.run_key(tick, first if start else None)
-    client = from_settings(runtime.settings)
+    client = await _begin(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, span, now)
     if client is None:
-        await _not_configured(runtime, SYNC_TIME_CLOCK, key, now)
         return
-    if await skipped(runtime.db, SYNC_TIME_CLOCK, key):
-        return
-    await _start(runtime, TIME_CLOCK, key, span, now)
-    async with client:
-        try:
-            records = clock_records(await _time_activities(client, first, last))
-        except ConnecteamError as failed:
-            asked = client.usage()
-            await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, asked, failed)
-            raise
-        used = client.usage()
+    activities, used = await _fetch(
+        runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, client,
+        lambda c: _time_activities(c, first, last),
+    )  # fmt: skip
+    records = clock_records(activities)
     people = await runtime.db.read(
         lambda session: mapped_people(session, runtime.settings.timezone)
     )
@@ -154,26 +142,13 @@ async def sync_schedules(tick: str, start: str | None = None, end: str | None = 
         datetime.combine(first, datetime.min.time(), zone),
         datetime.combine(last + timedelta(days=1), datetime.min.time(), zone),
     )
-    client = from_settings(runtime.settings)
+    client = await _begin(runtime, SYNC_SCHEDULES, SCHEDULES, key, span, now)
     if client is None:
-        await _not_configured(runtime, SYNC_SCHEDULES, key, now)
         return
-    if await skipped(runtime.db, SYNC_SCHEDULES, key):
-        return
-    await _start(runtime, SCHEDULES, key, span, now)
-    async with client:
-        try:
-            shifts = []
-            for scheduler in await client.schedulers():
-                if not scheduler.is_archived:
-                    shifts += await client.scheduled_shifts(
-                        scheduler.scheduler_id, *(int(t.timestamp()) for t in window)
-                    )
-        except ConnecteamError as failed:
-            asked = client.usage()
-            await _record(runtime, SYNC_SCHEDULES, SCHEDULES, key, now, asked, failed)
-            raise
-        used = client.usage()
+    shifts, used = await _fetch(
+        runtime, SYNC_SCHEDULES, SCHEDULES, key, now, client,
+        lambda c: _scheduled_shifts(c, window),
+    )  # fmt: skip
 
     async def apply(session: AsyncSession) -> dict[str, Any]:
         people = await mapped_people(session, runtime.settings.timezone)
@@ -221,6 +196,60 @@ async def push_performance(work_date: str, tick: str) -> None:
         return asdict(pushed) | used
 
     await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, now=now, work=record)
+
+
+async def _scheduled_shifts(
+    client: ConnecteamClient, window: tuple[datetime, datetime]
+) -> list[ScheduledShift]:
+    """Every active scheduler's shifts that start in ``window``."""
+    found: list[ScheduledShift] = []
+    for scheduler in await client.schedulers():
+        if not scheduler.is_archived:
+            found += await client.scheduled_shifts(
+                scheduler.scheduler_id, *(int(t.timestamp()) for t in window)
+            )
+    return found
+
+
+async def _begin(
+    runtime: Runtime,
+    job: str,
+    kind: str,
+    key: str,
+    span: tuple[date, date] | None,
+    now: datetime,
+) -> ConnecteamClient | None:
+    """The client of a run that goes ahead, marked RUNNING; None when Connecteam is not
+    configured (recorded as such) or the run is done or its job paused."""
+    client = from_settings(runtime.settings)
+    if client is None:
+        await _not_configured(runtime, job, key, now)
+        return None
+    if await skipped(runtime.db, job, key):
+        await client.aclose()
+        return None
+    await _start(runtime, kind, key, span, now)
+    return client
+
+
+async def _fetch(
+    runtime: Runtime,
+    job: str,
+    kind: str,
+    key: str,
+    now: datetime,
+    client: ConnecteamClient,
+    read: Callable[[ConnecteamClient], Awaitable[T]],
+) -> tuple[T, dict[str, int]]:
+    """What ``read`` gets from Connecteam, and the calls and pages it took; a failure is
+    recorded as the run's, and raised for the queue to retry."""
+    async with client:
+        try:
+            found = await read(client)
+        except ConnecteamError as failed:
+            await _record(runtime, job, kind, key, now, client.usage(), failed)
+            raise
+        return found, client.usage()
 
 
 async def _time_activities(client: ConnecteamClient, first: date, last: date) -> list[Any]:
