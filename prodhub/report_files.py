@@ -12,6 +12,7 @@ from starlette.responses import PlainTextResponse, Response
 from prodhub.graphql_app import GraphQLApp
 from resolvers.reports import daily_report_csv
 from schema.relay import expect_global_id
+from schema.scalars import parse_day
 from schema.teams import TeamType
 from services.errors import BadInput, Forbidden, NotFound, UserError
 
@@ -44,6 +45,6 @@ def csv_route(graphql: GraphQLApp) -> Callable[[Request], Awaitable[Response]]:
 
 def _date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        return parse_day(value[:40])
     except ValueError:
-        raise BadInput("`date` is a date: YYYY-MM-DD", field="date") from None
+        raise BadInput("`date` is a date: YYYY-MM-DD, from 1900 to 2999", field="date") from None

@@ -1,6 +1,6 @@
 """``Date`` and ``DateTime`` as this API reads them: ISO 8601, refused with a short message when
-malformed or out of range (an instant that cannot be converted to UTC is refused here, not
-found out by the database driver as a 500)."""
+malformed or out of range (an instant that cannot be converted to UTC, or a date outside
+1900-2999, is refused here, not found out by date arithmetic or the driver as a 500)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,18 @@ def _instant(value: str) -> dt.datetime:
     return parsed
 
 
+# What a work date may be: wide enough for any history or plan, far enough from the ends of
+# the calendar that date arithmetic (weeks back, days ahead, a day's hours) cannot overflow.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def parse_day(value: str) -> dt.date:
+    parsed = dt.date.fromisoformat(value)
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        raise ValueError(f"a date is from {FIRST_DAY} to {LAST_DAY}")
+    return parsed
+
+
 def _brief(value: object) -> str:
     return shown(value) if isinstance(value, str) else f"a {type(value).__name__}"
 
@@ -50,7 +62,7 @@ DATE = ScalarDefinition(
     description="Date (isoformat)",
     specified_by_url=None,
     serialize=_isoformat,
-    parse_value=_reader("Date", dt.date.fromisoformat),
+    parse_value=_reader("Date", parse_day),
     parse_literal=None,
     origin=dt.date,
 )

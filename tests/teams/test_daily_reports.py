@@ -185,4 +185,4 @@ flag,,,,,LONG_IDLE,2
     assert (anonymous.status_code, refused.status_code, missing.status_code, bad.status_code) == (
         401, 403, 404, 400,
     )  # fmt: skip
-    assert bad.text == "`date` is a date: YYYY-MM-DD"
+    assert bad.text == "`date` is a date: YYYY-MM-DD, from 1900 to 2999"
