@@ -17,11 +17,14 @@ from sqlalchemy import func, select
 
 from db import models
 from db.engine import Database
+from services.connecteam.models import ScheduledShift
+from services.connecteam.people import mapped_people
+from services.connecteam.schedule_sync import apply_schedules
 from services.users import UserRole
 from services.viewers import Viewer
 from tasks.registry import Actors
 from tests import helpers
-from tests.helpers import Backend, GraphQLClient, utc
+from tests.helpers import Backend, GraphQLClient, ServerStatements, StatementCounter, utc
 from tests.helpers_connecteam import FakeConnecteam, run, syncing
 
 TICK = "2026-11-20T10:30"
@@ -161,3 +164,38 @@ async def test_schedule_is_for_the_teams_managers_and_admins(
     assert admin == {"schedule": []}
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
     assert [e["message"] for e in too_long["errors"]] == ["a schedule spans at most 62 days"]
+
+
+@pytest.mark.parametrize("n", [1, 40])
+async def test_a_sync_is_two_statements_for_1_shift_or_40(
+    db: Database,
+    team: models.Team,
+    statements: StatementCounter,
+    server: ServerStatements | None,
+    n: int,
+) -> None:
+    """The rows of the window, and one multi-row INSERT (then, changed: one UPDATE)."""
+    people = await db.read(lambda s: mapped_people(s, "America/Chicago"))
+    window = (utc(2026, 11, 20, 6), utc(2026, 12, 4, 6))
+
+    async def apply(hours: int) -> tuple[int, dict[str, int] | None]:
+        shifts = [ScheduledShift.model_validate(planned(f"p{k}", utc(2026, 11, 21, 15), hours, 1))
+                  for k in range(n)]  # fmt: skip
+        await helpers.warm_reads(db)
+        statements.statements.clear()
+        statements.counting = True
+        if server is not None:
+            server.start()
+        await db.write(
+            lambda s: apply_schedules(session=s, shifts=shifts, window=window, people=people,
+                                      now=utc(2026, 11, 20, 16))
+        )  # fmt: skip
+        seen = server.stop() if server is not None else None
+        statements.counting = False
+        return statements.count, seen
+
+    created, changed = await apply(8), await apply(9)
+
+    assert (created[0], changed[0]) == (2, 2)
+    if server is not None:  # and the COMMIT, as MariaDB counts them
+        assert (created[1] or {})["Questions"] == (changed[1] or {})["Questions"] == 3
