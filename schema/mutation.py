@@ -13,6 +13,7 @@ from schema.mutations.login import LoginPayloadType, login
 from schema.mutations.map_employee import map_employee
 from schema.mutations.recalculate_scores import JobPayloadType, recalculate_scores
 from schema.mutations.record_activities import RecordActivitiesPayloadType, record_activities
+from schema.mutations.resolve_flag import FlagPayloadType, resolve_flag
 from schema.mutations.revoke_api_key import ApiKeyPayloadType, revoke_api_key
 from schema.mutations.set_job_paused import JobControlPayloadType, set_job_paused
 from schema.mutations.set_leaderboard_opt_out import set_leaderboard_opt_out
@@ -53,6 +54,11 @@ class Mutation:
         "Refresh every day from `from` to `to` (at most 366 days) in the worker.",
     )
     set_job_paused: JobControlPayloadType = for_admins(set_job_paused)
+    resolve_flag: FlagPayloadType = for_admins(
+        resolve_flag,
+        "Close an open flag as RESOLVED or DISMISSED, with a note (audited); the score "
+        "refresh leaves it closed.",
+    )
     trigger_sync: JobPayloadType = for_admins(
         trigger_sync,
         "Sync Connecteam now: USERS (a full run), TIME_CLOCK from `from` to `to` (default "

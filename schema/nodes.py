@@ -17,10 +17,12 @@ from schema.activities import ActivityType
 from schema.api_keys import ApiKeyType
 from schema.clock_records import ClockRecordType
 from schema.employees import EmployeeType
+from schema.flags import FlagType
 from schema.relay import Node, type_name
 from schema.roles import RoleType
 from schema.teams import TeamType
 from services.errors import BadInput
+from services.users import UserRole
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class NodeKind:
     # reference data (teams, roles), which every signed-in viewer sees.
     owner: Callable[[Any], int] | None = None
     admin_only: bool = False  # to anyone else, such a node does not exist
+    staff_only: bool = False  # for admins and managers (of the owner's team) only
 
     def from_row(self, row: Any) -> Node:
         build: Callable[[Any], Node] = self.node_type.from_row  # type: ignore[attr-defined]
@@ -44,6 +47,7 @@ NODE_KINDS = (
     NodeKind(ActivityType, models.Activity, owner=lambda row: row.employee_id),
     NodeKind(ClockRecordType, models.ClockRecord, owner=lambda row: row.employee_id),
     NodeKind(ApiKeyType, models.ApiKey, admin_only=True),
+    NodeKind(FlagType, models.Flag, owner=lambda row: row.employee_id, staff_only=True),
 )
 _BY_NAME = {type_name(kind.node_type): kind for kind in NODE_KINDS}
 
@@ -52,7 +56,10 @@ async def resolve_node(info: Info, name: str, db_id: int) -> Node | None:
     kind = _BY_NAME.get(name)
     if kind is None:
         raise BadInput(f"no node type {name!r}")
-    if kind.admin_only and not info.context.viewer.is_admin:
+    viewer = info.context.viewer
+    if kind.admin_only and not viewer.is_admin:
+        return None
+    if kind.staff_only and viewer.role not in (UserRole.ADMIN, UserRole.MANAGER):
         return None
     row = await info.context.loaders.by_id(kind.model).load(db_id)
     if row is None:

@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers import connecteam as connecteam_resolvers
 from resolvers import employees as employee_resolvers
+from resolvers import flags as flag_resolvers
 from resolvers import jobs as job_resolvers
 from resolvers import leaderboard as board_resolvers
 from resolvers import reports as report_resolvers
@@ -23,6 +24,7 @@ from schema.api_keys import ApiKeyType
 from schema.cache_control import cached
 from schema.connecteam import ConnecteamUserType, SyncKindType, SyncRunType
 from schema.employees import EmployeeType
+from schema.flags import FlagStatusType, FlagType
 from schema.jobs import JobRunType, JobStateType, SystemStatusType
 from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType, wanted_of
 from schema.nodes import resolve_node
@@ -107,6 +109,30 @@ class Query:
             include_inactive=bool(include_inactive),
         )
         edges = [Edge(cursor=c, node=EmployeeType.from_row(row)) for c, row in page.rows]
+        return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
+
+    @strawberry.field(
+        description="Flags to review, newest work date first: a team's (teamId) or all the "
+        "viewer may see (managers: their teams'; admins: everyone's); page size at most 100.",
+        permission_classes=[SignedIn],
+        directives=cached(60),
+    )
+    async def flags(
+        self,
+        info: Info,
+        status: FlagStatusType | None = None,  # type: ignore[valid-type]
+        team_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FlagType]:
+        page = await flag_resolvers.flag_page(
+            info.context,
+            status=status,
+            team_id=optional_global_id(team_id, TeamType),
+            first=first,
+            after=after,
+        )
+        edges = [Edge(cursor=c, node=FlagType.from_row(row)) for c, row in page.rows]
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
     @strawberry.field(

@@ -36,7 +36,9 @@ class NotFound(UserError):
 
 
 class Conflict(UserError):
-    """The change would break a uniqueness rule (an email, a key, a code already taken)."""
+    """The change conflicts with what is there: a uniqueness rule (an email, a key, a code
+    already taken), or a state that no longer allows it (a flag already resolved, a sync
+    already running)."""
 
     code = "CONFLICT"
 

@@ -22,7 +22,7 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -115,12 +115,14 @@ def _sign(payload: bytes, secret: bytes) -> bytes:
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    return value.isoformat() if isinstance(value, date) else value  # a datetime is a date too
 
 
 def _typed(value: Any, python_type: type[Any]) -> Any:
     if python_type is datetime and isinstance(value, str):
         return datetime.fromisoformat(value)
+    if python_type is date and isinstance(value, str):
+        return date.fromisoformat(value)
     if python_type is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, python_type) and not isinstance(value, bool):
