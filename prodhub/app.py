@@ -20,6 +20,7 @@ from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
 from prodhub.http_guard import PREFLIGHT_HEADERS, GraphQLRequestGuard
 from prodhub.jobs import EmbeddedJobs, JobQueue, build_broker
+from prodhub.metrics import RequestMetrics, metrics
 from prodhub.report_files import csv_route
 from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
@@ -71,6 +72,7 @@ def create_app(
         Route("/graphql", GraphQLRequestGuard(graphql), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics),
         Route("/reports/daily.csv", csv_route(graphql), methods=["GET"]),
     ]
     if not settings.is_production:
@@ -82,7 +84,7 @@ def create_app(
         allow_headers=["authorization", "content-type", *PREFLIGHT_HEADERS],
         max_age=600,
     )
-    app = Starlette(routes=routes, middleware=[cors], lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=[Middleware(RequestMetrics), cors], lifespan=lifespan)
     app.state.resources = resources
     app.state.graphql = graphql
     app.state.jobs = queue

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import tempfile
 import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
@@ -100,9 +103,27 @@ def serve(
         if workers == 1:
             server.run()
         else:
-            Multiprocess(config, sockets=[config.bind_socket()]).run()
+            with _shared_metrics():
+                Multiprocess(config, sockets=[config.bind_socket()]).run()
     if workers == 1 and not server.started:
         raise typer.Exit(STARTUP_FAILURE)
+
+
+@contextlib.contextmanager
+def _shared_metrics() -> Iterator[None]:
+    """Several web processes write their metrics to one directory, so that a scrape of any of
+    them reports all (``prodhub/metrics.py``); the directory lives as long as they do."""
+    from prodhub.metrics import MULTIPROCESS_ENV
+
+    if os.environ.get(MULTIPROCESS_ENV):  # the operator chose one
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="prodhub-metrics-") as directory:
+        os.environ[MULTIPROCESS_ENV] = directory
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROCESS_ENV]
 
 
 @app.command("seed-demo")

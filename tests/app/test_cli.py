@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
+from prometheus_client.parser import text_string_to_metric_families
 
 from db.migrate import alembic_config
 from db.models import Base
@@ -76,6 +77,9 @@ def test_serve_builds_each_process_from_its_settings(
         responses = _query_when_up(
             f"http://127.0.0.1:{port}/graphql", "{ viewer { authenticated } }", 2
         )
+        # Whichever process answers a scrape counts the requests of all (each on a new
+        # connection, so the kernel may hand them to either process).
+        scrapes = [httpx.get(f"http://127.0.0.1:{port}/metrics").text for _ in range(4)]
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
@@ -87,6 +91,20 @@ def test_serve_builds_each_process_from_its_settings(
     assert ("response cache off: several processes share one" in output) is cache_off_said
     assert output.count("Started server process") == workers
     assert "PRODHUB_CACHE_TTL_SECONDS" not in os.environ
+    assert [(_sample(text, "/graphql"), _sample(text, "/metrics")) for text in scrapes] == [
+        (2.0, float(n)) for n in range(4)
+    ]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+
+
+def _sample(text: str, route: str) -> float:
+    key = ("prodhub_http_requests_total", (("route", route), ("status", "200")))
+    found = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    return found.get(key, 0.0)
 
 
 def _query_when_up(url: str, query: str, times: int) -> list[httpx.Response]:

@@ -1,0 +1,101 @@
+"""``GET /metrics``: Prometheus' text format; requests by route and status, the response
+cache's answers, and the jobs, pools and breaker as they are at the scrape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from db import models
+from db.engine import Database
+from prodhub.resources import Resources
+from services.jobs import PERIODIC_JOBS
+from tests import helpers
+from tests.helpers import ADMIN, Backend, bearer, utc
+
+
+async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def delta(before: dict[Any, float], after: dict[Any, float], name: str, **labels: str) -> float:
+    key = (name, tuple(sorted(labels.items())))
+    return after.get(key, 0.0) - before.get(key, 0.0)
+
+
+async def test_requests_by_route_and_status_and_the_caches_answers(
+    client: httpx.AsyncClient,
+) -> None:
+    query = {"query": "{ teams { name } }"}
+    before = await scrape(client)
+    for _ in range(2):
+        assert (await client.get("/healthz")).status_code == 200
+    assert (await client.get("/wp-login.php")).status_code == 404
+    answers = [
+        (await client.post("/graphql", json=query, headers=bearer(ADMIN))).headers.get(
+            "x-prodhub-cache"
+        )
+        for _ in range(2)
+    ]
+    assert (await client.post("/graphql", json={"query": "{"})).status_code == 200  # a parse error
+    after = await scrape(client)
+
+    total = "prodhub_http_requests_total"
+    assert delta(before, after, total, route="/healthz", status="200") == 2
+    assert delta(before, after, total, route="other", status="404") == 1
+    assert delta(before, after, total, route="/graphql", status="200") == 3
+    assert delta(before, after, total, route="/metrics", status="200") == 1  # the first scrape
+    assert (
+        delta(before, after, "prodhub_http_request_duration_seconds_count", route="/healthz") == 2
+    )
+    assert answers == ["miss", "hit"]
+    cache = "prodhub_graphql_cache_total"
+    assert delta(before, after, cache, result="miss") == 1
+    assert delta(before, after, cache, result="hit") == 1
+    assert delta(before, after, cache, result="none") == 1  # not cacheable: it does not parse
+
+
+async def test_jobs_pools_and_breaker_as_they_are_now(
+    db: Database, backend: Backend, client: httpx.AsyncClient, resources: Resources
+) -> None:
+    await helpers.users(db, ADMIN)
+    await helpers.add(
+        db,
+        models.JobControl(job="sync_users", paused=True, updated_by_user_id=ADMIN.user_id),
+        models.JobRun(job="refresh_scores", tick="2026-11-20T14:00", status="SUCCEEDED",
+                      started_at=utc(2026, 11, 20, 20), finished_at=utc(2026, 11, 20, 20, 1)),
+        models.JobRun(job="refresh_scores", tick="2026-11-20T14:05", status="FAILED",
+                      started_at=utc(2026, 11, 20, 20, 5), finished_at=utc(2026, 11, 20, 20, 6)),
+        models.JobRun(job="finalize_day", tick="2026-11-20T12:00", status="SUCCEEDED",
+                      started_at=utc(2026, 11, 20, 18), finished_at=utc(2026, 11, 20, 18)),
+    )  # fmt: skip
+    found = await scrape(client)
+
+    def gauge(name: str, **labels: str) -> float | None:
+        return found.get((name, tuple(sorted(labels.items()))))
+
+    assert {job: gauge("prodhub_job_paused", job=job) for job in PERIODIC_JOBS} == {
+        job: 1.0 if job == "sync_users" else 0.0 for job in PERIODIC_JOBS
+    }
+    assert gauge("prodhub_job_last_run_failed", job="refresh_scores") == 1.0
+    assert gauge("prodhub_job_last_run_failed", job="finalize_day") == 0.0
+    finished = "prodhub_job_last_finished_timestamp_seconds"
+    assert gauge(finished, job="refresh_scores") == utc(2026, 11, 20, 20, 6).timestamp()
+    assert gauge(finished, job="finalize_day") == utc(2026, 11, 20, 18).timestamp()
+    assert gauge(finished, job="sync_users") is None  # no run yet
+    assert gauge("prodhub_db_connections_in_use", pool="read") == 0.0
+    assert gauge("prodhub_db_connections_in_use", pool="write") == 0.0
+    assert gauge("prodhub_cache_breaker_open") == 0.0
+    if backend.settings.redis_url:
+        assert resources.cache is not None and resources.cache.breaker is not None
+        resources.cache.breaker.failed()
+        assert (await scrape(client))[("prodhub_cache_breaker_open", ())] == 1.0
