@@ -12,6 +12,7 @@ Each target is warmed (so the cache holds its answer), then loaded for ``--secon
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvloop
+from redis.asyncio import Redis
 
 from bench import results
 from core.settings import Settings
@@ -105,7 +108,32 @@ def run(url: str, redis_url: str, day: date, seconds: int, connections: int) -> 
             "access log off": load(url, redis_url, day, seconds, connections, access_log=False),
             "access log on": load(url, redis_url, day, seconds, connections, access_log=True),
         },
+        "redis_get_rps": uvloop.run(redis_gets(redis_url, seconds, connections)),
     }
+
+
+async def redis_gets(redis_url: str, seconds: int, in_flight: int) -> float:
+    """GETs of a small key per second through redis-py (hiredis, uvloop), ``in_flight`` at a
+    time, and nothing else: the most hits a process could serve if a hit were one Redis round
+    trip and no HTTP at all. A hit must ask Redis (a write in another process is visible at
+    the next read), so its cost is at least this plus what ``/healthz`` costs."""
+    client = Redis.from_url(redis_url)
+    await client.set("prodhub:bench:probe", b"x" * 16)
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def loop() -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            await client.get("prodhub:bench:probe")
+            done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(in_flight)))
+    elapsed = time.perf_counter() - started
+    await client.delete("prodhub:bench:probe")
+    await client.aclose()
+    return done / elapsed
 
 
 def load(
@@ -153,6 +181,14 @@ def report(result: dict[str, Any]) -> str:
                 f"| {t['p50_ms']:.2f} | {t['p95_ms']:.2f} | {t['p99_ms']:.2f} "
                 f"| {t['errors'] + t['non_2xx']} |"
             )
+    gets = result["redis_get_rps"]
+    lines += ["", f"redis-py alone, GETs of a 16-byte key, {result['connections']} in flight: "
+              f"{gets:,.0f} per second. A hit costs at least one such round trip plus what "
+              "`/healthz` costs, so its share of `/healthz`'s requests per second is at most "
+              + ", ".join(
+                  f"{1 / (1 + t['/healthz']['rps'] / gets):.0%} ({setting})"
+                  for setting, t in result["runs"].items()
+              ) + "."]  # fmt: skip
     return "\n".join(lines)
 
 
