@@ -7,13 +7,10 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dated
-from db.models import DailyScore
+from services import finalization
 from services.daily_reports import build_reports
-from services.gamification import settle_day
 from services.jobs import run_job
 from services.rollover import flag_forgotten_clock_outs
 from services.score_refresh import refresh_day
@@ -45,27 +42,15 @@ async def finalize_day(work_date: str, tick: str) -> None:
     now = runtime.instant(tick)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        refreshed = await refresh_day(
-            session=session, work_date=day, now=now, idle_threshold=runtime.idle_threshold
+        done = await finalization.finalize_day(
+            session=session,
+            work_date=day,
+            now=now,
+            idle_threshold=runtime.idle_threshold,
+            goal=runtime.settings.productivity_goal,
         )
-        result = await session.execute(
-            dated(
-                update(DailyScore)
-                .where(DailyScore.work_date == day, DailyScore.is_final.is_(False))
-                .values(is_final=True),
-                "daily_scores",
-                {day},
-            )
-        )
-        settled = await settle_day(
-            session=session, work_date=day, goal=runtime.settings.productivity_goal, now=now
-        )
-        return {
-            "scores": refreshed.scores,
-            "finalized": result.rowcount,  # type: ignore[attr-defined]
-            "streaks": settled.streaks,
-            "badges": settled.badges,
-        }
+        return {"scores": done.scores, "finalized": done.finalized, "streaks": done.streaks,
+                "badges": done.badges}  # fmt: skip
 
     await run_job(db=runtime.db, job=FINALIZE_DAY, tick=f"{tick}/{work_date}", now=now, work=work)
 

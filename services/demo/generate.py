@@ -28,14 +28,24 @@ class DayPlan:
     windows: list[tuple[int, int, datetime, datetime]] = field(default_factory=list)  # role, items
 
 
+# A few days in a hundred have something a manager should look at (SPEC §4's flags): a
+# long idle stretch, a burst no one can scan by hand, a scan after clocking out.
+LONG_IDLE_DAYS, BURST_DAYS, LATE_SCAN_DAYS = 0.02, 0.02, 0.01
+LONG_IDLE_AT, LONG_IDLE = timedelta(hours=3), timedelta(minutes=70)  # between two breaks
+BURST = 4  # times the window's usual count: over the 3x of IMPOSSIBLE_RATE
+
+
 def plan_day(
     rng: random.Random,
     worker: Worker,
     day: date,
     rates: dict[int, float],
     now: datetime,
+    quirks: random.Random | None = None,
 ) -> DayPlan | None:
-    """The worker's day, cut off at ``now``; None when the worker does not work that day."""
+    """The worker's day, cut off at ``now``; None when the worker does not work that day.
+    ``quirks`` (an RNG of its own, so the ordinary days stay what they were) picks the odd
+    day with something to flag."""
     if day.weekday() == worker.day_off or rng.random() < 0.06:
         return None
     zone = ZoneInfo(worker.team_timezone)
@@ -53,6 +63,8 @@ def plan_day(
     ]
     plan = DayPlan(clock_in, clock_out if clock_out <= now else None)
     plan.breaks = [(b, e) for b, e in breaks if e <= now]
+    quirk = quirks.random() if quirks is not None else 1.0
+    idle_from = clock_in + LONG_IDLE_AT if quirk < LONG_IDLE_DAYS else None
     cursor = clock_in
     end = min(clock_out, now)
     roles = list(rates)
@@ -60,6 +72,9 @@ def plan_day(
         on_break = next((e for b, e in breaks if b <= cursor < e), None)
         if on_break is not None:
             cursor = on_break
+            continue
+        if idle_from is not None and idle_from <= cursor < idle_from + LONG_IDLE:
+            cursor = idle_from + LONG_IDLE
             continue
         if rng.random() < 0.03:  # an idle gap: waiting for stock, a jam, a long chat
             cursor += WINDOW * rng.choice((1, 2, 3, 4))
@@ -69,4 +84,12 @@ def plan_day(
         items = max(0, round(rng.gauss(mean, mean * 0.15)))
         plan.windows.append((role, items, cursor, cursor + WINDOW))
         cursor += WINDOW
+    if LONG_IDLE_DAYS <= quirk < LONG_IDLE_DAYS + BURST_DAYS and plan.windows:
+        role, items, start, stop = plan.windows[len(plan.windows) // 2]
+        plan.windows[len(plan.windows) // 2] = (role, max(items, 1) * BURST, start, stop)
+    late = LONG_IDLE_DAYS + BURST_DAYS <= quirk < LONG_IDLE_DAYS + BURST_DAYS + LATE_SCAN_DAYS
+    if late and plan.clock_out is not None and plan.windows:
+        start = plan.clock_out + timedelta(minutes=30)
+        if start + WINDOW <= now:
+            plan.windows.append((plan.windows[-1][0], 5, start, start + WINDOW))
     return plan

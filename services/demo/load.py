@@ -23,7 +23,9 @@ from services.demo.profiles import (
     Profile,
 )
 from services.demo.users import remove_demo_users
+from services.finalization import finalize_day
 from services.gamification import settle_day
+from services.score_refresh import refresh_day
 from services.scores import ClockSample, WorkSample, compute_day
 
 CHUNK_ROWS = 5000
@@ -45,6 +47,7 @@ class SeedCounts:
     clock_records: int = 0
     daily_scores: int = 0
     idle_periods: int = 0
+    flags: int = 0
 
 
 async def analyze(session: AsyncSession) -> None:
@@ -83,6 +86,7 @@ async def seed_demo(
     Days before today are final, with the streaks and badges ``finalize_day`` settles and (the
     last week's) the daily reports; each worked day has its scheduled shift."""
     rng = random.Random(seed)
+    quirks = random.Random(seed + 1)  # the odd days to flag; ``rng`` stays what it was
     counts = SeedCounts()
     roles = await _insert_roles(session, profile)
     teams = await _insert_teams(session, profile, company_timezone)
@@ -93,20 +97,38 @@ async def seed_demo(
     rates = {rid: r.expected_per_hour for rid, r in roles.items()}
     days = [today - timedelta(days=n) for n in range(profile.days - 1, -1, -1)]
     next_clock_id = (await session.scalar(select(func.max(models.ClockRecord.id))) or 0) + 1
+    # The last week and today are left to the jobs' own code (flags raised, days finalized);
+    # the days before arrive final, scored here, with their streaks and badges settled.
+    recent = days[-1 - REPORTED_DAYS :]
     batch = _Batch(session, counts, idle_threshold)
     for worker, team_id in workers:
         for day in days:
-            plan = plan_day(rng, worker, day, rates, now)
+            plan = plan_day(rng, worker, day, rates, now, quirks)
             if plan is None:
                 continue
-            batch.add_day(next_clock_id, worker, team_id, day, plan, roles, now, today)
+            final = day not in recent
+            batch.add_day(next_clock_id, worker, team_id, day, plan, roles, now, final=final)
             next_clock_id += 1
         await batch.flush_if_full()
         progress(1)
     await batch.flush()
     for day in days[:-1]:  # in order, as the scheduler finalizes them
-        await settle_day(session=session, work_date=day, goal=productivity_goal, now=now)
-    for day in days[-1 - REPORTED_DAYS : -1]:  # the reports of the last finalized days
+        if day in recent:
+            done = await finalize_day(
+                session=session,
+                work_date=day,
+                now=now,
+                idle_threshold=idle_threshold,
+                goal=productivity_goal,
+            )
+            counts.flags += done.flags_raised
+        else:
+            await settle_day(session=session, work_date=day, goal=productivity_goal, now=now)
+    today_refreshed = await refresh_day(
+        session=session, work_date=today, now=now, idle_threshold=idle_threshold
+    )
+    counts.flags += today_refreshed.flags_raised
+    for day in recent[:-1]:  # the reports of the last finalized days
         await build_reports(session=session, work_date=day, now=now)
     return counts
 
@@ -202,7 +224,8 @@ class _Batch:
         plan: DayPlan,
         roles: dict[int, models.Role],
         now: datetime,
-        today: date,
+        *,
+        final: bool,
     ) -> None:
         employee_id = worker.employee_id
         self.rows[models.ClockRecord].append(
@@ -239,7 +262,7 @@ class _Batch:
              "clocked_minutes": score.clocked_minutes, "break_minutes": score.break_minutes,
              "available_minutes": score.available_minutes, "idle_minutes": score.idle_minutes,
              "productivity": score.productivity, "utilization": score.utilization,
-             "is_final": day < today, "updated_at": now}
+             "is_final": final, "updated_at": now}
         )  # fmt: skip
         self.rows[models.IdlePeriod].extend(
             {"employee_id": employee_id, "work_date": day, "start": start, "end": end,

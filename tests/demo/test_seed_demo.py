@@ -260,3 +260,45 @@ async def test_worked_days_have_their_schedule_and_finalized_days_their_reports(
         assert end - start == timedelta(hours=8, minutes=30)
     # TINY has 3 days: the two before today are final, each with a report per team
     assert by_day == {TODAY - timedelta(days=2): 3, TODAY - timedelta(days=1): 3}
+
+
+async def test_the_last_week_is_finalized_by_the_jobs_own_code_flags_included(
+    db: Database,
+) -> None:
+    """The days of the last week are finalized as ``finalize_day`` does (their flags raised by
+    the refresh), today refreshed: the flags are there, and each report counts its team's."""
+    counts = await _seed(db, seed=7)
+
+    async with db.read_session() as session:
+        flags = (
+            await session.execute(
+                select(models.Flag.team_id, models.Flag.work_date, models.Flag.rule,
+                       models.Flag.status)
+            )
+        ).all()  # fmt: skip
+        reports = (
+            await session.execute(
+                select(models.DailyReport.team_id, models.DailyReport.work_date,
+                       models.DailyReport.content)
+            )
+        ).all()  # fmt: skip
+        finality = dict(
+            (
+                await session.execute(
+                    select(
+                        models.DailyScore.work_date, func.min(models.DailyScore.is_final)
+                    ).group_by(models.DailyScore.work_date)
+                )
+            ).all()
+        )
+
+    assert counts.flags == len(flags) > 0
+    assert {status for *_, status in flags} == {"OPEN"}
+    assert {bool(v) for d, v in finality.items() if d < TODAY} == {True}
+    assert not finality[TODAY]
+    for team_id, day, content in reports:
+        raised: dict[str, int] = {}
+        for flag_team, flag_day, rule, _ in flags:
+            if (flag_team, flag_day) == (team_id, day):
+                raised[rule] = raised.get(rule, 0) + 1
+        assert content["flags"] == raised

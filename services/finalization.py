@@ -1,0 +1,56 @@
+"""Making a work date final: its last refresh (scores, idle periods, flags), then its scores
+final (later refreshes leave them alone), then the streaks and badges of everyone with a score
+that day. In the caller's transaction; the ``finalize_day`` job and the demo data both use it,
+so a seeded week looks as the jobs would have left it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.cache.tags import dated
+from db.models import DailyScore
+from services.gamification import settle_day
+from services.score_refresh import refresh_day
+
+
+@dataclass(frozen=True)
+class Finalized:
+    scores: int  # refreshed
+    finalized: int  # scores made final now
+    streaks: int
+    badges: int
+    flags_raised: int
+
+
+async def finalize_day(
+    *,
+    session: AsyncSession,
+    work_date: date,
+    now: datetime,
+    idle_threshold: timedelta,
+    goal: float,
+) -> Finalized:
+    refreshed = await refresh_day(
+        session=session, work_date=work_date, now=now, idle_threshold=idle_threshold
+    )
+    result = await session.execute(
+        dated(
+            update(DailyScore)
+            .where(DailyScore.work_date == work_date, DailyScore.is_final.is_(False))
+            .values(is_final=True),
+            "daily_scores",
+            {work_date},
+        )
+    )
+    settled = await settle_day(session=session, work_date=work_date, goal=goal, now=now)
+    return Finalized(
+        scores=refreshed.scores,
+        finalized=result.rowcount,  # type: ignore[attr-defined]
+        streaks=settled.streaks,
+        badges=settled.badges,
+        flags_raised=refreshed.flags_raised,
+    )
