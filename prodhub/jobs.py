@@ -122,8 +122,8 @@ class JobQueue:
             raise JobsOff()
         tick = write_tick(now)
         chosen = sorted(set(days))
-        for day in chosen:
-            self.actors.refresh_scores.send(day.isoformat(), tick)
+        for day in chosen:  # finalized days included: a recalculation is for them too
+            self.actors.refresh_scores.send(day.isoformat(), tick, True)
         return len(chosen)
 
     @property

@@ -15,6 +15,7 @@ def _scoring(ctx: Context) -> Scoring:
         now=ctx.now,
         idle_threshold=timedelta(minutes=ctx.settings.idle_threshold_minutes),
         company_timezone=ctx.settings.timezone,
+        productivity_goal=ctx.settings.productivity_goal,
     )
 
 

@@ -51,7 +51,8 @@ class Mutation:
     correct_clock_record: ClockRecordPayloadType = for_admins(correct_clock_record)
     recalculate_scores: JobPayloadType = for_admins(
         recalculate_scores,
-        "Refresh every day from `from` to `to` (at most 366 days) in the worker.",
+        "Score every day from `from` to `to` again (at most 366 days) in the worker, finalized "
+        "days included: they stay final, their streaks, badges and reports follow.",
     )
     set_job_paused: JobControlPayloadType = for_admins(set_job_paused)
     resolve_flag: FlagPayloadType = for_admins(

@@ -19,7 +19,7 @@ from db.models import Activity, ClockRecord, Employee, Role, Team
 from services import audit, validation
 from services.activities import MAX_ITEMS_COUNT, MAX_WINDOW
 from services.errors import BadInput, NotFound
-from services.score_refresh import refresh_day
+from services.finalization import rescore_day
 from services.scores import MAX_SHIFT
 from services.viewers import Viewer
 from services.workdate import activity_work_date, local_date
@@ -34,6 +34,7 @@ class Scoring:
     now: datetime
     idle_threshold: timedelta
     company_timezone: str
+    productivity_goal: float  # a finalized day's streaks are settled again
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,12 @@ async def _redate(
 
 
 async def _refresh(session: AsyncSession, days: set[date], scoring: Scoring) -> None:
+    """The days scored again, finalized ones included (``services.finalization``)."""
     for day in sorted(days):
-        await refresh_day(
-            session=session, work_date=day, now=scoring.now, idle_threshold=scoring.idle_threshold
+        await rescore_day(
+            session=session,
+            work_date=day,
+            now=scoring.now,
+            idle_threshold=scoring.idle_threshold,
+            goal=scoring.productivity_goal,
         )

@@ -50,12 +50,21 @@ class Refreshed:
     skipped_final: int  # employees whose score for the day is final and was left alone
     flags_raised: int = 0
     flags_withdrawn: int = 0  # open flags whose condition no longer holds
+    rescored_final: int = 0  # final scores scored again (``rescore_final``); the day stays final
 
 
 async def refresh_day(
-    *, session: AsyncSession, work_date: date, now: datetime, idle_threshold: timedelta
+    *,
+    session: AsyncSession,
+    work_date: date,
+    now: datetime,
+    idle_threshold: timedelta,
+    rescore_final: bool = False,
 ) -> Refreshed:
-    final = set(
+    """The day scored from its activities and clock records. Employees whose score is final
+    are left alone, unless ``rescore_final`` (a correction, a recalculation): then everyone is
+    scored again, and a day that was final stays final."""
+    was_final = set(
         (
             await session.scalars(
                 select(DailyScore.employee_id).where(
@@ -64,6 +73,7 @@ async def refresh_day(
             )
         ).all()
     )
+    final: set[int] = set() if rescore_final else was_final
     work = await _work(session, work_date)
     clocks = await _clocks(session, work_date)
     roles = {
@@ -103,7 +113,7 @@ async def refresh_day(
              "clocked_minutes": day.clocked_minutes, "break_minutes": day.break_minutes,
              "available_minutes": day.available_minutes, "idle_minutes": day.idle_minutes,
              "productivity": day.productivity, "utilization": day.utilization,
-             "is_final": False, "updated_at": now}
+             "is_final": bool(was_final) and rescore_final, "updated_at": now}
         )  # fmt: skip
         idle_rows += [
             {"employee_id": employee_id, "work_date": work_date, "start": start, "end": end,
@@ -113,7 +123,10 @@ async def refresh_day(
     await _replace(session, SCORES, work_date, final, score_rows)
     await _replace(session, IDLE_PERIODS, work_date, final, idle_rows)
     raised, withdrawn = await _flags(session, work_date, final, found, people, now)
-    return Refreshed(work_date, len(score_rows), len(idle_rows), len(final), raised, withdrawn)
+    rescored = len(was_final) if rescore_final else 0
+    return Refreshed(
+        work_date, len(score_rows), len(idle_rows), len(final), raised, withdrawn, rescored
+    )
 
 
 async def _work(session: AsyncSession, work_date: date) -> dict[int, list[ActivitySpan]]:

@@ -106,6 +106,7 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
                     people=people,
                     now=now,
                     idle_threshold=runtime.idle_threshold,
+                    goal=runtime.settings.productivity_goal,
                 )
             )
             for name in ("created", "updated", "deleted", "kept_corrected", "redated"):

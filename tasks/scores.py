@@ -22,14 +22,26 @@ DAILY_ROLLOVER = "daily_rollover"
 BUILD_DAILY_REPORTS = "build_daily_reports"
 
 
-async def refresh_scores(work_date: str, tick: str) -> None:
+async def refresh_scores(work_date: str, tick: str, rescore_final: bool = False) -> None:
+    """The day's scores, idle periods and flags; final scores are left alone unless
+    ``rescore_final`` (``recalculateScores``: a finalized day is scored again and stays final,
+    its streaks, badges and reports following)."""
     runtime, day = current(), date.fromisoformat(work_date)
     now = runtime.instant(tick)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        refreshed = await refresh_day(
-            session=session, work_date=day, now=now, idle_threshold=runtime.idle_threshold
-        )
+        if rescore_final:
+            refreshed = await finalization.rescore_day(
+                session=session,
+                work_date=day,
+                now=now,
+                idle_threshold=runtime.idle_threshold,
+                goal=runtime.settings.productivity_goal,
+            )
+        else:
+            refreshed = await refresh_day(
+                session=session, work_date=day, now=now, idle_threshold=runtime.idle_threshold
+            )
         return {k: v for k, v in asdict(refreshed).items() if k != "work_date"}
 
     await run_job(db=runtime.db, job=REFRESH_SCORES, tick=f"{tick}/{work_date}", now=now, work=work)

@@ -35,7 +35,7 @@ from db.models import Activity, ClockBreak, ClockRecord
 from services.bulk import update_by_id
 from services.connecteam.people import People
 from services.connecteam.time_clock import Break, ClockIn
-from services.score_refresh import refresh_day
+from services.finalization import rescore_day
 from services.scores import MAX_SHIFT, ClockSample, clock_interval
 from services.workdate import activity_work_date
 
@@ -100,6 +100,7 @@ async def apply_day(
     people: People,
     now: datetime,
     idle_threshold: timedelta,
+    goal: float,
 ) -> DaySynced:
     """``wanted``: the day's shifts; ``fetched_ids``: every shift id the sync read (a record of
     this day that moved to another is not deleted here); ``in_range``: whether the sync read
@@ -187,9 +188,13 @@ async def apply_day(
     )
     done.redated = moved
     days |= touched
-    for refreshed in sorted(days):
-        await refresh_day(
-            session=session, work_date=refreshed, now=now, idle_threshold=idle_threshold
+    for refreshed in sorted(days):  # a finalized day too: Connecteam's word is the correction
+        await rescore_day(
+            session=session,
+            work_date=refreshed,
+            now=now,
+            idle_threshold=idle_threshold,
+            goal=goal,
         )
     done.refreshed = days
     return done

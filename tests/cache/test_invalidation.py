@@ -105,7 +105,7 @@ async def sync_time_clock(db: Database, gql: GraphQLClient, floor: dict[str, Any
         lambda session: apply_day(
             session=session, day=YESTERDAY, wanted=[shift], fetched_ids=frozenset({"s1"}),
             in_range=True, people=people, now=utc(2026, 11, 20, 21),
-            idle_threshold=timedelta(minutes=15),
+            idle_threshold=timedelta(minutes=15), goal=100.0,
         )
     )  # fmt: skip
 

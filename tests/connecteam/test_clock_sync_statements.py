@@ -36,7 +36,7 @@ async def sync(db: Database, records: list[ClockIn]) -> None:
         lambda session: apply_day(
             session=session, day=DAY, wanted=by_day.get(DAY, []),
             fetched_ids=frozenset(r.shift_id for r in records), in_range=True, people=people,
-            now=NOW, idle_threshold=timedelta(minutes=15),
+            now=NOW, idle_threshold=timedelta(minutes=15), goal=100.0,
         )
     )  # fmt: skip
 

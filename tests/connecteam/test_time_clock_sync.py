@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from db import models
 from db.engine import Database
-from services import score_refresh
+from services import finalization
 from services.connecteam import clock_sync
 from tasks.registry import Actors
 from tests import helpers
@@ -39,6 +39,9 @@ TICK = "2026-11-20T10:05"  # 16:05 UTC
 NINETEENTH, TWENTIETH = date(2026, 11, 19), date(2026, 11, 20)
 
 WORKER_TABLES = (
+    models.DailyReport,
+    models.Badge,
+    models.Streak,
     models.Flag,
     models.IdlePeriod,
     models.DailyScore,
@@ -238,7 +241,7 @@ async def test_a_run_that_dies_half_way_leaves_whole_days_and_its_retry_complete
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     broker, declared = actors
-    real, seen = score_refresh.refresh_day, []
+    real, seen = finalization.rescore_day, []
 
     async def dies_in_the_twentieths_own_transaction(**kwargs: Any) -> Any:
         # The 19th's transaction refreshes the 20th too (the activity left it); the second
@@ -248,7 +251,7 @@ async def test_a_run_that_dies_half_way_leaves_whole_days_and_its_retry_complete
             raise RuntimeError("worker lost")
         return await real(**kwargs)
 
-    monkeypatch.setattr(clock_sync, "refresh_day", dies_in_the_twentieths_own_transaction)
+    monkeypatch.setattr(clock_sync, "rescore_day", dies_in_the_twentieths_own_transaction)
 
     await run(broker, lambda: declared.sync_time_clock.send(TICK), fail_fast=False)
 
@@ -299,3 +302,30 @@ async def test_a_refused_run_is_recorded_with_the_reason_and_the_next_tick_start
         ("FAILED", "Connecteam /time-clock/v1/time-clocks answered 403: planned fault", 4),
         ("SUCCEEDED", None, 1),
     ]
+
+
+async def test_a_change_to_a_finalized_day_rescores_it_and_it_stays_final(
+    db: Database, people: dict[str, int], fake: FakeConnecteam, actors: tuple[StubBroker, Actors]
+) -> None:
+    """The 19th was finalized at 18:00; at 10:10 the next day a manager lengthens K1's break
+    in Connecteam to an hour: available 420 minutes, productivity 30 / 420 = 7.14 %."""
+    broker, declared = actors
+    await run(broker, lambda: declared.sync_time_clock.send(TICK))
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(models.DailyScore).where(models.DailyScore.work_date == NINETEENTH)
+            .values(is_final=True)
+        )  # fmt: skip
+    night = night_shift()
+    night["manualBreaks"] = [pause("b-night", utc(2026, 11, 20, 8), utc(2026, 11, 20, 9))]
+    fake.activities[7][0] = night
+
+    await run(broker, lambda: declared.sync_time_clock.send("2026-11-20T10:10"))
+
+    synced = await state(db)
+    assert synced["scores"][0] == ("K1", NINETEENTH, 30, 480.0, 60.0, 420.0, 30.0, 7.14)
+    async with db.read_session() as session:
+        final = await session.scalar(
+            select(models.DailyScore.is_final).where(models.DailyScore.work_date == NINETEENTH)
+        )
+    assert final is True

@@ -3,7 +3,7 @@ touch — never by patching score rows."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 
 from db import models
 from db.engine import Database
+from services import finalization
+from services.daily_reports import build_reports
 from services.users import UserRole
 from services.viewers import Viewer
 from tests import helpers
-from tests.helpers import ADMIN, GraphQLClient, gid, utc
+from tests.helpers import ADMIN, NOW, GraphQLClient, gid, utc
 
 VOID = """mutation($id: ID!, $reason: String!) {
   voidActivity(id: $id, reason: $reason) { activity { voidedAt } errors { field code message } } }"""
@@ -79,6 +81,37 @@ async def test_voiding_an_activity_rescores_its_day(
     ]
     assert await day_items(db) == {FRIDAY: 10}  # the day refreshed without the voided 30
     assert await trail(db) == [("void", "activities", "scanner double count")]
+
+
+async def test_a_correction_reaches_a_finalized_day_which_stays_final(
+    db: Database, gql: GraphQLClient, shift: dict[str, Any]
+) -> None:
+    """Last week's data is corrected too: the finalized day is scored again, stays final, and
+    what was settled from it (the streak's item total, the team's kept report) follows."""
+
+    async def finalize(session: Any) -> object:
+        await finalization.finalize_day(session=session, work_date=FRIDAY, now=NOW,
+                                        idle_threshold=timedelta(minutes=15), goal=100.0)  # fmt: skip
+        return await build_reports(session=session, work_date=FRIDAY, now=NOW)
+
+    await db.write(finalize)
+    report = """query($t: ID!) { dailyReport(teamId: $t, date: "2026-11-20") {
+      totals { itemsProcessed } } }"""
+    team = gid("Team", shift["person"].team_id)
+    before = (await gql.data(report, t=team))["dailyReport"]
+    voided = await gql.data(VOID, id=gid("Activity", shift["late"].id), reason="double count")
+
+    async with db.read_session() as session:
+        scores = (await session.execute(
+            select(models.DailyScore.items_processed, models.DailyScore.is_final)
+        )).all()  # fmt: skip
+        streak = await session.scalar(select(models.Streak.items_total))
+    assert voided["voidActivity"]["errors"] == []
+    assert [tuple(r) for r in scores] == [(10, True)]
+    assert streak == 10
+    assert before == {"totals": {"itemsProcessed": 40}}
+    # The cached report was dropped by the correction: the next read shows the kept one rebuilt.
+    assert (await gql.data(report, t=team))["dailyReport"] == {"totals": {"itemsProcessed": 10}}
 
 
 async def test_correcting_an_activity_rescores_the_days_it_leaves_and_joins(

@@ -27,6 +27,7 @@ TICK = "2026-11-20T16:05"  # company time (Chicago): 22:05 UTC
 
 # What the worker writes, through a database of its own the test's cleanup does not watch.
 WORKER_TABLES = (
+    models.DailyReport,
     models.Badge,
     models.Streak,
     models.Flag,
@@ -99,7 +100,7 @@ async def test_the_same_message_twice_gives_the_same_rows_and_one_run(
     assert scores == [(30, False, utc(2026, 11, 20, 22, 5))]  # computed as of the tick, not now
     assert runs == [("refresh_scores", f"{TICK}/2026-11-20", "SUCCEEDED",
                      {"scores": 1, "idle_periods": 0, "skipped_final": 0, "flags_raised": 0,
-                      "flags_withdrawn": 0}, None)]  # fmt: skip
+                      "flags_withdrawn": 0, "rescored_final": 0}, None)]  # fmt: skip
 
 
 async def test_a_tick_that_says_its_offset_is_that_instant(
@@ -206,3 +207,36 @@ async def test_the_rollover_flags_forgotten_clock_outs_once(
         ("2026-11-20T00:05", {"open_records_past_cap": 1, "flags_raised": 1}),
         ("2026-11-21T00:05", {"open_records_past_cap": 2, "flags_raised": 1}),
     ]
+
+
+async def test_a_recalculation_scores_a_finalized_day_again_and_it_stays_final(
+    db: Database, day: None, actors: tuple[dramatiq.Broker, Actors]
+) -> None:
+    """After the role's points double, the periodic refresh leaves the final day alone; the
+    recalculation (``recalculateScores`` sends ``rescore_final``) scores it again, final."""
+    broker, declared = actors
+    await run(broker, lambda: declared.finalize_day.send(DAY.isoformat(), "2026-11-20T18:00"))
+    async with db.session() as session, session.begin():
+        await session.execute(update(models.Role).values(points_per_item=2.0))
+
+    async def state() -> tuple[Any, ...]:
+        async with db.read_session() as session:
+            score = (await session.execute(
+                select(models.DailyScore.points_earned, models.DailyScore.is_final)
+            )).one()  # fmt: skip
+            streak = await session.scalar(select(models.Streak.items_total))
+        return (*score, streak)
+
+    assert await state() == (30.0, True, 30)
+    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), "2026-11-20T18:05"))
+    assert await state() == (30.0, True, 30)  # final: the periodic refresh leaves it
+    await run(
+        broker, lambda: declared.refresh_scores.send(DAY.isoformat(), "2026-11-20T18:10", True)
+    )
+    assert await state() == (60.0, True, 30)
+    async with db.read_session() as session:
+        counts = await session.scalar(
+            select(models.JobRun.counts).where(models.JobRun.tick == "2026-11-20T18:10/2026-11-20")
+        )
+    assert counts == {"scores": 1, "idle_periods": 0, "skipped_final": 0, "flags_raised": 0,
+                      "flags_withdrawn": 0, "rescored_final": 1}  # fmt: skip
