@@ -50,7 +50,7 @@ from db.models import (
     Team,
 )
 from prodhub.resources import build_resources
-from services import score_refresh
+from services import finalization
 from services.connecteam import clock_sync
 from tasks import connecteam
 from tasks.runtime import Runtime, install
@@ -109,9 +109,10 @@ async def run(url: str, day: date, days: int) -> dict[str, Any]:
 
 
 def _timed_refreshes() -> list[float]:
-    """Seconds of each day refresh the time-clock sync runs (they are in its total)."""
+    """Seconds of each day's scoring the time-clock sync runs (they are in its total): the
+    refresh, and for a finalized day its streaks, badges and reports settled again."""
     spent: list[float] = []
-    real = score_refresh.refresh_day
+    real = finalization.rescore_day
 
     async def timed(**kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -120,7 +121,7 @@ def _timed_refreshes() -> list[float]:
         finally:
             spent.append(time.perf_counter() - started)
 
-    setattr(clock_sync, "refresh_day", timed)  # noqa: B010 (the module's own name for it)
+    setattr(clock_sync, "rescore_day", timed)  # noqa: B010 (the module's own name for it)
     return spent
 
 
@@ -341,8 +342,9 @@ def report(result: dict[str, Any]) -> str:
         f"{result['breaks']:,} breaks over {result['days']} days to {result['day']}; the days' "
         f"scores refreshed as the seed made them: **{as_seeded}**. Of the time clock's "
         f"{clock['seconds']:.1f} s, {clock['refresh_seconds']:.1f} s are its "
-        f"{result['refreshes']} day refreshes (scores, idle periods, flags of every employee), "
-        "which the old sync did not do.",
+        f"{result['refreshes']} days scored again (scores, idle periods, flags of every "
+        "employee; the days are final, so their streaks, badges and reports too), which the old "
+        "sync did not do.",
         "",
         "| sync | path | seconds | statements MariaDB executed | API calls |",
         "|---|---|---:|---:|---:|",
