@@ -13,6 +13,8 @@ Routes are a fixed set, so a client cannot grow the label space with made-up pat
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import time
 from collections.abc import Iterable
@@ -28,6 +30,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,7 +40,10 @@ from prodhub.graphql_app import CACHE_HEADER
 from prodhub.resources import Resources
 from services import jobs
 
+log = logging.getLogger(__name__)
+
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+DATABASE_SECONDS = 2.0
 ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/reports/daily.csv"})
 _CACHE_HEADER = CACHE_HEADER.encode()
 
@@ -108,8 +114,20 @@ async def scrape(resources: Resources) -> bytes:
 
 
 async def _state(resources: Resources) -> CollectorRegistry:
-    """Gauges of what is true now, read at the scrape (never kept between scrapes)."""
+    """Gauges of what is true now, read at the scrape (never kept between scrapes). A
+    database that fails or does not answer within ``DATABASE_SECONDS`` costs the job gauges,
+    never the scrape: the request metrics matter most exactly then."""
     registry = CollectorRegistry()
+    database = Gauge("prodhub_metrics_database_ok",
+                     "1 when this scrape could read the jobs' state from the database.",
+                     registry=registry)  # fmt: skip
+    try:
+        async with asyncio.timeout(DATABASE_SECONDS):
+            states = await resources.db.read(lambda session: jobs.job_states(session=session))
+    except (SQLAlchemyError, OSError, TimeoutError) as error:
+        log.warning("metrics: the jobs' state could not be read: %s", type(error).__name__)
+        states = None
+    database.set(int(states is not None))
     paused = Gauge("prodhub_job_paused", "1 when an admin paused the job.", ["job"],
                    registry=registry)  # fmt: skip
     finished = Gauge(
@@ -119,9 +137,7 @@ async def _state(resources: Resources) -> CollectorRegistry:
     )  # fmt: skip
     failed = Gauge("prodhub_job_last_run_failed", "1 when the job's latest run failed.", ["job"],
                    registry=registry)  # fmt: skip
-    for job, is_paused, run in await resources.db.read(
-        lambda session: jobs.job_states(session=session)
-    ):
+    for job, is_paused, run in states or []:
         paused.labels(job).set(int(is_paused))
         failed.labels(job).set(int(run is not None and run.status == "FAILED"))
         if run is not None and run.finished_at is not None:

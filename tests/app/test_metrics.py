@@ -3,6 +3,7 @@ cache's answers, and the jobs, pools and breaker as they are at the scrape."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import httpx
@@ -10,10 +11,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from db import models
 from db.engine import Database
-from prodhub.resources import Resources
+from prodhub.app import create_app
+from prodhub.resources import Resources, build_resources
 from services.jobs import PERIODIC_JOBS
 from tests import helpers
-from tests.helpers import ADMIN, Backend, bearer, utc
+from tests.helpers import ADMIN, NOW, Backend, bearer, utc
 
 
 async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -95,7 +97,32 @@ async def test_jobs_pools_and_breaker_as_they_are_now(
     assert gauge("prodhub_db_connections_in_use", pool="read") == 0.0
     assert gauge("prodhub_db_connections_in_use", pool="write") == 0.0
     assert gauge("prodhub_cache_breaker_open") == 0.0
+    assert gauge("prodhub_metrics_database_ok") == 1.0
     if backend.settings.redis_url:
         assert resources.cache is not None and resources.cache.breaker is not None
         resources.cache.breaker.failed()
         assert (await scrape(client))[("prodhub_cache_breaker_open", ())] == 1.0
+
+
+async def test_a_database_that_cannot_be_reached_costs_the_job_gauges_not_the_scrape(
+    backend: Backend,
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on: refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = backend.settings.model_copy(
+        update={"database_url": f"mysql+aiomysql://nobody:x@127.0.0.1:{port}/none"}
+    )
+    resources = build_resources(settings)
+    app = create_app(resources, clock=lambda: NOW)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        before = await scrape(http)
+        assert (await http.get("/healthz")).status_code == 200
+        found = await scrape(http)
+    await resources.aclose()
+
+    assert found[("prodhub_metrics_database_ok", ())] == 0.0
+    assert not [name for name, _ in found if name.startswith("prodhub_job_")]
+    assert delta(before, found, "prodhub_http_requests_total", route="/healthz", status="200") == 1
