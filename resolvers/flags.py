@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from db.models import Flag
 from resolvers.context import Context
 from resolvers.pagination import Page, forward_page, page_of
-from services import flag_review
+from services import flags
 from services.errors import Forbidden
-from services.flag_review import FlagResolution, FlagStatus
+from services.flags import FlagResolution, FlagStatus
 from services.users import UserRole
 
 
@@ -36,11 +36,11 @@ async def flag_page(
     after: str | None,
 ) -> Page[Flag]:
     teams = _teams(ctx, team_id)
-    request = forward_page(ctx, flag_review.FLAG_ORDER, first, after)
+    request = forward_page(ctx, flags.FLAG_ORDER, first, after)
     rows: Sequence[Flag] = []
     if teams is None or teams:  # a manager of no team sees no flags, without a statement
         rows = await ctx.db.read(
-            lambda session: flag_review.list_flags(
+            lambda session: flags.list_flags(
                 session=session,
                 status=status,
                 team_ids=teams,
@@ -48,14 +48,14 @@ async def flag_page(
                 after=request.after,
             )
         )
-    return page_of(ctx, flag_review.FLAG_ORDER, request, rows)
+    return page_of(ctx, flags.FLAG_ORDER, request, rows)
 
 
 async def resolve_flag(
     ctx: Context, flag_id: int, resolution: FlagResolution, note: str | None
 ) -> Flag:
     return await ctx.db.write(
-        lambda session: flag_review.resolve_flag(
+        lambda session: flags.resolve_flag(
             session=session,
             actor=ctx.viewer,
             flag_id=flag_id,

@@ -14,8 +14,7 @@ from schema.activities import ActivityType
 from schema.employees import EmployeeType
 from schema.relay import Node, global_id
 from schema.teams import TeamType
-from services.flag_review import FlagResolution, FlagStatus
-from services.flags import FlagRule
+from services.flags import FlagResolution, FlagRule, FlagStatus
 
 FlagRuleType = strawberry.enum(FlagRule, name="FlagRule")
 FlagStatusType = strawberry.enum(FlagStatus, name="FlagStatus")

@@ -1,19 +1,30 @@
 """Review flags of a work date (SPEC §4): items for a person to look at, never automatic
 discipline. Each is unique per rule and subject, so recomputing a day never duplicates one.
 
-``detect`` is pure: it takes one employee's day and returns the flags it raises.
+``detect`` is pure: it takes one employee's day and returns the flags it raises (the score
+refresh, ``services.score_refresh``, raises and withdraws OPEN flags with it). ``list_flags``
+is the list a manager works through; ``resolve_flag`` an admin's resolution, which the refresh
+never undoes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Flag
+from services import audit
+from services.errors import BadInput, Conflict, NotFound
 from services.intervals import Interval, minutes, subtract
+from services.keyset import Key, Keyset
 from services.scores import MAX_SHIFT, RoleStandard
+from services.viewers import Viewer
 
 RATE_FACTOR = 3  # items per hour over 3 x the engineered standard
 OUTSIDE_TOLERANCE = timedelta(minutes=5)
@@ -133,3 +144,78 @@ def forgotten_clock_outs(
         for record in records
         if now - record.clock_in > MAX_SHIFT
     ]  # fmt: skip
+
+
+# --- review ---------------------------------------------------------------------------------
+
+MAX_NOTE = 1000
+
+
+class FlagStatus(StrEnum):
+    OPEN = "OPEN"
+    RESOLVED = "RESOLVED"
+    DISMISSED = "DISMISSED"
+
+
+class FlagResolution(StrEnum):
+    RESOLVED = "RESOLVED"  # looked at, and something was done about it
+    DISMISSED = "DISMISSED"  # looked at: nothing was wrong
+
+
+# Newest work date first; served by (status, work_date), (team_id, status, work_date) and
+# (work_date), each ending in the primary key as InnoDB's secondary indexes do.
+FLAG_ORDER = Keyset("flags", (Key(Flag.work_date, descending=True), Key(Flag.id, descending=True)))
+
+
+async def list_flags(
+    *,
+    session: AsyncSession,
+    status: FlagStatus | None,
+    team_ids: Collection[int] | None,  # None: every team's (and those of no team)
+    limit: int,
+    after: Sequence[Any] | None,
+) -> Sequence[Flag]:
+    statement = select(Flag).order_by(*FLAG_ORDER.order_by()).limit(limit)
+    if status is not None:
+        statement = statement.where(Flag.status == status.value)
+    if team_ids is not None:
+        statement = statement.where(Flag.team_id.in_(sorted(team_ids)))
+    if after is not None:
+        statement = statement.where(FLAG_ORDER.after(after))
+    return (await session.scalars(statement)).all()
+
+
+async def resolve_flag(
+    *,
+    session: AsyncSession,
+    actor: Viewer,
+    flag_id: int,
+    resolution: FlagResolution,
+    note: str | None,
+    now: datetime,
+) -> Flag:
+    """Close an open flag with ``resolution`` and the admin's note (audited)."""
+    why = _note(note)
+    row = await session.get(Flag, flag_id, with_for_update=True)
+    if row is None:
+        raise NotFound("no such flag", field="id")
+    if row.status != FlagStatus.OPEN:
+        raise Conflict(f"this flag is already {row.status.lower()}", field="id")
+    before = audit.snapshot(row)
+    row.status = resolution.value
+    row.resolved_by_user_id = actor.user_id
+    row.resolved_at = now
+    row.resolution_note = why
+    await session.flush()
+    await audit.record(
+        session=session, actor=actor, action="resolve_flag", row=row, before=before, reason=why
+    )
+    return row
+
+
+def _note(note: str | None) -> str | None:
+    if note is None or not note.strip():
+        return None
+    if len(note) > MAX_NOTE:
+        raise BadInput(f"a note has at most {MAX_NOTE:,} characters", field="note")
+    return note.strip()

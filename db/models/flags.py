@@ -17,7 +17,7 @@ class Flag(Base):
     __tablename__ = "flags"
     __table_args__ = (
         UniqueConstraint("rule", "subject_key"),
-        # The review list (services/flag_review.py), newest work date first: by status, by
+        # The review list (services/flags.py), newest work date first: by status, by
         # team and status, or all.
         Index("ix_flags_status_work_date", "status", "work_date"),
         Index("ix_flags_team_id_status_work_date", "team_id", "status", "work_date"),

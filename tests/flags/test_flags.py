@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from db import models
 from db.engine import Database
-from services.flag_review import MAX_NOTE
+from services.flags import MAX_NOTE
 from services.users import UserRole
 from services.viewers import Viewer
 from tests import helpers
