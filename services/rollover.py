@@ -9,7 +9,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ClockRecord, Employee, Flag
-from services.flags import OpenRecord, forgotten_clock_outs
+from services.flags import FlagStatus, OpenRecord, forgotten_clock_outs
 from services.scores import MAX_SHIFT
 
 FLAGS: Table = Flag.__table__  # type: ignore[assignment]
@@ -28,7 +28,7 @@ async def flag_forgotten_clock_outs(*, session: AsyncSession, now: datetime) -> 
     values = [
         {"rule": flag.rule.value, "subject_key": flag.subject_key,
          "employee_id": record.employee_id, "team_id": record.team_id,
-         "work_date": record.work_date, "status": "OPEN", "details": flag.details,
+         "work_date": record.work_date, "status": FlagStatus.OPEN.value, "details": flag.details,
          "created_at": now}
         for record, flag in forgotten_clock_outs(records, now)
     ]  # fmt: skip

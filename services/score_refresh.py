@@ -31,7 +31,7 @@ from db.models import (
     Role,
 )
 from services import flags
-from services.flags import ActivitySpan, FlagFound, FlagRule
+from services.flags import ActivitySpan, FlagFound, FlagRule, FlagStatus
 from services.intervals import minutes
 from services.scores import ClockSample, WorkSample, clock_interval, compute_day
 
@@ -195,14 +195,14 @@ async def _flags(
     stale = [
         flag_id
         for flag_id, rule, subject, status, employee_id in existing
-        if status == "OPEN" and employee_id not in final and (rule, subject) not in found
+        if status == FlagStatus.OPEN and employee_id not in final and (rule, subject) not in found
     ]
     if stale:
         await session.execute(dated(delete(Flag).where(Flag.id.in_(stale)), "flags", {work_date}))
     rows = [
         {"rule": flag.rule.value, "subject_key": flag.subject_key, "employee_id": employee_id,
          "team_id": people.get(employee_id, (None, False))[0], "work_date": work_date,
-         "activity_id": flag.activity_id, "status": "OPEN", "details": flag.details,
+         "activity_id": flag.activity_id, "status": FlagStatus.OPEN.value, "details": flag.details,
          "created_at": now}
         for key, (employee_id, flag) in sorted(found.items())
         if key not in known

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache.tags import dated
 from db.models import Activity, ClockRecord, DailyScore, Employee, Flag, Role, ScheduledShift
+from services.flags import FlagStatus
 from services.intervals import Interval, minutes, union
 from services.scores import MAX_SHIFT
 
@@ -116,7 +117,11 @@ async def team_days(
         days[team_id].clocked_in_now = n
     flags = (
         select(Flag.team_id, func.count())
-        .where(Flag.status == "OPEN", Flag.work_date == work_date, Flag.team_id.in_(team_ids))
+        .where(
+            Flag.status == FlagStatus.OPEN.value,
+            Flag.work_date == work_date,
+            Flag.team_id.in_(team_ids),
+        )
         .group_by(Flag.team_id)
     )
     for team_id, n in await session.execute(dated(flags, "flags", {work_date})):
