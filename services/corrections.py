@@ -68,7 +68,7 @@ async def void_activity(
     if row.voided_at is not None:
         raise BadInput("this activity is already void", field="id")
     before = audit.snapshot(row)
-    row.voided_at, row.void_reason = scoring.now, why
+    row.voided_at, row.void_reason = scoring.now.replace(microsecond=0), why  # as stored
     await session.flush()
     await audit.record(
         session=session, actor=actor, action="void", row=row, before=before, reason=why

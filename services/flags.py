@@ -204,7 +204,7 @@ async def resolve_flag(
     before = audit.snapshot(row)
     row.status = resolution.value
     row.resolved_by_user_id = actor.user_id
-    row.resolved_at = now
+    row.resolved_at = now.replace(microsecond=0)  # as stored: the answer matches later reads
     row.resolution_note = why
     await session.flush()
     await audit.record(

@@ -8,7 +8,7 @@ clocked minutes). The other flags are rows written here, on two earlier days in 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -56,6 +56,13 @@ async def floor(db: Database) -> dict[str, Any]:
     await helpers.refresh_days(db, DAY, now=NOW)
     await helpers.users(db, ADMIN)
     return {"floor": floor, "dock": dock}
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The app's clock, with microseconds the database does not keep: answers show what is
+    stored."""
+    return NOW + timedelta(microseconds=123_456)
 
 
 def manager_of(*teams: models.Team) -> Viewer:
@@ -163,6 +170,8 @@ async def test_resolved_audited_and_kept_by_the_next_refresh(
                  "resolvedBy": "admin@example.com", "resolutionNote": "forklift training"},
         "errors": [],
     }  # fmt: skip
+    read = "query($id: ID!) { node(id: $id) { ... on Flag { resolvedAt } } }"
+    assert (await gql.data(read, id=flag))["node"] == {"resolvedAt": "2026-11-20T20:30:00+00:00"}
     # The cached list is dropped by the write: the next read no longer shows it as open.
     assert [r[0] for r in shown(await gql.data(FLAGS, status="OPEN"))] == [
         "LONG_IDLE", "OUTSIDE_CLOCK", "LONG_IDLE", "LONG_IDLE"
