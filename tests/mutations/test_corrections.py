@@ -3,7 +3,7 @@ touch — never by patching score rows."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,13 @@ CORRECT = """mutation($input: CorrectActivityInput!) {
 CLOCK = """mutation($input: ClockRecordInput!) {
   correctClockRecord(input: $input) { clockRecord { clockIn clockOut workDate } errors { field code message } } }"""
 THURSDAY, FRIDAY = date(2026, 11, 19), date(2026, 11, 20)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The app's clock, with microseconds the database does not keep: answers show what is
+    stored."""
+    return NOW + timedelta(microseconds=123_456)
 
 
 @pytest.fixture
