@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import SyncRun
@@ -96,7 +97,8 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
     total, refreshed = DaySynced(), set[date]()
     try:
         for day in sorted(days):
-            done = await runtime.db.write(
+            done = await _apply_day(
+                runtime,
                 lambda session, day=day: apply_day(  # type: ignore[misc]
                     session=session,
                     day=day,
@@ -107,7 +109,7 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
                     now=now,
                     idle_threshold=runtime.idle_threshold,
                     goal=runtime.settings.productivity_goal,
-                )
+                ),
             )
             for name in ("created", "updated", "deleted", "kept_corrected", "redated"):
                 setattr(total, name, getattr(total, name) + getattr(done, name))
@@ -128,6 +130,20 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
         "refreshed": sorted(d.isoformat() for d in refreshed),
     }
     await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, counts, None)
+
+
+async def _apply_day(
+    runtime: Runtime, apply: Callable[[AsyncSession], Awaitable[DaySynced]]
+) -> DaySynced:
+    """One work date's transaction. Another sync of the same day (the 5-minute tick and a
+    backfill, on two workers) may insert one of its new shifts first: the unique key refuses
+    ours, and the day is read and applied once more in a new transaction, which finds the
+    shift there instead of failing the whole run."""
+    try:
+        return await runtime.db.write(apply)
+    except IntegrityError:
+        log.info("sync_time_clock: a concurrent sync wrote the same shift; the day again")
+        return await runtime.db.write(apply)
 
 
 async def sync_schedules(tick: str, start: str | None = None, end: str | None = None) -> None:

@@ -329,3 +329,39 @@ async def test_a_change_to_a_finalized_day_rescores_it_and_it_stays_final(
             select(models.DailyScore.is_final).where(models.DailyScore.work_date == NINETEENTH)
         )
     assert final is True
+
+
+async def test_a_shift_another_sync_inserted_first_is_found_on_a_second_reading(
+    backend: Backend,
+    db: Database,
+    people: dict[str, int],
+    actors: tuple[StubBroker, Actors],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backfill and the 5-minute tick sync the 20th on two workers: the other one commits
+    K2's open shift between this sync's reading and its insert. The unique key refuses the
+    insert; the day is read again and the run succeeds, without creating the shift twice."""
+    broker, declared = actors
+    real, raced = clock_sync._stored, []
+
+    async def other_sync_commits_first(session: Any, day: date, shift_ids: list[str]) -> Any:
+        stale = await real(session, day, shift_ids)
+        if day == TWENTIETH and not raced:
+            raced.append(day)
+            other = Database(backend.settings)
+            async with other.session() as writer, writer.begin():
+                writer.add(models.ClockRecord(
+                    employee_id=people["K2"], clock_in=utc(2026, 11, 20, 14), work_date=TWENTIETH,
+                    source="connecteam", external_id="s-open",
+                ))  # fmt: skip
+            await other.dispose()
+        return stale
+
+    monkeypatch.setattr(clock_sync, "_stored", other_sync_commits_first)
+
+    await run(broker, lambda: declared.sync_time_clock.send(TICK))
+
+    assert (await state(db))["clocks"] == FIRST_SYNC["clocks"]
+    ((_, status, _, _, done, error, attempts),) = await sync_runs(db)
+    assert (status, error, attempts) == ("SUCCEEDED", None, 1)
+    assert (done["created"], done["updated"]) == (1, 0)  # the night shift; K2's was there
