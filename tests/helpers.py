@@ -205,6 +205,17 @@ class GraphQLClient:
 
 # --- rows ----------------------------------------------------------------------------------
 
+# What scoring a day writes (a finalized one: its streaks, badges and reports too), dependents
+# first: a test whose worker scores days, through a database of its own, deletes these after.
+SCORED = (
+    models.DailyReport,
+    models.Badge,
+    models.Streak,
+    models.Flag,
+    models.IdlePeriod,
+    models.DailyScore,
+)
+
 _seq = itertools.count(1)
 
 

@@ -25,8 +25,8 @@ from tests.helpers_connecteam import API_KEY, FakeConnecteam, serving, shift
 
 TICK = "2026-11-20T10:05"
 NINETEENTH, TWENTIETH = date(2026, 11, 19), date(2026, 11, 20)
-WRITTEN = (models.Flag, models.IdlePeriod, models.DailyScore, models.ClockBreak,
-           models.ClockRecord, models.SyncRun, models.JobRun)  # fmt: skip
+WRITTEN = (*helpers.SCORED, models.ClockBreak, models.ClockRecord, models.SyncRun,
+           models.JobRun)  # fmt: skip
 
 
 async def rows(db: Database) -> dict[str, list[Any]]:

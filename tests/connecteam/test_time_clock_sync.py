@@ -39,12 +39,7 @@ TICK = "2026-11-20T10:05"  # 16:05 UTC
 NINETEENTH, TWENTIETH = date(2026, 11, 19), date(2026, 11, 20)
 
 WORKER_TABLES = (
-    models.DailyReport,
-    models.Badge,
-    models.Streak,
-    models.Flag,
-    models.IdlePeriod,
-    models.DailyScore,
+    *helpers.SCORED,
     models.ClockBreak,
     models.ClockRecord,
     models.SyncRun,
@@ -342,7 +337,7 @@ async def test_a_shift_another_sync_inserted_first_is_found_on_a_second_reading(
     K2's open shift between this sync's reading and its insert. The unique key refuses the
     insert; the day is read again and the run succeeds, without creating the shift twice."""
     broker, declared = actors
-    real, raced = clock_sync._stored, []
+    real, raced = clock_sync._stored, list[date]()
 
     async def other_sync_commits_first(session: Any, day: date, shift_ids: list[str]) -> Any:
         stale = await real(session, day, shift_ids)

@@ -40,9 +40,7 @@ async def admin(db: Database) -> AsyncIterator[None]:
     yield
     async with db.session() as session, session.begin():
         for model in (
-            models.Flag,
-            models.IdlePeriod,
-            models.DailyScore,
+            *helpers.SCORED,
             models.ClockBreak,
             models.ClockRecord,
             models.SyncRun,

@@ -27,12 +27,7 @@ TICK = "2026-11-20T16:05"  # company time (Chicago): 22:05 UTC
 
 # What the worker writes, through a database of its own the test's cleanup does not watch.
 WORKER_TABLES = (
-    models.DailyReport,
-    models.Badge,
-    models.Streak,
-    models.Flag,
-    models.IdlePeriod,
-    models.DailyScore,
+    *helpers.SCORED,
     models.JobRun,
     models.JobControl,
 )
