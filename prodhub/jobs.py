@@ -91,7 +91,10 @@ class EmbeddedJobs:
 
 
 DEBOUNCE_SECONDS = 30  # ingestion bursts within this share one refresh, run after it
-SYNC_MAX_AGE_MS = 24 * 3600 * 1000  # what an admin asked for is worth doing for a day
+# What an admin asked for (a sync, a recalculation of up to 366 days, one message a day, each
+# scoring a day in a second or two) is worth doing for a day, not only the 10 minutes a
+# periodic refresh is.
+ASKED_MAX_AGE_MS = 24 * 3600 * 1000
 
 
 class JobQueue:
@@ -123,7 +126,9 @@ class JobQueue:
         tick = write_tick(now)
         chosen = sorted(set(days))
         for day in chosen:  # finalized days included: a recalculation is for them too
-            self.actors.refresh_scores.send(day.isoformat(), tick, True)
+            self.actors.refresh_scores.send_with_options(
+                args=(day.isoformat(), tick, True), max_age=ASKED_MAX_AGE_MS
+            )
         return len(chosen)
 
     @property
@@ -137,7 +142,7 @@ class JobQueue:
         actor = getattr(self.actors, job)
         sent = 0
         for args in messages:
-            actor.send_with_options(args=args, max_age=SYNC_MAX_AGE_MS)
+            actor.send_with_options(args=args, max_age=ASKED_MAX_AGE_MS)
             sent += 1
         return sent
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from dramatiq import Message
 from sqlalchemy import select
 
 from db import models
@@ -117,7 +118,10 @@ async def test_a_recalculation_enqueues_one_refresh_per_day(backend: Backend, db
     await app.state.resources.aclose()
 
     assert answer["recalculateScores"] == {"enqueued": 3, "errors": []}
-    assert len(queued) == 3
+    messages = [Message.decode(data) for data in queued]
+    assert [m.args[0] for m in messages] == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    # finalized days scored again too, and a day's wait allowed (not the periodic 10 minutes)
+    assert {(m.args[2], m.options["max_age"]) for m in messages} == {(True, 24 * 3600 * 1000)}
     assert too_long["recalculateScores"]["errors"] == [
         {
             "field": "to",
