@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from core.settings import Settings
+from prodhub.cache_front import CacheFront
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
 from prodhub.health import readiness
@@ -84,7 +85,10 @@ def create_app(
         allow_headers=["authorization", "content-type", *PREFLIGHT_HEADERS],
         max_age=600,
     )
-    app = Starlette(routes=routes, middleware=[Middleware(RequestMetrics), cors], lifespan=lifespan)
+    front = Middleware(CacheFront, graphql=graphql)  # cached answers before routing
+    app = Starlette(
+        routes=routes, middleware=[Middleware(RequestMetrics), cors, front], lifespan=lifespan
+    )
     app.state.resources = resources
     app.state.graphql = graphql
     app.state.jobs = queue

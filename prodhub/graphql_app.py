@@ -29,16 +29,20 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from core.cache import Lookup, Policy, entries
+from core.cache import Lookup, Policy
 from core.cache.tags import collect
 from prodhub.graphiql import local_graphiql_html
 from prodhub.graphql_requests import (
+    CACHE_HEADER,
     MAX_DOCUMENT_BYTES,
+    ROUTED,
     Prepared,
+    Routed,
     cache_control,
     persisted_document,
     prepared_of,
     query_params,
+    send_hit,
     text,
 )
 from prodhub.resources import Resources
@@ -60,7 +64,6 @@ EXECUTION_TIMEOUT_SECONDS = 10.0  # a request that takes longer is stopped, its 
 MAX_RESPONSE_BYTES = 16 << 20
 # Valid UTF-8 holds no surrogate; in JSON text only such an escape can write one.
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
 
 
 class RequestAdapter(StarletteRequestAdapter):
@@ -158,7 +161,8 @@ class GraphQLApp(GraphQL[Context, None]):
             if isinstance(prepared, Response):
                 response = prepared
             elif prepared is not None and prepared.hit is not None:
-                response = self._hit(prepared.hit)
+                await send_hit(send, prepared.hit, self._now_ms())
+                return
             else:
                 request.state.prepared = prepared
                 response = await self.run(request)
@@ -182,7 +186,7 @@ class GraphQLApp(GraphQL[Context, None]):
             return None
         if not isinstance(data, dict):
             return None
-        viewer = await self._viewer(request.headers.get("authorization"), self.clock())
+        viewer = await self.viewer(request.headers.get("authorization"), self.clock())
         # Only a signed-in user or a device adds to the registry: an anonymous client could
         # otherwise fill it with documents nobody will run.
         signed_in = viewer[1] is None and (viewer[0].is_authenticated or viewer[0].is_device)
@@ -197,11 +201,12 @@ class GraphQLApp(GraphQL[Context, None]):
             variables=data.get("variables") if isinstance(data.get("variables"), dict) else None,
         )
         prepared.viewer = viewer
-        await self._lookup(prepared)
+        await self._lookup(prepared, request.scope.get(ROUTED))
         return prepared
 
-    async def _lookup(self, prepared: Prepared) -> None:
-        """The cache's key and answer, when the operation may be cached."""
+    async def _lookup(self, prepared: Prepared, routed: Routed | None) -> None:
+        """The cache's key and answer, when the operation may be cached (``routed``: what
+        the front door found, and where to tell it the key)."""
         viewer, refused = prepared.viewer
         if self.cache is None or refused or prepared.query is None:
             return
@@ -222,15 +227,17 @@ class GraphQLApp(GraphQL[Context, None]):
             operation_name=prepared.operation_name,
             variables=prepared.variables,
         )
-        prepared.lookup = await self.cache.lookup(prepared.key)
+        if routed is not None and routed.lookup is not None and routed.lookup.key == prepared.key:
+            prepared.lookup = routed.lookup
+        else:
+            prepared.lookup = await self.cache.lookup(prepared.key)
+        if routed is not None and not viewer.is_device:  # an API key is checked every time
+            routed.key = prepared.key
         if prepared.lookup is not None and prepared.lookup.entry is not None:
             prepared.hit = prepared.lookup.entry
 
-    def _hit(self, entry: entries.Entry) -> Response:
-        age = max(0, (round(self.clock().timestamp() * 1000) - entry.stored_at_ms) // 1000)
-        headers = {CACHE_HEADER: "hit", "age": str(age)}
-        headers |= cache_control(entry.max_age, private=entry.private)
-        return Response(entry.body, media_type="application/json", headers=headers)
+    def _now_ms(self) -> int:
+        return round(self.clock().timestamp() * 1000)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """Not for a GET that names a persisted query (it carries no ``query``)."""
@@ -277,7 +284,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if isinstance(prepared, Prepared):
             viewer, refused = prepared.viewer
         else:
-            viewer, refused = await self._viewer(request.headers.get("authorization"), now)
+            viewer, refused = await self.viewer(request.headers.get("authorization"), now)
         return Context(
             db=self.db,
             settings=self.settings,
@@ -289,7 +296,7 @@ class GraphQLApp(GraphQL[Context, None]):
             auth_error=refused,
         )
 
-    async def _viewer(self, authorization: str | None, now: datetime) -> tuple[Viewer, str | None]:
+    async def viewer(self, authorization: str | None, now: datetime) -> tuple[Viewer, str | None]:
         """The viewer, and why its credentials were refused (None when they were not). A user's
         token is checked without a statement; an API key costs one indexed SELECT."""
         if authorization is None:

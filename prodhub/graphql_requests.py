@@ -18,6 +18,7 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Send
 
 from core.cache import Lookup, Policy, entries
 from core.cache.persisted import PersistedQueries, sha256_hex
@@ -25,6 +26,18 @@ from services.viewers import ANONYMOUS, Viewer
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000
+CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
+ROUTED = "prodhub.routed"  # the scope key of the front door's ``Routed`` (prodhub.cache_front)
+
+
+@dataclass
+class Routed:
+    """Between the cache's front door and the GraphQL view: what the front door found under
+    the key it knew for the request (the view uses it rather than ask again), and the key the
+    view computed (the front door remembers it for the next identical request)."""
+
+    lookup: Lookup | None = None
+    key: str | None = None
 
 
 @dataclass
@@ -56,6 +69,21 @@ def cache_control(max_age: int, *, private: bool) -> dict[str, str]:
     if private:
         return {"cache-control": f"private, max-age={max_age}"}
     return {"cache-control": f"public, max-age={max_age}", "vary": "Authorization"}
+
+
+async def send_hit(send: Send, entry: entries.Entry, now_ms: int) -> None:
+    """A cached response, as stored, with its age and cache policy."""
+    age = max(0, (now_ms - entry.stored_at_ms) // 1000)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(entry.body)).encode()),
+        (CACHE_HEADER.encode(), b"hit"),
+        (b"age", str(age).encode()),
+    ]
+    policy = cache_control(entry.max_age, private=entry.private)
+    headers += [(name.encode(), value.encode()) for name, value in policy.items()]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": entry.body})
 
 
 def query_params(request: Request) -> dict[str, Any]:

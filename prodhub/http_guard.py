@@ -69,7 +69,7 @@ class GraphQLRequestGuard:
         if body is None:
             await _refuse(send, 413, f"request bodies are limited to {limit} bytes")
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
     def _limit(self, headers: Headers) -> int:
         scheme, _, token = headers.get("authorization", "").partition(" ")
@@ -106,7 +106,7 @@ def _csrf_suspect(scope: Scope, headers: Headers) -> bool:
     return False
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def replayed() -> Message:

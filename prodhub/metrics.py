@@ -36,7 +36,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.cache.breaker import State
-from prodhub.graphql_app import CACHE_HEADER
+from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import Resources
 from services import jobs
 

@@ -15,6 +15,7 @@ from cachetools import LRUCache, TTLCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from core.cache.batching import MGetBatcher
 from core.cache.entries import parse_tags
 
 TAG_PREFIX = "prodhub:tag:"
@@ -122,13 +123,15 @@ class RedisBackend:
 
     A key's tags rarely change (the same query reads the same tables and dates), so the
     process remembers them: a lookup is then one MGET of the entry, the epoch and those tags'
-    versions, compared here. The Lua script (``LOOKUP``), which reads the tags from the entry
+    versions, compared here, merged with the other lookups in flight into one MGET
+    (``core.cache.batching``). The Lua script (``LOOKUP``), which reads the tags from the entry
     itself, answers keys not seen yet and entries whose tags turned out to be others.
     """
 
     def __init__(self, client: Redis, *, remembered: int = 10_000) -> None:
         self.client = client
         self._lookup = client.register_script(LOOKUP)
+        self.batcher = MGetBatcher(client)
         self._tags_of: LRUCache[str, tuple[str, ...]] = LRUCache(maxsize=remembered)
 
     async def lookup(self, key: str) -> Found:
@@ -148,7 +151,7 @@ class RedisBackend:
 
     async def _remembered(self, key: str, names: tuple[str, ...]) -> Found | None:
         """The lookup in one MGET; None when the entry's tags are not these after all."""
-        entry, epoch, *versions = await self.client.mget(
+        entry, epoch, *versions = await self.batcher.mget(
             [key, EPOCH, *(TAG_PREFIX + name for name in names)]
         )
         assert entry is None or isinstance(entry, bytes)  # decode_responses=False

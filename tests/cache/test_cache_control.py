@@ -12,7 +12,7 @@ import pytest
 
 from db.engine import Database
 from prodhub.app import create_app
-from prodhub.graphql_app import CACHE_HEADER
+from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import Resources
 from services.users import UserRole
 from services.viewers import Viewer

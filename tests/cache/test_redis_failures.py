@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from core.cache.breaker import State
 from db import models
 from prodhub.app import create_app
-from prodhub.graphql_app import CACHE_HEADER
+from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import BREAKER_WINDOW_SECONDS, Resources, build_resources
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, FaultyProxy, bearer

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from db import models
 from db.engine import Database
 from prodhub.app import create_app
-from prodhub.graphql_app import CACHE_HEADER
+from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import build_resources
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, StatementCounter, bearer

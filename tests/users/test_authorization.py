@@ -10,7 +10,7 @@ import pytest
 
 from db import models
 from db.engine import Database
-from prodhub.graphql_app import CACHE_HEADER
+from prodhub.graphql_requests import CACHE_HEADER
 from services.users import UserRole
 from services.viewers import Viewer
 from tests import helpers

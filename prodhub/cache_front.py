@@ -1,0 +1,118 @@
+"""The response cache's front door: a request seen before is answered from the cache before
+routing, the request guard and the GraphQL view.
+
+The first time, the whole way computes the request's cache key: the viewer from the token,
+the document (a persisted query's from the registry), the operation's cache policy, the
+variables (``GraphQLApp._lookup``), and tells this layer. Every input of that computation is
+in the request's method, query string, body and a few headers (``DECIDING``: the credentials,
+the content type and encoding, the CSRF preflight headers), so a request with the same ones
+has the same key for as long as its token is valid: this layer remembers the key by them
+(a process-local LRU) and, the next time, asks the cache directly. What it remembers is only
+*which* entry; whether the entry is still valid is asked of the cache every time, so a write
+in any process is visible at the very next read as before.
+
+A miss, a request not seen yet, an expired or refused token, an API key (checked against the
+database every time) and a body without ``Content-Length`` or over ``MAX_BODY_BYTES`` go the
+whole way, with the body read here handed on; a lookup made here is handed on too, so a miss
+does not ask Redis twice.
+"""
+
+from __future__ import annotations
+
+from hashlib import blake2b
+
+from cachetools import LRUCache
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from prodhub.graphql_app import GraphQLApp
+from prodhub.graphql_requests import ROUTED, Routed, send_hit
+from prodhub.http_guard import replay
+from services import api_keys
+
+PATH = "/graphql"
+DECIDING = frozenset(
+    {
+        b"authorization",
+        b"content-type",
+        b"content-encoding",
+        b"apollo-require-preflight",
+        b"x-apollo-operation-name",
+    }
+)
+MAX_BODY_BYTES = 64 << 10  # a dashboard's query with its variables is a few KB
+REMEMBERED = 4096  # requests whose keys are kept: a few hundred bytes each
+
+
+class CacheFront:
+    def __init__(self, app: ASGIApp, *, graphql: GraphQLApp, remembered: int = REMEMBERED):
+        self.app = app
+        self.graphql = graphql
+        self._keys: LRUCache[tuple[object, ...], str] = LRUCache(maxsize=remembered)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method")
+        if (
+            scope["type"] != "http"
+            or scope["path"] != PATH
+            or method not in ("GET", "POST")
+            or self.graphql.cache is None
+        ):
+            await self.app(scope, receive, send)
+            return
+        authorization = None
+        deciding: list[tuple[bytes, bytes]] = []
+        length = -1
+        for name, value in scope["headers"]:
+            if name in DECIDING:
+                deciding.append((name, value))
+                if name == b"authorization":
+                    authorization = value.decode("latin-1")
+            elif name == b"content-length" and value.isdigit():
+                length = int(value)
+        if method == "POST" and not 0 <= length <= MAX_BODY_BYTES:
+            await self.app(scope, receive, send)
+            return
+        if authorization is not None and api_keys.is_api_key(authorization.partition(" ")[2]):
+            await self.app(scope, receive, send)
+            return
+        body, complete = await _body(receive) if method == "POST" else (b"", True)
+        if not complete:  # the client went away: the whole way answers what it read
+            await self.app(scope, replay(body, receive), send)
+            return
+        request = (
+            method,
+            scope["query_string"],
+            blake2b(body, digest_size=16).digest(),
+            tuple(deciding),
+        )
+        routed = Routed()
+        key = self._keys.get(request)
+        if key is not None and await self._valid_viewer(authorization):
+            routed.lookup = await self.graphql.cache.lookup(key)
+            if routed.lookup is not None and routed.lookup.entry is not None:
+                now_ms = round(self.graphql.clock().timestamp() * 1000)
+                await send_hit(send, routed.lookup.entry, now_ms)
+                return
+        scope[ROUTED] = routed
+        await self.app(scope, replay(body, receive) if method == "POST" else receive, send)
+        if routed.key is not None:
+            self._keys[request] = routed.key
+
+    async def _valid_viewer(self, authorization: str | None) -> bool:
+        """Whether the token is still good (the view's own check: a signature verified once
+        per process, then its expiry against the clock)."""
+        _, refused = await self.graphql.viewer(authorization, self.graphql.clock())
+        return refused is None
+
+
+async def _body(receive: Receive) -> tuple[bytes, bool]:
+    """The request's body (its length is within ``MAX_BODY_BYTES``), and whether all of it
+    came before the client disconnected."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks), False
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
