@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql.util import find_tables
@@ -110,5 +110,6 @@ def _refuse_dml_and_note_reads(state: ORMExecuteState) -> None:
     reads = collecting.get()
     if reads is not None:
         statement: Any = state.statement
-        tables = {t.name for t in find_tables(statement, include_aliases=True, include_joins=True)}
+        found = find_tables(statement, include_aliases=True, include_joins=True)
+        tables = {t.name for t in found if isinstance(t, Table)}  # not aliases' own names
         reads.tags |= statement_tags(tables, state.execution_options, write=False)

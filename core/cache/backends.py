@@ -1,5 +1,5 @@
 """Two stores with one interface: Redis (shared by every process) and memory (the embedded
-default). Both keep entries (``<header>\\n<body>``, see ``core.cache.entries``) for a TTL and
+default). Both keep entries (a header and a body, see ``core.cache.entries``) for a TTL and
 tag versions that never expire, and answer a lookup in one round trip: the entry if every
 tag it was computed at still has that version; else the current versions of its tags.
 """
@@ -15,11 +15,13 @@ from cachetools import LRUCache, TTLCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from core.cache import entries
 from core.cache.batching import MGetBatcher
 from core.cache.entries import parse_tags
 
 TAG_PREFIX = "prodhub:tag:"
 EPOCH = "prodhub:tag-epoch"  # incremented by every write, with the tags it changes
+BODY_PREFIX = "prodhub:body:"  # + a body's id: the bytes of a response, never changed
 
 
 class CacheError(Exception):
@@ -28,7 +30,7 @@ class CacheError(Exception):
 
 @dataclass(frozen=True)
 class Found:
-    entry: bytes | None  # a valid entry, or None
+    entry: tuple[bytes, bytes] | None  # a valid entry's header and body, or None
     epoch: int  # the write epoch when looked up
     known: dict[str, int] = field(default_factory=dict)  # current versions of a stale entry's tags
 
@@ -39,7 +41,7 @@ class CacheBackend(Protocol):
     async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
         """The write epoch and the current version of each tag, in one round trip."""
 
-    async def store(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
+    async def store(self, key: str, header: bytes, body: bytes, ttl_seconds: float) -> None: ...
 
     async def bump(self, tags: Iterable[str]) -> None:
         """A new version of each tag, and a new epoch, at once."""
@@ -53,8 +55,11 @@ class MemoryBackend:
     def __init__(
         self, *, max_ttl_seconds: float, max_bytes: int, timer: Callable[[], float] = time.monotonic
     ) -> None:
-        self._entries: TTLCache[str, tuple[float, bytes]] = TTLCache(
-            maxsize=max_bytes, ttl=max_ttl_seconds, timer=timer, getsizeof=lambda v: len(v[1])
+        self._entries: TTLCache[str, tuple[float, bytes, bytes]] = TTLCache(
+            maxsize=max_bytes,
+            ttl=max_ttl_seconds,
+            timer=timer,
+            getsizeof=lambda v: len(v[1]) + len(v[2]),
         )
         self._versions: dict[str, int] = {}
         self._epoch = 0
@@ -64,18 +69,19 @@ class MemoryBackend:
         kept = self._entries.get(key)
         if kept is None or kept[0] <= self._timer():
             return Found(None, self._epoch)
-        wanted = parse_tags(kept[1])
+        _, header, body = kept
+        wanted = parse_tags(header)
         current = {tag: self._versions.get(tag, 0) for tag in wanted}
         if current == wanted:
-            return Found(kept[1], self._epoch)
+            return Found((header, body), self._epoch)
         return Found(None, self._epoch, current)
 
     async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
         return self._epoch, {tag: self._versions.get(tag, 0) for tag in tags}
 
-    async def store(self, key: str, value: bytes, ttl_seconds: float) -> None:
-        if len(value) <= self._entries.maxsize:  # larger than the whole cache: not kept
-            self._entries[key] = (self._timer() + ttl_seconds, value)
+    async def store(self, key: str, header: bytes, body: bytes, ttl_seconds: float) -> None:
+        if len(header) + len(body) <= self._entries.maxsize:  # larger than the cache: not kept
+            self._entries[key] = (self._timer() + ttl_seconds, header, body)
 
     async def bump(self, tags: Iterable[str]) -> None:
         for tag in tags:
@@ -86,17 +92,15 @@ class MemoryBackend:
         self._entries.clear()
 
 
-# GET the entry and the epoch; compare the entry's tag versions (its header's last field,
-# "tag=version,...") with the current ones (MGET); answer {entry | false, epoch, false |
-# "tag=current,..."}. Tag keys are not declared in KEYS: fine for one Redis, not for a cluster.
+# GET the entry's header and the epoch; compare the entry's tag versions (the header's last
+# field, "tag=version,...") with the current ones (MGET); answer {header | false, epoch, false
+# | "tag=current,..."}. Tag keys are not declared in KEYS: fine for one Redis, not a cluster.
 LOOKUP = """
-local entry = redis.call('GET', KEYS[1])
+local header = redis.call('GET', KEYS[1])
 local epoch = redis.call('GET', KEYS[2]) or '0'
-if not entry then return {false, epoch, false} end
-local newline = string.find(entry, '\\n', 1, true)
-if not newline then return {false, epoch, false} end
-local header = string.sub(entry, 1, newline - 1)
-local tags = string.match(header, '^%S+ %S+ %S+ %S+ (%S*)') or ''
+if not header then return {false, epoch, false} end
+local tags = string.match(header, '^2 %S+ %S+ %S+ %S+ (%S*)$')
+if not tags then return {false, epoch, false} end
 local names, wanted, keys = {}, {}, {}
 for name, version in string.gmatch(tags, '([^,=]+)=(%-?%d+)') do
   names[#names + 1] = name
@@ -112,7 +116,7 @@ for i, name in ipairs(names) do
   if version ~= wanted[i] then valid = false end
   now[i] = name .. '=' .. version
 end
-if valid then return {entry, epoch, false} end
+if valid then return {header, epoch, false} end
 return {false, epoch, table.concat(now, ',')}
 """
 
@@ -122,17 +126,24 @@ class RedisBackend:
     give up fast (``core.redis.connect_cache_redis``): a slow cache is worse than none.
 
     A key's tags rarely change (the same query reads the same tables and dates), so the
-    process remembers them: a lookup is then one MGET of the entry, the epoch and those tags'
-    versions, compared here, merged with the other lookups in flight into one MGET
-    (``core.cache.batching``). The Lua script (``LOOKUP``), which reads the tags from the entry
+    process remembers them: a lookup is then one MGET of the entry's header, the epoch and
+    those tags' versions, compared here, merged with the other lookups in flight into one MGET
+    (``core.cache.batching``). The Lua script (``LOOKUP``), which reads the tags from the header
     itself, answers keys not seen yet and entries whose tags turned out to be others.
+
+    Bodies are stored under their content's id and never change, so the process keeps the
+    ones it served (up to ``body_bytes``): a valid entry whose body it has costs no more than
+    its header; one it has not costs a GET of the body, once.
     """
 
-    def __init__(self, client: Redis, *, remembered: int = 10_000) -> None:
+    def __init__(
+        self, client: Redis, *, remembered: int = 10_000, body_bytes: int = 64 << 20
+    ) -> None:
         self.client = client
         self._lookup = client.register_script(LOOKUP)
         self.batcher = MGetBatcher(client)
         self._tags_of: LRUCache[str, tuple[str, ...]] = LRUCache(maxsize=remembered)
+        self._bodies: LRUCache[str, bytes] = LRUCache(maxsize=body_bytes, getsizeof=len)
 
     async def lookup(self, key: str) -> Found:
         names = self._tags_of.get(key)
@@ -141,29 +152,47 @@ class RedisBackend:
                 found = await self._remembered(key, names)
                 if found is not None:
                     return found
-            entry, epoch, known = await self._lookup(keys=[key, EPOCH], args=[TAG_PREFIX])
+            header, epoch, known = await self._lookup(keys=[key, EPOCH], args=[TAG_PREFIX])
+            versions = parse_tags(b" " + known) if known else {}
+            if not header or not entries.is_current(header):
+                return Found(None, int(epoch), versions)
+            self._tags_of[key] = tuple(parse_tags(header))
+            return await self._valid(header, int(epoch))
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
-        if entry:
-            self._tags_of[key] = tuple(parse_tags(entry))
-        versions = parse_tags(b" " + known) if known else {}
-        return Found(entry or None, int(epoch), versions)
 
     async def _remembered(self, key: str, names: tuple[str, ...]) -> Found | None:
         """The lookup in one MGET; None when the entry's tags are not these after all."""
-        entry, epoch, *versions = await self.batcher.mget(
+        header, epoch, *versions = await self.batcher.mget(
             [key, EPOCH, *(TAG_PREFIX + name for name in names)]
         )
-        assert entry is None or isinstance(entry, bytes)  # decode_responses=False
-        if entry is None:
+        if header is None or not entries.is_current(header):
             return Found(None, int(epoch or 0))
         current = {n: int(v or 0) for n, v in zip(names, versions, strict=True)}
-        wanted = parse_tags(entry)
+        wanted = parse_tags(header)
         if wanted.keys() != current.keys():
             return None
         if wanted == current:
-            return Found(entry, int(epoch or 0))
+            return await self._valid(header, int(epoch or 0))
         return Found(None, int(epoch or 0), current)
+
+    async def _valid(self, header: bytes, epoch: int) -> Found:
+        """A valid entry with its body; without (its body expired first), a miss whose tags'
+        versions are the header's, which are current."""
+        name = entries.body_id_of(header)
+        body = self._bodies.get(name)
+        if body is None:
+            stored = await self.client.get(BODY_PREFIX + name)
+            if stored is None:
+                return Found(None, epoch, parse_tags(header))
+            assert isinstance(stored, bytes)  # decode_responses=False
+            body = stored
+            self._keep_body(name, body)
+        return Found((header, body), epoch)
+
+    def _keep_body(self, name: str, body: bytes) -> None:
+        if len(body) <= self._bodies.maxsize:
+            self._bodies[name] = body
 
     async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
         names = list(tags)
@@ -173,12 +202,19 @@ class RedisBackend:
             raise CacheError(str(exc)) from exc
         return int(epoch or 0), {t: int(v or 0) for t, v in zip(names, found, strict=True)}
 
-    async def store(self, key: str, value: bytes, ttl_seconds: float) -> None:
+    async def store(self, key: str, header: bytes, body: bytes, ttl_seconds: float) -> None:
+        """The body under its id, then the header that names it, in one transaction."""
+        name = entries.body_id_of(header)
+        ttl_ms = max(1, round(ttl_seconds * 1000))
         try:
-            await self.client.set(key, value, px=max(1, round(ttl_seconds * 1000)))
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.set(BODY_PREFIX + name, body, px=ttl_ms)
+                pipe.set(key, header, px=ttl_ms)
+                await pipe.execute()
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
-        self._tags_of[key] = tuple(parse_tags(value))
+        self._tags_of[key] = tuple(parse_tags(header))
+        self._keep_body(name, body)
 
     async def bump(self, tags: Iterable[str]) -> None:
         try:

@@ -89,7 +89,7 @@ class ResponseCache:
             found = await self._call(lambda: self.backend.lookup(key))
         except CacheError:
             return None
-        entry = entries.decode(found.entry) if found.entry is not None else None
+        entry = entries.decode(*found.entry) if found.entry is not None else None
         return Lookup(key, found.epoch, entry, found.known)
 
     async def store(
@@ -113,12 +113,12 @@ class ResponseCache:
                 unchanged = epoch == lookup.epoch  # no write since the lookup
                 versions |= current if unchanged else dict.fromkeys(new, -1)
             ttl = min(policy.max_age, self.max_ttl_seconds)
-            raw = entries.encode(
+            header = entries.encode(
                 stored_at_ms=round((stored_at if stored_at is not None else self.clock()) * 1000),
                 max_age=policy.max_age,
-                private=policy.private, tags=versions, body=body,
+                private=policy.private, tags=versions, body_id=entries.body_id(body),
             )  # fmt: skip
-            await self._call(lambda: self.backend.store(lookup.key, raw, ttl))
+            await self._call(lambda: self.backend.store(lookup.key, header, body, ttl))
         except CacheError:
             log.warning("response not kept: the cache is unavailable")
 

@@ -139,7 +139,7 @@ async def test_a_write_drops_what_read_it_and_nothing_else(
     await write(db, gql, floor)
     after = await statuses(gql, floor["person"])
 
-    assert set(warm.values()) == {"miss"} and set(cached.values()) == {"hit"}
+    assert set(warm.values()) == {"miss"} and set(cached.values()) == {"hit"}, (warm, cached)
     assert {name for name, status in after.items() if status == "miss"} == dropped
 
 
