@@ -142,34 +142,48 @@ class RedisBackend:
         self.client = client
         self._lookup = client.register_script(LOOKUP)
         self.batcher = MGetBatcher(client)
-        self._tags_of: LRUCache[str, tuple[str, ...]] = LRUCache(maxsize=remembered)
+        # a key's tags, and the keys of its MGET (encoded once: redis-py packs bytes as they are)
+        self._tags_of: LRUCache[str, tuple[tuple[str, ...], list[bytes]]] = LRUCache(
+            maxsize=remembered
+        )
+        self._parsed: LRUCache[bytes, dict[str, int]] = LRUCache(maxsize=remembered)
         self._bodies: LRUCache[str, bytes] = LRUCache(maxsize=body_bytes, getsizeof=len)
 
     async def lookup(self, key: str) -> Found:
-        names = self._tags_of.get(key)
+        remembered = self._tags_of.get(key)
         try:
-            if names is not None:
-                found = await self._remembered(key, names)
+            if remembered is not None:
+                found = await self._remembered(*remembered)
                 if found is not None:
                     return found
             header, epoch, known = await self._lookup(keys=[key, EPOCH], args=[TAG_PREFIX])
             versions = parse_tags(b" " + known) if known else {}
             if not header or not entries.is_current(header):
                 return Found(None, int(epoch), versions)
-            self._tags_of[key] = tuple(parse_tags(header))
+            self._remember(key, header)
             return await self._valid(header, int(epoch))
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
 
-    async def _remembered(self, key: str, names: tuple[str, ...]) -> Found | None:
+    def _remember(self, key: str, header: bytes) -> None:
+        names = tuple(self._tags(header))
+        keys = [key.encode(), EPOCH.encode(), *(f"{TAG_PREFIX}{name}".encode() for name in names)]
+        self._tags_of[key] = (names, keys)
+
+    def _tags(self, header: bytes) -> dict[str, int]:
+        """``parse_tags``, once per header (a hit of the same entry sees the same one)."""
+        tags = self._parsed.get(header)
+        if tags is None:
+            tags = self._parsed[header] = parse_tags(header)
+        return tags
+
+    async def _remembered(self, names: tuple[str, ...], keys: list[bytes]) -> Found | None:
         """The lookup in one MGET; None when the entry's tags are not these after all."""
-        header, epoch, *versions = await self.batcher.mget(
-            [key, EPOCH, *(TAG_PREFIX + name for name in names)]
-        )
+        header, epoch, *versions = await self.batcher.mget(keys)
         if header is None or not entries.is_current(header):
             return Found(None, int(epoch or 0))
         current = {n: int(v or 0) for n, v in zip(names, versions, strict=True)}
-        wanted = parse_tags(header)
+        wanted = self._tags(header)
         if wanted.keys() != current.keys():
             return None
         if wanted == current:
@@ -213,7 +227,7 @@ class RedisBackend:
                 await pipe.execute()
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
-        self._tags_of[key] = tuple(parse_tags(header))
+        self._remember(key, header)
         self._keep_body(name, body)
 
     async def bump(self, tags: Iterable[str]) -> None:

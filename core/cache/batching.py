@@ -26,13 +26,13 @@ MAX_KEYS = 512  # a batch this large is sent at once; the next caller starts ano
 class MGetBatcher:
     def __init__(self, client: Redis) -> None:
         self.client = client
-        self._pending: list[tuple[Sequence[str], asyncio.Future[list[bytes | None]]]] = []
+        self._pending: list[tuple[Sequence[str | bytes], asyncio.Future[list[bytes | None]]]] = []
         self._keys = 0
         self._sending: set[asyncio.Task[None]] = set()
         self.batches = 0  # sent since the process started, for tests and benchmarks
         self.requests = 0
 
-    async def mget(self, keys: Sequence[str]) -> list[bytes | None]:
+    async def mget(self, keys: Sequence[str | bytes]) -> list[bytes | None]:
         """The values of ``keys`` (None where missing), read with any asked meanwhile."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[bytes | None]] = loop.create_future()
@@ -53,7 +53,7 @@ class MGetBatcher:
         task.add_done_callback(self._sending.discard)
 
     async def _send(
-        self, batch: list[tuple[Sequence[str], asyncio.Future[list[bytes | None]]]]
+        self, batch: list[tuple[Sequence[str | bytes], asyncio.Future[list[bytes | None]]]]
     ) -> None:
         self.batches += 1
         self.requests += len(batch)

@@ -2,11 +2,12 @@
 
 Every table is a tag family. A read of table ``t`` restricted to some work dates depends on
 ``t`` and on ``t@<date>`` for each date (``t@<month>`` for each month when the range spans
-more than ``DAY_TAGS_UP_TO`` days); a read with no such restriction depends on ``t`` and
-``t@*``. A write of ``t`` on known dates changes ``t@<date>``, ``t@<month>`` and ``t@*``; a
-write whose dates are not declared changes ``t``, which every read of the table depends on.
+more than ``DAY_TAGS_UP_TO`` days); a read with no such restriction depends on ``t@*``
+alone. A write of ``t`` on known dates changes ``t@<date>``, ``t@<month>`` and ``t@*``; a
+write whose dates are not declared changes ``t`` and ``t@*``, so every read of the table.
 So precision is opt-in and the default is safe: a statement that says nothing about dates
-drops (or is dropped by) everything of its table.
+drops (or is dropped by) everything of its table. (Every tag is a key a cache hit reads, so
+a read depends on as few as say the same.)
 
 Statements declare their dates with ``dated(statement, table, days)``; the sessions of
 ``db.sessions`` turn what runs into tags: reads into the ``collecting`` collector of the
@@ -50,7 +51,7 @@ def _days(spec: DateSpec) -> list[date]:
 def read_tags(table: str, spec: DateSpec | None) -> set[str]:
     """What a read of ``table`` on these dates (None: any) depends on."""
     if spec is None:
-        return {table, f"{table}@{ANY_DAY}"}
+        return {f"{table}@{ANY_DAY}"}
     if isinstance(spec, tuple) and (spec[1] - spec[0]).days >= DAY_TAGS_UP_TO:
         first, last = spec
         months, month = set(), first.replace(day=1)
@@ -63,9 +64,9 @@ def read_tags(table: str, spec: DateSpec | None) -> set[str]:
 
 def write_tags(table: str, spec: DateSpec | None) -> set[str]:
     """What a committed write of ``table`` on these dates (None: undeclared) changes."""
-    if spec is None:
-        return {table}
     tags = {f"{table}@{ANY_DAY}"}
+    if spec is None:
+        return tags | {table}
     for day in _days(spec):
         tags |= {f"{table}@{day.isoformat()}", f"{table}@{day:%Y-%m}"}
     return tags

@@ -133,6 +133,16 @@ async def test_a_read_of_any_date_is_dropped_by_a_write_of_one(cache: ResponseCa
     assert await cached(cache, key()) is None
 
 
+async def test_a_read_of_any_date_is_dropped_by_a_write_without_dates(
+    cache: ResponseCache,
+) -> None:
+    await keep(cache, key(), read_tags("clock_records", None))
+
+    await cache.invalidate(frozenset(write_tags("clock_records", None)))
+
+    assert await cached(cache, key()) is None
+
+
 async def test_long_ranges_depend_on_months(cache: ResponseCache) -> None:
     quarter = read_tags("daily_scores", (date(2026, 1, 1), date(2026, 3, 31)))
     await keep(cache, key(q="quarter"), quarter)
@@ -212,11 +222,11 @@ def test_tags_of_reads_and_writes() -> None:
     assert read_tags("activities", (YESTERDAY, TODAY)) == {
         "activities", "activities@2026-11-19", "activities@2026-11-20",
     }  # fmt: skip
-    assert read_tags("teams", None) == {"teams", "teams@*"}
+    assert read_tags("teams", None) == {"teams@*"}
     assert write_tags("activities", {TODAY}) == {
         "activities@2026-11-20", "activities@2026-11", "activities@*",
     }  # fmt: skip
-    assert write_tags("teams", None) == {"teams"}
+    assert write_tags("teams", None) == {"teams", "teams@*"}
 
 
 async def test_a_process_that_remembers_other_tags_still_checks_the_right_ones() -> None:
