@@ -5,6 +5,7 @@ meanwhile. Shown with a TCP proxy between the app and a real Redis."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
+from core.cache import RedisBackend
 from core.cache.breaker import State
 from db import models
 from prodhub.app import create_app
@@ -117,3 +119,22 @@ async def test_refused_then_black_holed_then_back(setup: Setup, backend: Backend
     assert setup.resources.cache is not None and setup.resources.cache.breaker is not None
     assert setup.resources.cache.breaker.state is State.CLOSED
     assert setup.failures == 2
+
+
+async def test_requests_in_flight_together_wait_out_one_timeout(
+    setup: Setup, backend: Backend
+) -> None:
+    """Their lookups are one MGET (``core.cache.batching``): a black-holed Redis costs them
+    one round trip's timeout together, not one each, and each is answered uncached."""
+    await helpers.employee(backend.db, code="C1", name="Ana")
+    assert [await setup.ask(), await setup.ask()] == [("miss", ["Ana"]), ("hit", ["Ana"])]
+    cache = setup.resources.cache
+    assert cache is not None and isinstance(cache.backend, RedisBackend)
+    sent = cache.backend.batcher.batches
+
+    setup.proxy.black_hole()
+    together = await asyncio.gather(*(setup.ask() for _ in range(4)))
+
+    assert together == [(None, ["Ana"])] * 4
+    assert cache.backend.batcher.batches == sent + 1
+    assert cache.breaker is not None and cache.breaker.state is State.OPEN

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
 
 from core.cache import MemoryBackend, Policy, RedisBackend, ResponseCache
+from core.cache.backends import BODY_PREFIX
+from core.cache.batching import MGetBatcher
+from core.cache.entries import body_id
 from core.cache.tags import read_tags, write_tags
 from core.redis import connect_cache_redis
 from tests.helpers import REDIS_URL
@@ -253,3 +257,64 @@ async def test_a_process_that_remembers_other_tags_still_checks_the_right_ones()
         await one_client.flushdb()
         await one_client.aclose()
         await two_client.aclose()
+
+
+@pytest.fixture
+async def redis_cache() -> AsyncIterator[ResponseCache]:
+    if REDIS_URL is None:
+        pytest.skip("needs Redis")
+    client = connect_cache_redis(REDIS_URL)
+    chosen = ResponseCache(RedisBackend(client), max_ttl_seconds=MAX_TTL)
+    yield chosen
+    await client.flushdb()
+    await client.aclose()
+
+
+def batcher(cache: ResponseCache) -> MGetBatcher:
+    assert isinstance(cache.backend, RedisBackend)
+    return cache.backend.batcher
+
+
+async def test_lookups_in_flight_together_are_one_mget(redis_cache: ResponseCache) -> None:
+    valid, stale, gone = key(n=1), key(n=2), key(n=3)
+    await keep(redis_cache, valid, {"teams"}, b"one")
+    await keep(redis_cache, stale, {"roles"}, b"two")
+    await keep(redis_cache, gone, {"teams"}, b"three")
+    await redis_cache.invalidate(frozenset({"roles"}))
+    assert isinstance(redis_cache.backend, RedisBackend)
+    await redis_cache.backend.client.delete(gone)
+    sent = batcher(redis_cache).batches
+
+    found = await asyncio.gather(*(redis_cache.lookup(k) for k in (valid, stale, gone, valid)))
+
+    assert batcher(redis_cache).batches == sent + 1
+    assert [f.entry.body if f and f.entry else None for f in found] == [b"one", None, None, b"one"]
+    assert [f.known if f else None for f in found] == [{}, {"all": 0, "roles": 1}, {}, {}]
+
+
+async def test_a_process_keeps_the_bodies_it_served(redis_cache: ResponseCache) -> None:
+    """Bodies are stored under their content's id and never change: a process reads one once.
+    Without it (another process, its body gone from Redis first), the entry is a miss that
+    hands on its tags' versions."""
+    assert REDIS_URL is not None and isinstance(redis_cache.backend, RedisBackend)
+    await keep(redis_cache, key(), {"teams"}, b"a body")
+    other_client = connect_cache_redis(REDIS_URL)
+    other = ResponseCache(RedisBackend(other_client), max_ttl_seconds=MAX_TTL)
+    try:
+        await redis_cache.backend.client.delete(BODY_PREFIX + body_id(b"a body"))
+        kept = await redis_cache.lookup(key())
+        lost = await other.lookup(key())
+    finally:
+        await other_client.aclose()
+
+    assert kept is not None and kept.entry is not None and kept.entry.body == b"a body"
+    assert lost is not None and lost.entry is None and lost.known == {"all": 0, "teams": 0}
+
+
+async def test_an_entry_of_an_older_format_is_a_miss(redis_cache: ResponseCache) -> None:
+    assert isinstance(redis_cache.backend, RedisBackend)
+    await redis_cache.backend.client.set(key(), b'1 1 60 P all=0\n{"data":{}}')
+
+    found = await redis_cache.lookup(key())
+
+    assert found is not None and found.entry is None
