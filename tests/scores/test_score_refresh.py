@@ -14,6 +14,7 @@ from db import models
 from db.engine import Database
 from services.demo import load
 from services.demo.profiles import Profile
+from services.finalization import finalize_day, rescore_day
 from services.score_refresh import Refreshed, refresh_day
 from tests import helpers
 from tests.helpers import ServerStatements, StatementCounter, utc
@@ -202,3 +203,53 @@ async def day_rows(db: Database, day: date) -> list[tuple[Any, ...]]:
             .order_by(models.DailyScore.employee_id)
         )  # fmt: skip
         return [tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows]
+
+
+@pytest.mark.parametrize(("extra", "teams"), [(3, 1), (27, 3)])
+async def test_rescoring_a_finalized_day_does_not_grow_with_employees_or_teams(
+    db: Database,
+    day: None,
+    statements: StatementCounter,
+    server: ServerStatements | None,
+    extra: int,
+    teams: int,
+) -> None:
+    """A correction on a finalized day scores it again and settles what followed from it
+    (streaks, badges, the teams' kept reports): the same statements for 7 employees in one
+    team as for 31 in three."""
+    role = await helpers.role(db, key="more")
+    made = [await helpers.team(db, key=f"t{n}", name=f"T{n}") for n in range(teams)]
+    people = [
+        models.Employee(code=f"X{n}", name=f"X{n}", team_id=made[n % teams].id)
+        for n in range(extra)
+    ]
+    await helpers.add(db, *people)
+    await helpers.add(
+        db, *(helpers.activity(p, role, utc(2026, 11, 20, 9), 5, work_date=DAY) for p in people)
+    )
+    await db.write(
+        lambda session: finalize_day(
+            session=session, work_date=DAY, now=NOW, idle_threshold=IDLE, goal=100.0
+        )
+    )
+    await helpers.warm_reads(db)
+
+    statements.counting = True
+    if server is not None:
+        server.start()
+    result = await db.write(
+        lambda session: rescore_day(
+            session=session, work_date=DAY, now=NOW, idle_threshold=IDLE, goal=100.0
+        )
+    )
+    seen = server.stop() if server is not None else None
+    statements.counting = False
+
+    assert (result.scores, result.rescored_final) == (4 + extra, 4 + extra)
+    # the refresh's 12 (above, final scores included); the settle: the streak runs, the
+    # day's and the week's workers, DELETE + INSERT of streaks, INSERT of badges; the
+    # reports: the day still final, the teams, their four totals, top performers,
+    # activities, roles, flags, DELETE + INSERT of the reports
+    assert statements.count == 29, statements.statements
+    if seen is not None:
+        assert (seen["Questions"], seen["Com_commit"], seen["Com_rollback"]) == (30, 1, 0)
