@@ -6,6 +6,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
+from strawberry.dataloader import DataLoader
+
 from db.engine import Database
 from db.models import Role
 from loaders.activities import ActivityPageByEmployeeLoader, RoleTotalsByEmployeeDateLoader
@@ -30,6 +32,20 @@ class Loaders:
         self.db = db
         self.now = now
         self._by_id: dict[type[Any], RowByIdLoader[Any]] = {}
+
+    def release(self) -> None:
+        """Drop what the loaders hold, once the request's answer is computed. The GraphQL
+        execution that used them is a reference cycle (graphql-core's execution context
+        keeps bound methods of itself) reaching the context, so without this every row and
+        future a request loaded would wait for the garbage collector: ~2,000 objects a
+        leaderboard page, and a 15 ms collection every dozen pages."""
+        made = [
+            *self._by_id.values(),
+            *(v for v in vars(self).values() if isinstance(v, DataLoader)),
+        ]
+        for loader in made:
+            loader.clear_all()
+            loader.batch = None
 
     def by_id(self, model: type[M]) -> RowByIdLoader[M]:
         """The request's loader of ``model`` rows by primary key (one per table)."""

@@ -336,6 +336,8 @@ class GraphQLApp(GraphQL[Context, None]):
             except TimeoutError:
                 log.warning("operation stopped after %s s", EXECUTION_TIMEOUT_SECONDS)
                 return ExecutionResult(data=None, errors=[_timed_out()])
+            finally:
+                context.loaders.release()
 
         prepared = getattr(request.state, "prepared", None)
         lookup = prepared.lookup if isinstance(prepared, Prepared) else None

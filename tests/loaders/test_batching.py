@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,10 +13,10 @@ import pytest
 
 from db import models
 from db.engine import Database
-from loaders.activities import ActivityPageKey
+from loaders.activities import ActivityPageKey, RoleTotal
 from loaders.registry import Loaders
 from tests import helpers
-from tests.helpers import NOW, ServerStatements, StatementCounter, utc
+from tests.helpers import NOW, GraphQLClient, ServerStatements, StatementCounter, gid, utc
 
 DAY = date(2026, 11, 20)
 MISSING = 10**9
@@ -180,3 +181,31 @@ async def test_many_keys_cost_one_statement(
         assert (seen_by_server["Questions"], seen_by_server["Com_select"]) == (
             expected_statements, expected_statements,
         )  # fmt: skip
+
+
+async def test_what_a_request_loaded_goes_with_it_not_with_the_collector(
+    db: Database, gql: GraphQLClient
+) -> None:
+    """graphql-core's execution context is a reference cycle that reaches the request's
+    context; the loaders are emptied once the answer is computed, so the rows and values
+    they loaded are freed as soon as the request is done, not at the next collection."""
+    person = await helpers.employee(db)
+    picking = await helpers.role(db, key="picking")
+    await helpers.add(db, helpers.activity(person, picking, utc(2026, 11, 20, 14), 30))
+    query = """query($e: ID!) { employee(id: $e) { name
+        activityBreakdown(date: "2026-11-20") { role { key } items } } }"""
+
+    gc.collect()
+    gc.disable()
+    try:
+        data = await gql.data(query, e=gid("Employee", person.id))
+        alive = [
+            o
+            for o in gc.get_objects()
+            if isinstance(o, RoleTotal | models.Employee) and o is not person
+        ]
+    finally:
+        gc.enable()
+
+    assert data["employee"]["activityBreakdown"] == [{"role": {"key": "picking"}, "items": 30}]
+    assert alive == []
