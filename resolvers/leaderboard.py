@@ -40,12 +40,14 @@ async def leaderboard_page(
     after: str | None,
     last: int | None,
     before: str | None,
+    wanted: Wanted,
 ) -> LeaderboardPage:
-    """A page and its ranks: two statements on one connection, whatever the page size."""
+    """A page and its ranks, whatever the page size: the page, then at once the ranks'
+    aggregate and what the query asks of the entries' employees (``prefetch``)."""
     order = board.keyset
     request = page_request(ctx, order, first=first, after=after, last=last, before=before)
-    found = await ctx.db.read(
-        lambda session: leaderboard.read_page(
+    rows, more = await ctx.db.read(
+        lambda session: leaderboard.read_entries(
             session=session,
             board=board,
             limit=request.limit,
@@ -55,12 +57,15 @@ async def leaderboard_page(
     )
     # What the page's statement brought along, its fields need not ask for again.
     employees, scores = ctx.loaders.by_id(Employee), ctx.loaders.score_by_employee_date
-    for standing in found.standings:
-        if standing.employee is not None:
-            employees.prime(standing.employee_id, standing.employee)
-        if standing.score is not None:
-            scores.prime((standing.employee_id, board.start), standing.score)
-    page = cursored(ctx, order, request, found.standings, found.more)
+    for row in rows:
+        employees.prime(row.employee_id, row.Employee)
+        if not board.summed:
+            scores.prime((row.employee_id, board.start), row.DailyScore)
+    found, _ = await asyncio.gather(
+        ctx.db.read(lambda session: leaderboard.ranked(session=session, board=board, rows=rows)),
+        prefetch(ctx, [row.Employee for row in rows], wanted),
+    )
+    page = cursored(ctx, order, request, found.standings, more)
     return LeaderboardPage(board, found.total, page)
 
 
@@ -73,10 +78,9 @@ class Wanted:
     breakdown_days: frozenset[date] = frozenset()
 
 
-async def prefetch(ctx: Context, found: LeaderboardPage, wanted: Wanted) -> None:
+async def prefetch(ctx: Context, employees: list[Employee], wanted: Wanted) -> None:
     """Load what the entries' employees will be asked for, all at once and concurrently, so
     that their fields answer from the request's loaders without awaiting, entry by entry."""
-    employees = [s.employee for _, s in found.page.rows if s.employee is not None]
     loads: list[Any] = []
     if wanted.team:
         teams = {e.team_id for e in employees if e.team_id is not None}

@@ -161,9 +161,9 @@ class Query:
             metric=metric,
         )
         found = await board_resolvers.leaderboard_page(
-            info.context, board, first=first, after=after, last=last, before=before
-        )
-        await board_resolvers.prefetch(info.context, found, wanted_of(info))
+            info.context, board, first=first, after=after, last=last, before=before,
+            wanted=wanted_of(info),
+        )  # fmt: skip
         return LeaderboardConnectionType.of(found, info.context.viewer)
 
     @strawberry.field(

@@ -10,7 +10,8 @@ A one-day board of POINTS or ITEMS reads ``daily_scores`` directly, down an inde
 reads its own rows and no others. Longer periods and PRODUCTIVITY add up each employee's days
 first. Either way a page costs two statements: the page (with its entries' employees and, for
 one day, their scores, joined by primary key), then one aggregate that counts the entries and
-those ranked above the page's first entry, from which every rank on the page follows.
+those ranked above the page's first entry, from which every rank on the page follows (it
+runs alongside the loading of what the page's fields need, on a connection of its own).
 """
 
 from __future__ import annotations
@@ -123,26 +124,20 @@ class Ranked:
     standings: list[Standing]
 
 
-@dataclass(frozen=True, slots=True)
-class BoardPage:
-    total: int
-    standings: list[Standing]  # in the board's order
-    more: bool  # entries follow in the direction read
-
-
-async def read_page(
+async def read_entries(
     *,
     session: AsyncSession,
     board: Board,
     limit: int,
     after: Sequence[Any] | None = None,
     backward: bool = False,
-) -> BoardPage:
-    """A page of at most ``limit`` entries with their ranks, and the board's total."""
+) -> tuple[list[Any], bool]:
+    """A page of at most ``limit`` entries in the board's order, and whether entries follow
+    in the direction read; their ranks are ``ranked``'s, which may run alongside whatever
+    else the page needs (it reads only the aggregate)."""
     rows = await page(session=session, board=board, limit=limit + 1, after=after, backward=backward)
-    shown = rows[:limit]
-    found = await ranked(session=session, board=board, rows=shown[::-1] if backward else shown)
-    return BoardPage(found.total, found.standings, more=len(rows) > limit)
+    shown = list(rows[:limit])
+    return (shown[::-1] if backward else shown), len(rows) > limit
 
 
 async def page(
