@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cross_web import HTTPException
@@ -77,13 +78,21 @@ async def send_hit(send: Send, entry: entries.Entry, now_ms: int) -> None:
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(entry.body)).encode()),
-        (CACHE_HEADER.encode(), b"hit"),
+        (_HIT_HEADER, b"hit"),
         (b"age", str(age).encode()),
+        *_policy_headers(entry.max_age, entry.private),
     ]
-    policy = cache_control(entry.max_age, private=entry.private)
-    headers += [(name.encode(), value.encode()) for name, value in policy.items()]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": entry.body})
+
+
+_HIT_HEADER = CACHE_HEADER.encode()
+
+
+@lru_cache(maxsize=64)
+def _policy_headers(max_age: int, private: bool) -> tuple[tuple[bytes, bytes], ...]:
+    policy = cache_control(max_age, private=private)
+    return tuple((name.encode(), value.encode()) for name, value in policy.items())
 
 
 def query_params(request: Request) -> dict[str, Any]:

@@ -121,6 +121,10 @@ return {false, epoch, table.concat(now, ',')}
 """
 
 
+# A header's tag versions, their names in order, the versions as Redis answers them.
+Parsed = tuple[dict[str, int], tuple[str, ...], list[bytes]]
+
+
 class RedisBackend:
     """Redis, shared by every web and worker process. The client must answer bytes and should
     give up fast (``core.redis.connect_cache_redis``): a slow cache is worse than none.
@@ -146,7 +150,7 @@ class RedisBackend:
         self._tags_of: LRUCache[str, tuple[tuple[str, ...], list[bytes]]] = LRUCache(
             maxsize=remembered
         )
-        self._parsed: LRUCache[bytes, dict[str, int]] = LRUCache(maxsize=remembered)
+        self._parsed: LRUCache[bytes, Parsed] = LRUCache(maxsize=remembered)
         self._bodies: LRUCache[str, bytes] = LRUCache(maxsize=body_bytes, getsizeof=len)
 
     async def lookup(self, key: str) -> Found:
@@ -172,18 +176,27 @@ class RedisBackend:
 
     def _tags(self, header: bytes) -> dict[str, int]:
         """``parse_tags``, once per header (a hit of the same entry sees the same one)."""
-        tags = self._parsed.get(header)
-        if tags is None:
-            tags = self._parsed[header] = parse_tags(header)
-        return tags
+        return self._parsed_header(header)[0]
+
+    def _parsed_header(self, header: bytes) -> Parsed:
+        """A header's tag versions, their names in order, and the versions as Redis answers
+        them (b"0" also for a tag never bumped, which Redis answers as None)."""
+        parsed = self._parsed.get(header)
+        if parsed is None:
+            tags = parse_tags(header)
+            answered = [str(v).encode() for v in tags.values()]
+            parsed = self._parsed[header] = (tags, tuple(tags), answered)
+        return parsed
 
     async def _remembered(self, names: tuple[str, ...], keys: list[bytes]) -> Found | None:
         """The lookup in one MGET; None when the entry's tags are not these after all."""
         header, epoch, *versions = await self.batcher.mget(keys)
         if header is None or not entries.is_current(header):
             return Found(None, int(epoch or 0))
+        wanted, wanted_names, answered = self._parsed_header(header)
+        if wanted_names == names and [v or b"0" for v in versions] == answered:
+            return await self._valid(header, int(epoch or 0))  # the common case: still valid
         current = {n: int(v or 0) for n, v in zip(names, versions, strict=True)}
-        wanted = self._tags(header)
         if wanted.keys() != current.keys():
             return None
         if wanted == current:
