@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # The longest a response is kept (its cache hints may say less; 0 = no cache). Writes drop
     # the responses that read what they changed, whatever their age.
     cache_ttl_seconds: float = Field(default=300, ge=0, le=3600)
-    cache_max_mb: int = Field(default=64, ge=1)  # the in-memory cache's bound (not Redis's)
+    cache_max_mb: int = Field(default=64, ge=1)  # per process: the memory store, or body copies
     # A gap in available time counts as idle from this length on (SPEC §4).
     idle_threshold_minutes: int = Field(default=15, ge=1, le=480)
     # Connecteam (SPEC §6): without a key the sync jobs report "not configured" and do nothing.

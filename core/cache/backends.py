@@ -151,6 +151,7 @@ class RedisBackend:
             maxsize=remembered
         )
         self._parsed: LRUCache[bytes, Parsed] = LRUCache(maxsize=remembered)
+        self.body_bytes = body_bytes
         self._bodies: LRUCache[str, bytes] = LRUCache(maxsize=body_bytes, getsizeof=len)
 
     async def lookup(self, key: str) -> Found:

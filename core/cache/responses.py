@@ -149,6 +149,7 @@ def build_response_cache(
     if ttl <= 0:
         return None
     if redis is not None:
-        return ResponseCache(RedisBackend(redis), max_ttl_seconds=ttl, breaker=breaker)
+        shared = RedisBackend(redis, body_bytes=settings.cache_max_mb << 20)
+        return ResponseCache(shared, max_ttl_seconds=ttl, breaker=breaker)
     backend = MemoryBackend(max_ttl_seconds=ttl, max_bytes=settings.cache_max_mb << 20)
     return ResponseCache(backend, max_ttl_seconds=ttl)

@@ -8,12 +8,13 @@ from datetime import date
 
 import pytest
 
-from core.cache import MemoryBackend, Policy, RedisBackend, ResponseCache
+from core.cache import MemoryBackend, Policy, RedisBackend, ResponseCache, build_response_cache
 from core.cache.backends import BODY_PREFIX
 from core.cache.batching import MGetBatcher
 from core.cache.entries import body_id
 from core.cache.tags import read_tags, write_tags
 from core.redis import connect_cache_redis
+from core.settings import Settings
 from tests.helpers import REDIS_URL
 
 MAX_TTL = 300.0
@@ -43,6 +44,7 @@ async def cache(request: pytest.FixtureRequest, timer: FakeTimer) -> AsyncIterat
     else:
         assert REDIS_URL is not None
         client = connect_cache_redis(REDIS_URL)
+        await client.flushdb()  # what another run left (a benchmark's entries) is not ours
         chosen = ResponseCache(RedisBackend(client), max_ttl_seconds=MAX_TTL)
     yield chosen
     await chosen.aclose()
@@ -264,6 +266,7 @@ async def redis_cache() -> AsyncIterator[ResponseCache]:
     if REDIS_URL is None:
         pytest.skip("needs Redis")
     client = connect_cache_redis(REDIS_URL)
+    await client.flushdb()
     chosen = ResponseCache(RedisBackend(client), max_ttl_seconds=MAX_TTL)
     yield chosen
     await client.flushdb()
@@ -318,3 +321,19 @@ async def test_an_entry_of_an_older_format_is_a_miss(redis_cache: ResponseCache)
     found = await redis_cache.lookup(key())
 
     assert found is not None and found.entry is None
+
+
+async def test_the_bodies_a_process_keeps_are_bounded(redis_cache: ResponseCache) -> None:
+    """At most ``PRODHUB_CACHE_MAX_MB`` of copies per process; the least recently served goes."""
+    assert REDIS_URL is not None and isinstance(redis_cache.backend, RedisBackend)
+    client = redis_cache.backend.client
+    small = ResponseCache(RedisBackend(client, body_bytes=100), max_ttl_seconds=MAX_TTL)
+    first, second = b"1" * 60, b"2" * 60
+    await keep(small, key(n=1), {"teams"}, first)
+    await keep(small, key(n=2), {"teams"}, second)  # 120 bytes: the first copy goes
+    await client.delete(BODY_PREFIX + body_id(first), BODY_PREFIX + body_id(second))
+
+    assert [await cached(small, key(n=n)) for n in (1, 2)] == [None, second]
+    built = build_response_cache(Settings(cache_max_mb=3), client)
+    assert built is not None and isinstance(built.backend, RedisBackend)
+    assert built.backend.body_bytes == 3 << 20
