@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from prodhub.graphql_app import GraphQLApp
 from prodhub.graphql_requests import ROUTED, Routed, send_hit
-from prodhub.http_guard import replay
+from prodhub.http_guard import read_body, refuse, replay
 from services import api_keys
 
 PATH = "/graphql"
@@ -75,9 +75,9 @@ class CacheFront:
         if authorization is not None and api_keys.is_api_key(authorization.partition(" ")[2]):
             await self.app(scope, receive, send)
             return
-        body, complete = await _body(receive) if method == "POST" else (b"", True)
-        if not complete:  # the client went away: the whole way answers what it read
-            await self.app(scope, replay(body, receive), send)
+        body = await read_body(receive, length) if method == "POST" else b""
+        if body is None:  # more than it declared (a server in front would not pass that)
+            await refuse(send, 413, f"the body is longer than its Content-Length, {length}")
             return
         request = _digest(method, scope["query_string"], body, deciding)
         routed = Routed()
@@ -107,16 +107,3 @@ def _digest(method: str, query: bytes, body: bytes, headers: list[tuple[bytes, b
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.digest()
-
-
-async def _body(receive: Receive) -> tuple[bytes, bool]:
-    """The request's body (its length is within ``MAX_BODY_BYTES``), and whether all of it
-    came before the client disconnected."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(chunks), False
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks), True

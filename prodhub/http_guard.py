@@ -52,22 +52,22 @@ class GraphQLRequestGuard:
             return
         headers = Headers(scope=scope)
         if _csrf_suspect(scope, headers):
-            await _refuse(send, 400, CSRF_REFUSAL)
+            await refuse(send, 400, CSRF_REFUSAL)
             return
         if scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
         if headers.get("content-encoding", "identity").lower() != "identity":
-            await _refuse(send, 415, "compressed request bodies are not accepted")
+            await refuse(send, 415, "compressed request bodies are not accepted")
             return
         limit = self._limit(headers)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await _refuse(send, 413, f"request bodies are limited to {limit} bytes")
+            await refuse(send, 413, f"request bodies are limited to {limit} bytes")
             return
-        body = await self._read(receive, limit)
+        body = await read_body(receive, limit)
         if body is None:
-            await _refuse(send, 413, f"request bodies are limited to {limit} bytes")
+            await refuse(send, 413, f"request bodies are limited to {limit} bytes")
             return
         await self.app(scope, replay(body, receive), send)
 
@@ -76,23 +76,6 @@ class GraphQLRequestGuard:
         if scheme.lower() == "bearer" and token.strip().startswith(API_KEY_PREFIX):
             return self.max_device_body_bytes
         return self.max_body_bytes
-
-    async def _read(self, receive: Receive, limit: int) -> bytes | None:
-        """The whole body, or None once it passes the limit (the rest is not read)."""
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
 
 
 def _csrf_suspect(scope: Scope, headers: Headers) -> bool:
@@ -104,6 +87,25 @@ def _csrf_suspect(scope: Scope, headers: Headers) -> bool:
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         return content_type in SIMPLE_CONTENT_TYPES or not content_type
     return False
+
+
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body (what came before a disconnect), or None once it passes ``limit`` (the
+    rest is not read)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
 
 def replay(body: bytes, receive: Receive) -> Receive:
@@ -119,7 +121,7 @@ def replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-async def _refuse(send: Send, status: int, reason: str) -> None:
+async def refuse(send: Send, status: int, reason: str) -> None:
     body = json.dumps({"errors": [{"message": reason}]}, separators=(",", ":")).encode()
     await send(
         {

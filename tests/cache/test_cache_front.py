@@ -4,6 +4,7 @@ with an entry a write made stale. On memory and on Redis."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -181,3 +182,32 @@ async def test_reads_are_tagged_by_their_tables_not_their_aliases(db: Database) 
         await db.read(lambda session: session.execute(statement))
 
     assert reads.tags == {"employees@*", "daily_scores@*"}
+
+
+async def test_a_body_longer_than_it_declared_is_refused(resources: Resources) -> None:
+    """No server in front passes that on, but the app does not trust it either: 413, and
+    nothing of the body past its declared length is read."""
+    app = create_app(resources, clock=lambda: NOW)
+    body = json.dumps({"query": NAME, "variables": {"code": "C1"}}).encode()
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"10")]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+        "root_path": "", "headers": headers, "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }  # fmt: skip
+    await app(scope, receive, send)  # type: ignore[arg-type]
+
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["errors"][0]["message"] == (
+        "the body is longer than its Content-Length, 10"
+    )
