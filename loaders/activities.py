@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, union_all
+from sqlalchemy import ColumnElement, Select, Subquery, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache.tags import dated
@@ -46,22 +46,22 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
 
     async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[RoleTotal]]:
         days = {d for _, d in keys}
-        totals = (
-            select(
-                Activity.employee_id,
-                Activity.work_date,
-                Activity.role_id,
-                func.sum(Activity.items_count).label("item_sum"),
-                func.count().label("activity_count"),
-            )
-            .where(
-                Activity.employee_id.in_({e for e, _ in keys}),
-                Activity.work_date.in_(days),
-                Activity.voided_at.is_(None),
-            )
-            .group_by(Activity.employee_id, Activity.work_date, Activity.role_id)
-        )
+        totals = _totals(days).where(Activity.employee_id.in_({e for e, _ in keys}))
+        return grouped(keys, await self.read(totals, days))
 
+    async def read_for(self, employees: Subquery, days: set[date]) -> RoleTotals:
+        """The totals of ``days`` for the employees of a derived table with an
+        ``employee_id`` column (a page that is being read at the same time): ``prime`` them
+        once the page says who its employees are."""
+        totals = _totals(days).join(employees, employees.c.employee_id == Activity.employee_id)
+        return await self.read(totals, days)
+
+    def prime_found(self, keys: Iterable[EmployeeDate], found: RoleTotals) -> None:
+        """``keys`` as ``found`` has them (no totals: none that day)."""
+        for key in keys:
+            self.prime(key, found.get(key, []))
+
+    async def read(self, totals: Select[Any], days: set[date]) -> RoleTotals:
         async def read(session: AsyncSession) -> tuple[Sequence[Any], Sequence[Role]]:
             found = (await session.execute(dated(totals, "activities", days))).all()
             ids = {row.role_id for row in found}
@@ -75,14 +75,33 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
         rows, roles = await self.db.read(read)
         by_id = {role.id: role for role in roles}
         self.roles.prime_rows(roles)
-        found: dict[EmployeeDate, list[RoleTotal]] = defaultdict(list)
+        found: RoleTotals = defaultdict(list)
         for employee_id, work_date, role_id, items, count in rows:
             found[(employee_id, work_date)].append(
                 RoleTotal(by_id[role_id], int(items), int(count))
             )
         for totals_of_day in found.values():
             totals_of_day.sort(key=lambda total: total.role.key)
-        return grouped(keys, found)
+        return found
+
+
+RoleTotals = dict[EmployeeDate, list[RoleTotal]]
+
+
+def _totals(days: set[date]) -> Select[Any]:
+    """Items and activities per employee, work date and role, on ``days``, not voided."""
+    columns: list[Any] = [
+        Activity.employee_id,
+        Activity.work_date,
+        Activity.role_id,
+        func.sum(Activity.items_count).label("item_sum"),
+        func.count().label("activity_count"),
+    ]
+    return (
+        select(*columns)
+        .where(Activity.work_date.in_(days), Activity.voided_at.is_(None))
+        .group_by(Activity.employee_id, Activity.work_date, Activity.role_id)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from db.models import Employee, Team
 from resolvers.context import Context
@@ -42,31 +41,41 @@ async def leaderboard_page(
     before: str | None,
     wanted: Wanted,
 ) -> LeaderboardPage:
-    """A page and its ranks, whatever the page size: the page, then at once the ranks'
-    aggregate and what the query asks of the entries' employees (``prefetch``)."""
+    """A page and its ranks, whatever the page size. The page (with its employees, their
+    teams and, for one day, scores) and the breakdowns the query asks of its employees are
+    read at the same time, the breakdowns through the page's own derived table; then,
+    alongside each other, the ranks' aggregate and the scores of other days (``prefetch``)."""
     order = board.keyset
     request = page_request(ctx, order, first=first, after=after, last=last, before=before)
-    rows, more = await ctx.db.read(
-        lambda session: leaderboard.read_entries(
-            session=session,
-            board=board,
-            limit=request.limit,
-            after=request.after,
-            backward=request.backward,
-        )
+    page = leaderboard.PageOf(board, request.limit, request.after, request.backward)
+    totals = ctx.loaders.role_totals_by_employee_date
+    days = sorted(wanted.breakdown_days)
+    (rows, more), *breakdowns = await asyncio.gather(
+        ctx.db.read(
+            lambda session: leaderboard.read_entries(
+                session=session, page=page, with_team=wanted.team
+            )
+        ),
+        *(totals.read_for(page.entries(), {day}) for day in days),
     )
-    # What the page's statement brought along, its fields need not ask for again.
+    # What the page's statements brought along, its fields need not ask for again.
     employees, scores = ctx.loaders.by_id(Employee), ctx.loaders.score_by_employee_date
+    teams = ctx.loaders.by_id(Team)
     for row in rows:
         employees.prime(row.employee_id, row.Employee)
         if not board.summed:
             scores.prime((row.employee_id, board.start), row.DailyScore)
-    found, _ = await asyncio.gather(
+        if wanted.team and row.Team is not None:
+            teams.prime(row.Team.id, row.Team)
+    for day, found in zip(days, breakdowns, strict=True):
+        totals.prime_found(((row.employee_id, day) for row in rows), found)
+    ranked, _ = await asyncio.gather(
         ctx.db.read(lambda session: leaderboard.ranked(session=session, board=board, rows=rows)),
         prefetch(ctx, [row.Employee for row in rows], wanted),
     )
-    page = cursored(ctx, order, request, found.standings, more)
-    return LeaderboardPage(board, found.total, page)
+    return LeaderboardPage(
+        board, ranked.total, cursored(ctx, order, request, ranked.standings, more)
+    )
 
 
 @dataclass(frozen=True)
@@ -79,16 +88,12 @@ class Wanted:
 
 
 async def prefetch(ctx: Context, employees: list[Employee], wanted: Wanted) -> None:
-    """Load what the entries' employees will be asked for, all at once and concurrently, so
-    that their fields answer from the request's loaders without awaiting, entry by entry."""
-    loads: list[Any] = []
-    if wanted.team:
-        teams = {e.team_id for e in employees if e.team_id is not None}
-        loads.append(ctx.loaders.by_id(Team).load_many(sorted(teams)))
-    for day in wanted.score_days:
-        loads.append(ctx.loaders.score_by_employee_date.load_many([(e.id, day) for e in employees]))
-    for day in wanted.breakdown_days:
-        keys = [(e.id, day) for e in employees]
-        loads.append(ctx.loaders.role_totals_by_employee_date.load_many(keys))
+    """Load the scores the entries' employees will be asked for that the page did not bring
+    (of days other than a one-day board's), all at once, so that their fields answer from
+    the request's loaders without awaiting, entry by entry."""
+    loads = [
+        ctx.loaders.score_by_employee_date.load_many([(e.id, day) for e in employees])
+        for day in sorted(wanted.score_days)
+    ]
     if loads:
         await asyncio.gather(*loads)

@@ -22,11 +22,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, and_, case, cast, func, select, type_coerce
+from sqlalchemy import Float, Integer, Select, Subquery, and_, case, cast, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache.tags import dated
-from db.models import DailyScore, Employee
+from db.models import DailyScore, Employee, Team
 from services.keyset import Key, Keyset
 
 MIN_AVAILABLE_MINUTES = 60.0  # PRODUCTIVITY ranks only employees with an hour available
@@ -125,38 +125,52 @@ class Ranked:
 
 
 async def read_entries(
-    *,
-    session: AsyncSession,
-    board: Board,
-    limit: int,
-    after: Sequence[Any] | None = None,
-    backward: bool = False,
+    *, session: AsyncSession, page: PageOf, with_team: bool = False
 ) -> tuple[list[Any], bool]:
-    """A page of at most ``limit`` entries in the board's order, and whether entries follow
-    in the direction read; their ranks are ``ranked``'s, which may run alongside whatever
-    else the page needs (it reads only the aggregate)."""
-    rows = await page(session=session, board=board, limit=limit + 1, after=after, backward=backward)
-    shown = list(rows[:limit])
-    return (shown[::-1] if backward else shown), len(rows) > limit
+    """The page's entries in the board's order (at most ``page.shown``), and whether entries
+    follow in the direction read; their ranks are ``ranked``'s, which may run alongside
+    whatever else the page needs (it reads only the aggregate)."""
+    rows = await read_page(session=session, page=page, with_team=with_team)
+    shown = list(rows[: page.shown])
+    return (shown[::-1] if page.backward else shown), len(rows) > page.shown
 
 
-async def page(
-    *,
-    session: AsyncSession,
-    board: Board,
-    limit: int,
-    after: Sequence[Any] | None = None,
-    backward: bool = False,
+@dataclass(frozen=True, slots=True)
+class PageOf:
+    """Which entries a page holds: at most ``shown`` after the entry with keyset values
+    ``after`` (``backward``: the ``shown`` before it, nearest first), read with one more to
+    learn whether others follow."""
+
+    board: Board
+    shown: int
+    after: Sequence[Any] | None = None
+    backward: bool = False
+
+    @property
+    def order(self) -> Keyset:
+        return self.board.keyset.reversed() if self.backward else self.board.keyset
+
+    def entries(self) -> Subquery:
+        """The page's entries (one more than shown), as a derived table: its
+        ``employee_id`` lets another statement read what the page's employees need at the
+        same time as the page itself (MariaDB takes no ``LIMIT`` in an ``IN`` subquery, so
+        join it)."""
+        board, order = self.board, self.order
+        statement = board.entries().order_by(*order.order_by()).limit(self.shown + 1)
+        if self.after is not None:
+            statement = board.predicate_target(statement, order.after(self.after))
+        return statement.subquery("page")
+
+
+async def read_page(
+    *, session: AsyncSession, page: PageOf, with_team: bool = False
 ) -> Sequence[Any]:
-    """At most ``limit`` entries in the board's order after the entry with keyset values
-    ``after`` (``backward``: the ``limit`` entries before it, nearest first), each with its
-    ``Employee`` and, on a one-day board, its ``DailyScore`` (what a page shows of them, in
-    the same statement: the entries are found first, then joined by primary key)."""
-    order = board.keyset.reversed() if backward else board.keyset
-    statement = board.entries().order_by(*order.order_by()).limit(limit)
-    if after is not None:
-        statement = board.predicate_target(statement, order.after(after))
-    found = statement.subquery("page")
+    """The page's entries in the order read, each with its ``Employee``, on a one-day board
+    its ``DailyScore``, and with ``with_team`` its employee's ``Team`` (None without one):
+    what a page shows of them, in the same statement (the entries are found first, then
+    joined by primary key)."""
+    board, order = page.board, page.order
+    found = page.entries()
     joined = select(found, Employee).join(Employee, Employee.id == found.c.employee_id)
     if not board.summed:
         joined = joined.add_columns(DailyScore).join(
@@ -165,6 +179,8 @@ async def page(
                 DailyScore.employee_id == found.c.employee_id, DailyScore.work_date == board.start
             ),
         )
+    if with_team:
+        joined = joined.add_columns(Team).outerjoin(Team, Team.id == Employee.team_id)
     keys = [found.c[str(k.column.key)] for k in order.keys]
     ordered = joined.order_by(*(
         key.desc() if k.descending else key.asc() for key, k in zip(keys, order.keys, strict=True)

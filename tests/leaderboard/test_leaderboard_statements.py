@@ -30,9 +30,10 @@ query Page($first: Int!, $from: Date!, $to: Date!) {
   }
 }
 """
-# The page (with its employees and, for one day, their scores), ranks and total, teams, role
-# totals, their roles; a board of several days reads the scores of the day asked separately.
-SELECTS = {1: 5, 2: 6}
+# The page (with its employees, their teams and, for one day, their scores) and the role totals
+# of its employees at the same time, then the totals' roles, and the ranks and total; a board
+# of several days reads the scores of the day asked separately.
+SELECTS = {1: 4, 2: 5}
 
 
 async def _board(db: Database, n: int) -> None:
