@@ -13,7 +13,7 @@ import pytest
 
 from db import models
 from db.engine import Database
-from loaders.activities import ActivityPageKey, RoleTotal
+from loaders.activities import LISTED_MAX, ActivityPageKey, RoleTotal
 from loaders.registry import Loaders
 from tests import helpers
 from tests.helpers import NOW, GraphQLClient, ServerStatements, StatementCounter, gid, utc
@@ -209,3 +209,40 @@ async def test_what_a_request_loaded_goes_with_it_not_with_the_collector(
 
     assert data["employee"]["activityBreakdown"] == [{"role": {"key": "picking"}, "items": 30}]
     assert alive == []
+
+
+@pytest.mark.parametrize("roles", [3, 130])
+async def test_a_days_totals_are_exact_however_many_roles_it_lists(
+    db: Database, statements: StatementCounter, roles: int
+) -> None:
+    """A day's totals come listed in one string per employee; a list that MySQL may have cut
+    (``LISTED_MAX`` bytes or more: 130 roles here) is read again role by role, with the same
+    answer. Voided activities and other days count for nothing."""
+    person, other = await helpers.employee(db), await helpers.employee(db)
+    made = [await helpers.role(db, key=f"r{k:03d}", points_per_item=0.5) for k in range(roles)]
+    start = utc(2026, 11, 20, 14)
+    rows: list[Any] = []
+    for k, role in enumerate(made):
+        rows += [
+            helpers.activity(person, role, start, 100 + k),
+            helpers.activity(person, role, start + timedelta(minutes=10), 7),
+            helpers.activity(person, role, start, 1000, voided_at=start),
+            helpers.activity(person, role, start - timedelta(days=1), 1000),
+        ]
+    rows.append(helpers.activity(other, made[0], start, 5))
+    await helpers.add(db, *rows)
+    await helpers.warm_reads(db)
+
+    statements.counting = True
+    found = await Loaders(db, NOW).role_totals_by_employee_date.load_many(
+        [(person.id, DAY), (other.id, DAY)]
+    )
+    statements.counting = False
+
+    mine = [(t.role.key, t.items, t.activities, t.points) for t in found[0]]
+    assert mine == [(f"r{k:03d}", 107 + k, 2, (107 + k) * 0.5) for k in range(roles)]
+    assert [(t.role.key, t.items, t.activities) for t in found[1]] == [("r000", 5, 1)]
+    listed = "".join(f"{made[k].id}:{107 + k}:2," for k in range(roles))
+    assert (len(listed) >= LISTED_MAX) == (roles == 130)
+    expected = 2 if roles == 3 else 3  # the listed totals, (again role by role,) the roles
+    assert statements.count == expected, statements.statements
