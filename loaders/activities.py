@@ -6,12 +6,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Subquery, cast, func, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Subquery,
+    bindparam,
+    cast,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dated
+from core.cache.tags import DATES_OPTION, dates_of
 from db.engine import Database
 from db.models import Activity, Role
 from loaders.base import BatchLoader, EmployeeDate, RowByIdLoader, grouped
@@ -46,33 +57,45 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
 
     async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[RoleTotal]]:
         days = {d for _, d in keys}
-        totals = _totals(days).where(Activity.employee_id.in_({e for e, _ in keys}))
-        return grouped(keys, await self.read(totals, days))
+        params = {"employees": sorted({e for e, _ in keys})}
+        return grouped(keys, await self.read(_totals_of_employees(), params, days))
 
-    async def read_for(self, employees: Subquery, days: set[date]) -> RoleTotals:
+    async def read_for(
+        self, employees: Subquery, params: dict[str, Any], days: set[date], dates: dict[str, Any]
+    ) -> RoleTotals:
         """The totals of ``days`` for the employees of a derived table with an
-        ``employee_id`` column (a page that is being read at the same time): ``prime`` them
-        once the page says who its employees are."""
-        totals = _totals(days).join(employees, employees.c.employee_id == Activity.employee_id)
-        return await self.read(totals, days)
+        ``employee_id`` column (a page that is being read at the same time; ``params`` and
+        ``dates`` its bound values and declared dates): ``prime`` them once the page says who
+        its employees are."""
+        return await self.read(_totals_joined(employees), params, days, dates)
 
     def prime_found(self, keys: Iterable[EmployeeDate], found: RoleTotals) -> None:
         """``keys`` as ``found`` has them (no totals: none that day)."""
         for key in keys:
             self.prime(key, found.get(key, []))
 
-    async def read(self, totals: Select[Any], days: set[date]) -> RoleTotals:
-        """``totals`` (``_totals``, narrowed to some employees) listed one row per employee
-        and day, then the roles they name, in one session."""
+    async def read(
+        self,
+        totals: Select[Any],
+        params: dict[str, Any],
+        days: set[date],
+        dates: dict[str, Any] | None = None,
+    ) -> RoleTotals:
+        """``totals`` (of ``_totals``) listed one row per employee and day, then the roles
+        they name, in one session."""
+        params = params | {"days": sorted(days)}
+        options = dates_of(activities=days)
+        if dates:
+            options = {DATES_OPTION: options[DATES_OPTION] | dates[DATES_OPTION]}
 
         async def read(session: AsyncSession) -> tuple[Sequence[Any], Sequence[Role]]:
-            found = (await session.execute(dated(_listed(totals), "activities", days))).all()
+            found = (
+                await session.execute(_listed(totals), params, execution_options=options)
+            ).all()
             if any(len(listed) >= LISTED_MAX for _, _, listed in found):
-                found = (await session.execute(dated(totals, "activities", days))).all()
-            ids = {role_id for row in found for role_id, _, _ in _parts(row)}
-            roles = (
-                (await session.scalars(select(Role).where(Role.id.in_(ids)))).all() if ids else []
-            )
+                found = (await session.execute(totals, params, execution_options=options)).all()
+            ids = sorted({role_id for row in found for role_id, _, _ in _parts(row)})
+            roles = (await session.scalars(_ROLES, {"ids": ids})).all() if ids else []
             return found, roles
 
         rows, roles = await self.db.read(read)
@@ -93,9 +116,12 @@ RoleTotals = dict[EmployeeDate, list[RoleTotal]]
 # the time. MySQL cuts a GROUP_CONCAT at ``group_concat_max_len`` (1,024 bytes by default;
 # MariaDB's is 1 MB): a list that long may have been cut, and its day is read row by row.
 LISTED_MAX = 1024
+# The statements are built once (their values are bound parameters: ``days``, ``employees``,
+# ``ids``), so that a request pays for neither their construction nor their cache keys.
+_ROLES = select(Role).where(Role.id.in_(bindparam("ids", expanding=True)))
 
 
-def _totals(days: set[date]) -> Select[Any]:
+def _totals() -> Select[Any]:
     """Items and activities per employee, work date and role, on ``days``, not voided."""
     columns: list[Any] = [
         Activity.employee_id,
@@ -106,11 +132,24 @@ def _totals(days: set[date]) -> Select[Any]:
     ]
     return (
         select(*columns)
-        .where(Activity.work_date.in_(days), Activity.voided_at.is_(None))
+        .where(
+            Activity.work_date.in_(bindparam("days", expanding=True)), Activity.voided_at.is_(None)
+        )
         .group_by(Activity.employee_id, Activity.work_date, Activity.role_id)
     )
 
 
+@cache
+def _totals_of_employees() -> Select[Any]:
+    return _totals().where(Activity.employee_id.in_(bindparam("employees", expanding=True)))
+
+
+@cache
+def _totals_joined(employees: Subquery) -> Select[Any]:
+    return _totals().join(employees, employees.c.employee_id == Activity.employee_id)
+
+
+@cache
 def _listed(totals: Select[Any]) -> Select[Any]:
     """``totals`` one row per employee and day: ``employee_id, work_date`` and the day's
     totals as ``role:items:activities`` joined by commas."""

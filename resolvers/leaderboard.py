@@ -56,7 +56,7 @@ async def leaderboard_page(
                 session=session, page=page, with_team=wanted.team
             )
         ),
-        *(totals.read_for(page.entries(), {day}) for day in days),
+        *(totals.read_for(page.entries(), page.params, {day}, board.dates) for day in days),
     )
     # What the page's statements brought along, its fields need not ask for again.
     employees, scores = ctx.loaders.by_id(Employee), ctx.loaders.score_by_employee_date

@@ -20,12 +20,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, Subquery, and_, case, cast, func, select, type_coerce
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dated
+from core.cache.tags import dates_of
 from db.models import DailyScore, Employee, Team
 from services.keyset import Key, Keyset
 
@@ -40,6 +54,17 @@ class Metric(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Shape:
+    """What a board's statements depend on; its dates and team are bound parameters
+    (``Board.params``), so each statement is built once per shape and shared by every request
+    (building one and computing its cache key cost more than running it)."""
+
+    metric: Metric
+    summed: bool
+    team: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Board:
     start: date
     end: date
@@ -49,60 +74,88 @@ class Board:
     @property
     def keyset(self) -> Keyset:
         """The board's order. A cursor names its board: one board's is refused by another."""
-        columns = self._columns()
         kind = f"leaderboard/{self.metric}/{self.start}/{self.end}/{self.team_id or ''}"
-        return Keyset(kind, (Key(columns["value"], descending=True), Key(columns["employee_id"])))
+        return Keyset(kind, _keys(self.shape))
+
+    @property
+    def shape(self) -> Shape:
+        return Shape(self.metric, self.summed, self.team_id is not None)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values of the bound parameters of the board's statements."""
+        return {"board_start": self.start, "board_end": self.end, "board_team": self.team_id}
+
+    @property
+    def dates(self) -> dict[str, Any]:
+        """The execution options that declare the dates the board reads (``core.cache.tags``)."""
+        return dates_of(daily_scores=(self.start, self.end))
 
     def entries(self) -> Select[Any]:
-        """Every entry, unordered: ``employee_id, items, points, earned, available, value``."""
-        columns = self._columns()
-        statement = select(*columns.values())
-        if self.start == self.end:
-            statement = statement.where(DailyScore.work_date == self.start)
-        else:
-            statement = statement.where(
-                DailyScore.work_date.between(self.start, self.end)
-            ).group_by(DailyScore.employee_id)
-        if self.team_id is not None:
-            statement = statement.where(DailyScore.team_id == self.team_id)
-        statement = dated(statement, "daily_scores", (self.start, self.end))
-        if self.metric is Metric.PRODUCTIVITY:
-            enough = columns["available"] >= MIN_AVAILABLE_MINUTES
-            statement = statement.having(enough) if self.summed else statement.where(enough)
-        return statement
+        """Every entry, unordered: ``employee_id, items, points, earned, available, value``
+        (with ``params``)."""
+        return _entries(self.shape)
 
     @property
     def summed(self) -> bool:
         """Whether entries add several days up (else they are one day's rows)."""
         return self.start != self.end
 
-    def _columns(self) -> dict[str, Any]:
-        s = DailyScore
-        if self.summed:
-            items: Any = cast(func.sum(s.items_processed), Integer)
-            points: Any = _rounded(func.sum(s.points_earned))
-            earned: Any = func.sum(s.earned_minutes)
-            available: Any = func.sum(s.available_minutes)
-        else:
-            items, points = s.items_processed, s.points_earned
-            earned, available = s.earned_minutes, s.available_minutes
-        value = {
-            Metric.POINTS: points,
-            Metric.ITEMS: items,
-            Metric.PRODUCTIVITY: _rounded(earned * 100.0 / available),
-        }[self.metric]
-        return {
-            "employee_id": s.employee_id,
-            "items": items.label("items"),
-            "points": points.label("points"),
-            "earned": type_coerce(earned, Float).label("earned"),
-            "available": type_coerce(available, Float).label("available"),
-            "value": value.label("value"),
-        }
-
     def predicate_target(self, statement: Select[Any], condition: Any) -> Select[Any]:
         """``condition`` on the entries: on their sums when the board adds days up."""
         return statement.having(condition) if self.summed else statement.where(condition)
+
+
+@cache
+def _columns(shape: Shape) -> dict[str, Any]:
+    s = DailyScore
+    if shape.summed:
+        items: Any = cast(func.sum(s.items_processed), Integer)
+        points: Any = _rounded(func.sum(s.points_earned))
+        earned: Any = func.sum(s.earned_minutes)
+        available: Any = func.sum(s.available_minutes)
+    else:
+        items, points = s.items_processed, s.points_earned
+        earned, available = s.earned_minutes, s.available_minutes
+    value = {
+        Metric.POINTS: points,
+        Metric.ITEMS: items,
+        Metric.PRODUCTIVITY: _rounded(earned * 100.0 / available),
+    }[shape.metric]
+    return {
+        "employee_id": s.employee_id,
+        "items": items.label("items"),
+        "points": points.label("points"),
+        "earned": type_coerce(earned, Float).label("earned"),
+        "available": type_coerce(available, Float).label("available"),
+        "value": value.label("value"),
+    }
+
+
+@cache
+def _keys(shape: Shape) -> tuple[Key, Key]:
+    columns = _columns(shape)
+    return Key(columns["value"], descending=True), Key(columns["employee_id"])
+
+
+@cache
+def _entries(shape: Shape) -> Select[Any]:
+    columns = _columns(shape)
+    statement = select(*columns.values())
+    start = bindparam("board_start", type_=Date)
+    if shape.summed:
+        end = bindparam("board_end", type_=Date)
+        statement = statement.where(DailyScore.work_date.between(start, end)).group_by(
+            DailyScore.employee_id
+        )
+    else:
+        statement = statement.where(DailyScore.work_date == start)
+    if shape.team:
+        statement = statement.where(DailyScore.team_id == bindparam("board_team", type_=Integer))
+    if shape.metric is Metric.PRODUCTIVITY:
+        enough = columns["available"] >= MIN_AVAILABLE_MINUTES
+        statement = statement.having(enough) if shape.summed else statement.where(enough)
+    return statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,16 +203,52 @@ class PageOf:
     def order(self) -> Keyset:
         return self.board.keyset.reversed() if self.backward else self.board.keyset
 
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values of the bound parameters of the page's statements."""
+        after = {} if self.after is None else {f"after_{i}": v for i, v in enumerate(self.after)}
+        return self.board.params | {"page_limit": self.shown + 1} | after
+
     def entries(self) -> Subquery:
-        """The page's entries (one more than shown), as a derived table: its
-        ``employee_id`` lets another statement read what the page's employees need at the
-        same time as the page itself (MariaDB takes no ``LIMIT`` in an ``IN`` subquery, so
-        join it)."""
-        board, order = self.board, self.order
-        statement = board.entries().order_by(*order.order_by()).limit(self.shown + 1)
-        if self.after is not None:
-            statement = board.predicate_target(statement, order.after(self.after))
-        return statement.subquery("page")
+        """The page's entries (one more than shown), as a derived table (with ``params``):
+        its ``employee_id`` lets another statement read what the page's employees need at
+        the same time as the page itself (MariaDB takes no ``LIMIT`` in an ``IN`` subquery,
+        so join it)."""
+        return _page_entries(self.board.shape, self.backward, self.after is not None)
+
+
+@cache
+def _page_entries(shape: Shape, backward: bool, after: bool) -> Subquery:
+    keys = _keys(shape)
+    order = Keyset("", tuple(Key(k.column, k.descending != backward) for k in keys))
+    limit = bindparam("page_limit", type_=Integer)
+    statement = _entries(shape).order_by(*order.order_by()).limit(limit)
+    if after:
+        values = [bindparam(f"after_{i}", type_=k.column.type) for i, k in enumerate(keys)]
+        condition = order.after(values)
+        statement = statement.having(condition) if shape.summed else statement.where(condition)
+    return statement.subquery("page")
+
+
+@cache
+def _page(shape: Shape, backward: bool, after: bool, with_team: bool) -> Select[Any]:
+    found = _page_entries(shape, backward, after)
+    joined = select(found, Employee).join(Employee, Employee.id == found.c.employee_id)
+    if not shape.summed:
+        joined = joined.add_columns(DailyScore).join(
+            DailyScore,
+            and_(
+                DailyScore.employee_id == found.c.employee_id,
+                DailyScore.work_date == bindparam("board_start", type_=Date),
+            ),
+        )
+    if with_team:
+        joined = joined.add_columns(Team).outerjoin(Team, Team.id == Employee.team_id)
+    return joined.order_by(*(
+        found.c[str(k.column.key)].desc() if k.descending != backward
+        else found.c[str(k.column.key)].asc()
+        for k in _keys(shape)
+    ))  # fmt: skip
 
 
 async def read_page(
@@ -169,25 +258,9 @@ async def read_page(
     its ``DailyScore``, and with ``with_team`` its employee's ``Team`` (None without one):
     what a page shows of them, in the same statement (the entries are found first, then
     joined by primary key)."""
-    board, order = page.board, page.order
-    found = page.entries()
-    joined = select(found, Employee).join(Employee, Employee.id == found.c.employee_id)
-    if not board.summed:
-        joined = joined.add_columns(DailyScore).join(
-            DailyScore,
-            and_(
-                DailyScore.employee_id == found.c.employee_id, DailyScore.work_date == board.start
-            ),
-        )
-    if with_team:
-        joined = joined.add_columns(Team).outerjoin(Team, Team.id == Employee.team_id)
-    keys = [found.c[str(k.column.key)] for k in order.keys]
-    ordered = joined.order_by(*(
-        key.desc() if k.descending else key.asc() for key, k in zip(keys, order.keys, strict=True)
-    ))  # fmt: skip
-    rows: Sequence[Any] = (
-        await session.execute(dated(ordered, "daily_scores", (board.start, board.end)))
-    ).all()
+    statement = _page(page.board.shape, page.backward, page.after is not None, with_team)
+    result = await session.execute(statement, page.params, execution_options=page.board.dates)
+    rows: Sequence[Any] = result.all()
     return rows
 
 
@@ -195,25 +268,15 @@ async def ranked(*, session: AsyncSession, board: Board, rows: Sequence[Any]) ->
     """The entries' total and the competition rank (1 + the entries with a strictly better
     metric) of each of ``rows``, a run of consecutive entries in the board's order, from one
     aggregate over the board."""
-    entries = board.entries().subquery()
     if not rows:
         total = await session.scalar(
-            dated(
-                select(func.count()).select_from(entries), "daily_scores", (board.start, board.end)
-            )
+            _count(board.shape), board.params, execution_options=board.dates
         )
         return Ranked(int(total or 0), [])
     first = rows[0]
-    above = (entries.c.value > first.value) | (
-        (entries.c.value == first.value) & (entries.c.employee_id < first.employee_id)
-    )
-    counts = select(
-        func.count(),
-        func.coalesce(func.sum(case((entries.c.value > first.value, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((above, 1), else_=0)), 0),
-    )
-    counted = dated(counts, "daily_scores", (board.start, board.end))
-    total, better, before = (await session.execute(counted)).one()
+    params = board.params | {"first_value": first.value, "first_id": first.employee_id}
+    counted = await session.execute(_ranks(board.shape), params, execution_options=board.dates)
+    total, better, before = counted.one()
     # Entries before the page with the first entry's value are ties of it, and better than
     # any later entry of the page with a lower value.
     tied_before = int(before) - int(better)
@@ -239,6 +302,28 @@ async def ranked(*, session: AsyncSession, board: Board, rows: Sequence[Any]) ->
             )
         )
     return Ranked(int(total), standings)
+
+
+@cache
+def _count(shape: Shape) -> Select[Any]:
+    return select(func.count()).select_from(_entries(shape).subquery())
+
+
+@cache
+def _ranks(shape: Shape) -> Select[Any]:
+    """The entries, those better than the first entry of a page (bound as ``first_value``,
+    ``first_id``), and those before it in the board's order."""
+    entries = _entries(shape).subquery()
+    value = bindparam("first_value", type_=_columns(shape)["value"].type)
+    first_id = bindparam("first_id", type_=Integer)
+    above = (entries.c.value > value) | (
+        (entries.c.value == value) & (entries.c.employee_id < first_id)
+    )
+    return select(
+        func.count(),
+        func.coalesce(func.sum(case((entries.c.value > value, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((above, 1), else_=0)), 0),
+    )
 
 
 def _rounded(expression: Any) -> Any:

@@ -41,6 +41,15 @@ def dated(statement: S, table: str, days: DateSpec) -> S:
     return statement.execution_options(**{DATES_OPTION: declared})
 
 
+def dates_of(**tables: DateSpec) -> dict[str, Any]:
+    """``dated``'s declaration as execution options, for a statement built once and shared
+    (its dates are bound parameters): ``session.execute(statement, params, execution_options=
+    dates_of(activities=days))``."""
+    return {
+        DATES_OPTION: {t: d if isinstance(d, tuple) else frozenset(d) for t, d in tables.items()}
+    }
+
+
 def _days(spec: DateSpec) -> list[date]:
     if isinstance(spec, tuple):
         first, last = spec

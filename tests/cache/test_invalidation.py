@@ -24,6 +24,8 @@ QUERIES = {
     "employee { name } } } } }",
     "board yesterday": '{ leaderboard(from: "2026-11-19") { edges { node { pointsEarned '
     "employee { name } } } } }",
+    "board yesterday with breakdowns": '{ leaderboard(from: "2026-11-19") { edges { node { '
+    'employee { activityBreakdown(date: "2026-11-19") { items } } } } } }',
     "breakdown today": "query($id: ID!) { node(id: $id) { ... on Employee { "
     'activityBreakdown(date: "2026-11-20") { items } } } }',
     "breakdown yesterday": "query($id: ID!) { node(id: $id) { ... on Employee { "
@@ -119,13 +121,14 @@ Write = Callable[[Database, GraphQLClient, dict[str, Any]], Awaitable[None]]
         (record, {"breakdown today"}),  # activities of Nov 20
         (refresh, {"board today"}),  # scores (and idle periods, flags) of Nov 20
         (upsert_team, {"teams"}),
-        (upsert_employee, {"board today", "board yesterday", "breakdown today",
-                           "breakdown yesterday"}),  # employees: every read of one
+        (upsert_employee, {"board today", "board yesterday", "board yesterday with breakdowns",
+                           "breakdown today", "breakdown yesterday"}),  # every read of one
         # a correction names no dates (every read of activities), and rescores its day
-        (correct, {"breakdown today", "breakdown yesterday", "board today"}),
+        (correct, {"breakdown today", "breakdown yesterday", "board today",
+                   "board yesterday with breakdowns"}),
         # clock records of Nov 19, whose refresh rewrites that day's scores; its activities
         # were only read (none changed day)
-        (sync_time_clock, {"board yesterday"}),
+        (sync_time_clock, {"board yesterday", "board yesterday with breakdowns"}),
     ],
     ids=["recordActivities", "refresh", "upsertTeam", "upsertEmployee", "correctActivity",
          "sync_time_clock"],

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from db import models
 from db.engine import Database
-from services.leaderboard import Board, Metric
+from services.leaderboard import Board, Metric, PageOf
 from tests import helpers
 from tests.helpers import Backend, GraphQLClient, ServerStatements, StatementCounter, utc
 
@@ -109,13 +109,10 @@ async def test_a_one_day_page_is_read_down_its_index_without_a_sort(
             for i, p in enumerate(people)
         ),
     )
-    board = Board(DAY, DAY, metric)
-    order = board.keyset
     deep = people[500]  # 1,499 entries above it, as deep as a page of profile L's day goes
     cursor = (750.0 if metric is Metric.POINTS else 500, deep.id)
-    statement = board.predicate_target(
-        board.entries().order_by(*order.order_by()).limit(51), order.after(cursor)
-    )
+    page = PageOf(Board(DAY, DAY, metric), 50, after=cursor)
+    statement = page.entries().element.params(**page.params)
     sql = statement.compile(db.engine.sync_engine, compile_kwargs={"literal_binds": True})
 
     async with db.engine.connect() as connection:
