@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError, OperationDefinitionNode
 from starlette.requests import Request
@@ -123,7 +124,8 @@ class GraphQLApp(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str | bytes:
         """The response, unless it is over ``MAX_RESPONSE_BYTES``: then an error in its place
         (the cost limit keeps this rare; this is the last bound, on what goes out)."""
-        encoded = json.dumps(data, separators=(",", ":"))
+        # Text, not bytes: a websocket would send bytes as binary frames.
+        encoded = orjson.dumps(data).decode()  # compact; many times the standard library's speed
         if len(encoded) <= MAX_RESPONSE_BYTES:
             return encoded
         log.warning("response of %d characters not sent", len(encoded))
@@ -401,7 +403,7 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> None:
         if result.errors or result.data is None or self.cache is None or policy.max_age <= 0:
             return  # errors are cheap to recompute, and may be about this request alone
-        body = json.dumps({"data": result.data}, separators=(",", ":")).encode()
+        body = orjson.dumps({"data": result.data})
         await self.cache.store(
             lookup, body=body, tags=tags, policy=policy, stored_at=self.clock().timestamp()
         )
