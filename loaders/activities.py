@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -144,12 +144,13 @@ def _totals_of_employees() -> Select[Any]:
     return _totals().where(Activity.employee_id.in_(bindparam("employees", expanding=True)))
 
 
-@cache
+# By statement object: the pages' derived tables are themselves built once per shape.
+@lru_cache(maxsize=64)
 def _totals_joined(employees: Subquery) -> Select[Any]:
     return _totals().join(employees, employees.c.employee_id == Activity.employee_id)
 
 
-@cache
+@lru_cache(maxsize=64)
 def _listed(totals: Select[Any]) -> Select[Any]:
     """``totals`` one row per employee and day: ``employee_id, work_date`` and the day's
     totals as ``role:items:activities`` joined by commas."""

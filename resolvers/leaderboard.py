@@ -49,14 +49,14 @@ async def leaderboard_page(
     request = page_request(ctx, order, first=first, after=after, last=last, before=before)
     page = leaderboard.PageOf(board, request.limit, request.after, request.backward)
     totals = ctx.loaders.role_totals_by_employee_date
-    days = sorted(wanted.breakdown_days)
+    days = set(wanted.breakdown_days)
     (rows, more), *breakdowns = await asyncio.gather(
         ctx.db.read(
             lambda session: leaderboard.read_entries(
                 session=session, page=page, with_team=wanted.team
             )
         ),
-        *(totals.read_for(page.entries(), page.params, {day}, board.dates) for day in days),
+        *([totals.read_for(page.entries(), page.params, days, board.dates)] if days else []),
     )
     # What the page's statements brought along, its fields need not ask for again.
     employees, scores = ctx.loaders.by_id(Employee), ctx.loaders.score_by_employee_date
@@ -67,8 +67,8 @@ async def leaderboard_page(
             scores.prime((row.employee_id, board.start), row.DailyScore)
         if wanted.team and row.Team is not None:
             teams.prime(row.Team.id, row.Team)
-    for day, found in zip(days, breakdowns, strict=True):
-        totals.prime_found(((row.employee_id, day) for row in rows), found)
+    for found in breakdowns:  # one read, whatever the days asked
+        totals.prime_found(((row.employee_id, day) for row in rows for day in days), found)
     ranked, _ = await asyncio.gather(
         ctx.db.read(lambda session: leaderboard.ranked(session=session, board=board, rows=rows)),
         prefetch(ctx, [row.Employee for row in rows], wanted),

@@ -101,10 +101,6 @@ class Board:
         """Whether entries add several days up (else they are one day's rows)."""
         return self.start != self.end
 
-    def predicate_target(self, statement: Select[Any], condition: Any) -> Select[Any]:
-        """``condition`` on the entries: on their sums when the board adds days up."""
-        return statement.having(condition) if self.summed else statement.where(condition)
-
 
 @cache
 def _columns(shape: Shape) -> dict[str, Any]:
@@ -219,15 +215,19 @@ class PageOf:
 
 @cache
 def _page_entries(shape: Shape, backward: bool, after: bool) -> Subquery:
-    keys = _keys(shape)
-    order = Keyset("", tuple(Key(k.column, k.descending != backward) for k in keys))
+    order = _order(shape, backward)
     limit = bindparam("page_limit", type_=Integer)
     statement = _entries(shape).order_by(*order.order_by()).limit(limit)
     if after:
-        values = [bindparam(f"after_{i}", type_=k.column.type) for i, k in enumerate(keys)]
-        condition = order.after(values)
+        values = [bindparam(f"after_{i}", type_=k.column.type) for i, k in enumerate(order.keys)]
+        condition = order.after(values)  # on the sums when the board adds days up
         statement = statement.having(condition) if shape.summed else statement.where(condition)
     return statement.subquery("page")
+
+
+def _order(shape: Shape, backward: bool) -> Keyset:
+    order = Keyset("", _keys(shape))  # the order alone: cursors are the board's keyset's
+    return order.reversed() if backward else order
 
 
 @cache
@@ -245,9 +245,8 @@ def _page(shape: Shape, backward: bool, after: bool, with_team: bool) -> Select[
     if with_team:
         joined = joined.add_columns(Team).outerjoin(Team, Team.id == Employee.team_id)
     return joined.order_by(*(
-        found.c[str(k.column.key)].desc() if k.descending != backward
-        else found.c[str(k.column.key)].asc()
-        for k in _keys(shape)
+        found.c[str(k.column.key)].desc() if k.descending else found.c[str(k.column.key)].asc()
+        for k in _order(shape, backward).keys
     ))  # fmt: skip
 
 

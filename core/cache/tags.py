@@ -37,7 +37,7 @@ def dated(statement: S, table: str, days: DateSpec) -> S:
     """``statement`` (a read or a write of ``table``) touches only these work dates: a pair
     is a range (both ends included), anything else a collection of dates."""
     declared = dict(statement.get_execution_options().get(DATES_OPTION, {}))
-    declared[table] = days if isinstance(days, tuple) else frozenset(days)
+    declared[table] = _spec(days)
     return statement.execution_options(**{DATES_OPTION: declared})
 
 
@@ -45,9 +45,11 @@ def dates_of(**tables: DateSpec) -> dict[str, Any]:
     """``dated``'s declaration as execution options, for a statement built once and shared
     (its dates are bound parameters): ``session.execute(statement, params, execution_options=
     dates_of(activities=days))``."""
-    return {
-        DATES_OPTION: {t: d if isinstance(d, tuple) else frozenset(d) for t, d in tables.items()}
-    }
+    return {DATES_OPTION: {table: _spec(days) for table, days in tables.items()}}
+
+
+def _spec(days: DateSpec) -> DateSpec:
+    return days if isinstance(days, tuple) else frozenset(days)
 
 
 def _days(spec: DateSpec) -> list[date]:

@@ -150,3 +150,25 @@ async def test_a_page_asked_through_fragments_costs_the_same(
     assert top["team"] == {"name": "Shift 0"}
     assert top["activityBreakdown"] == [{"items": 11}]
     assert statements.count == SELECTS[1], [s[:90] for s in statements.statements]
+
+
+async def test_breakdowns_of_two_days_are_one_read_with_the_page(
+    db: Database, uncached: GraphQLClient, statements: StatementCounter
+) -> None:
+    """Breakdowns of several days (aliases) are read in one statement alongside the page."""
+    await _board(db, 10)
+    query = """
+    query($day: Date!, $before: Date!) { leaderboard(from: $day, first: 10) { edges { node {
+      employee { today: activityBreakdown(date: $day) { items }
+                 before: activityBreakdown(date: $before) { items } } } } } }
+    """
+    days = {"day": DAY.isoformat(), "before": "2026-11-19"}
+    await uncached.data(query, **days)
+
+    statements.counting = True
+    data = await uncached.data(query, **days)
+    statements.counting = False
+
+    top = data["leaderboard"]["edges"][0]["node"]["employee"]
+    assert top == {"today": [{"items": 11}], "before": []}  # Lead 0006: 5 + 6 items on DAY
+    assert statements.count == SELECTS[1], [s[:90] for s in statements.statements]
