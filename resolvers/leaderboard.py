@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from db.models import Employee, Team
 from resolvers.context import Context
@@ -42,22 +44,28 @@ async def leaderboard_page(
     wanted: Wanted,
 ) -> LeaderboardPage:
     """A page and its ranks, whatever the page size. The page (with its employees, their
-    teams and, for one day, scores) and the breakdowns the query asks of its employees are
-    read at the same time, the breakdowns through the page's own derived table; then,
-    alongside each other, the ranks' aggregate and the scores of other days (``prefetch``)."""
+    teams and, for one day, scores), the breakdowns the query asks of its employees (through
+    the page's own derived table) and, for a page read forwards, the aggregate its ranks
+    follow from (it needs only the cursor) are read at the same time; then the scores of other
+    days (``prefetch``), and for a page read backwards its ranks, alongside each other."""
     order = board.keyset
     request = page_request(ctx, order, first=first, after=after, last=last, before=before)
     page = leaderboard.PageOf(board, request.limit, request.after, request.backward)
     totals = ctx.loaders.role_totals_by_employee_date
     days = set(wanted.breakdown_days)
-    (rows, more), *breakdowns = await asyncio.gather(
+    reads: list[Awaitable[Any]] = [
         ctx.db.read(
             lambda session: leaderboard.read_entries(
                 session=session, page=page, with_team=wanted.team
             )
-        ),
-        *([totals.read_for(page.entries(), page.params, days, board.dates)] if days else []),
-    )
+        )
+    ]
+    if not request.backward:
+        reads.append(ctx.db.read(lambda session: leaderboard.position(session=session, page=page)))
+    if days:
+        reads.append(totals.read_for(page.entries(), page.params, days, board.dates))
+    (rows, more), *read = await asyncio.gather(*reads)
+    position: leaderboard.Position | None = None if request.backward else read.pop(0)
     # What the page's statements brought along, its fields need not ask for again.
     employees, scores = ctx.loaders.by_id(Employee), ctx.loaders.score_by_employee_date
     teams = ctx.loaders.by_id(Team)
@@ -67,12 +75,19 @@ async def leaderboard_page(
             scores.prime((row.employee_id, board.start), row.DailyScore)
         if wanted.team and row.Team is not None:
             teams.prime(row.Team.id, row.Team)
-    for found in breakdowns:  # one read, whatever the days asked
+    for found in read:  # the breakdowns: one read, whatever the days asked
         totals.prime_found(((row.employee_id, day) for row in rows for day in days), found)
-    ranked, _ = await asyncio.gather(
-        ctx.db.read(lambda session: leaderboard.ranked(session=session, board=board, rows=rows)),
-        prefetch(ctx, [row.Employee for row in rows], wanted),
-    )
+    entries = [row.Employee for row in rows]
+    if position is not None:
+        ranked = position.ranked(rows, page.after)
+        await prefetch(ctx, entries, wanted)
+    else:
+        ranked, _ = await asyncio.gather(
+            ctx.db.read(
+                lambda session: leaderboard.ranked(session=session, board=board, rows=rows)
+            ),
+            prefetch(ctx, entries, wanted),
+        )
     return LeaderboardPage(
         board, ranked.total, cursored(ctx, order, request, ranked.standings, more)
     )

@@ -9,9 +9,11 @@ A one-day board of POINTS or ITEMS reads ``daily_scores`` directly, down an inde
 ``(work_date, metric DESC, employee_id)`` (``(team_id, work_date, ...)`` for a team): a page
 reads its own rows and no others. Longer periods and PRODUCTIVITY add up each employee's days
 first. Either way a page costs two statements: the page (with its entries' employees and, for
-one day, their scores, joined by primary key), then one aggregate that counts the entries and
-those ranked above the page's first entry, from which every rank on the page follows (it
-runs alongside the loading of what the page's fields need, on a connection of its own).
+one day, their scores, joined by primary key), and one aggregate that counts the entries and
+those ranked above where the page starts, from which every rank on the page follows. Read
+forwards, the page starts right after its cursor, so the aggregate needs only the cursor and
+runs at the same time as the page (``position``); read backwards, it needs the page's first
+entry and follows the page (``ranked``).
 """
 
 from __future__ import annotations
@@ -266,27 +268,75 @@ async def read_page(
 async def ranked(*, session: AsyncSession, board: Board, rows: Sequence[Any]) -> Ranked:
     """The entries' total and the competition rank (1 + the entries with a strictly better
     metric) of each of ``rows``, a run of consecutive entries in the board's order, from one
-    aggregate over the board."""
+    aggregate over the board at the first of them (a page read backwards: where it starts is
+    known only once it is read)."""
     if not rows:
-        total = await session.scalar(
-            _count(board.shape), board.params, execution_options=board.dates
-        )
-        return Ranked(int(total or 0), [])
+        return Ranked(await _total(session, board), [])
     first = rows[0]
     params = board.params | {"first_value": first.value, "first_id": first.employee_id}
-    counted = await session.execute(_ranks(board.shape), params, execution_options=board.dates)
+    counted = await session.execute(
+        _ranks(board.shape, through=False), params, execution_options=board.dates
+    )
     total, better, before = counted.one()
-    # Entries before the page with the first entry's value are ties of it, and better than
-    # any later entry of the page with a lower value.
-    tied_before = int(before) - int(better)
+    return Ranked(int(total), _standings(rows, int(better), int(before)))
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page read forwards starts: the board's entries, those with a better value than
+    the cursor's, and those at or before the cursor (both 0 on the first page)."""
+
+    total: int
+    better: int
+    through: int
+
+    def ranked(self, rows: Sequence[Any], after: Sequence[Any] | None) -> Ranked:
+        """The ranks of the page read after this position. Its first entry is the first one
+        after the cursor: it ties with the entries above it when its value is the cursor's
+        (and so has ``better`` above it); otherwise every entry before it is better."""
+        if not rows:
+            return Ranked(self.total, [])
+        tied = after is not None and rows[0].value == after[0]
+        return Ranked(
+            self.total, _standings(rows, self.better if tied else self.through, self.through)
+        )
+
+
+async def position(*, session: AsyncSession, page: PageOf) -> Position:
+    """``Position`` of a page read forwards, from one aggregate that needs nothing of the page
+    itself (the cursor says where it starts), so that it runs alongside the page."""
+    board = page.board
+    if page.after is None:
+        return Position(await _total(session, board), 0, 0)
+    value, employee_id = page.after
+    params = board.params | {"first_value": value, "first_id": employee_id}
+    counted = await session.execute(
+        _ranks(board.shape, through=True), params, execution_options=board.dates
+    )
+    total, better, through = counted.one()
+    return Position(int(total), int(better), int(through))
+
+
+async def _total(session: AsyncSession, board: Board) -> int:
+    total = await session.scalar(_count(board.shape), board.params, execution_options=board.dates)
+    return int(total or 0)
+
+
+def _standings(rows: Sequence[Any], better: int, before: int) -> list[Standing]:
+    """``rows``, consecutive entries in the board's order, ranked: ``better`` entries have a
+    better value than the first of them and ``before`` entries come before it."""
+    first = rows[0]
+    # Entries before the first with its value are ties of it, and better than any later
+    # entry with a lower value.
+    tied_before = before - better
     standings: list[Standing] = []
     for i, row in enumerate(rows):
         if row.value == first.value:
-            rank = int(better) + 1
+            rank = better + 1
         elif row.value == rows[i - 1].value:
             rank = standings[-1].rank
         else:
-            rank = int(better) + tied_before + i + 1
+            rank = better + tied_before + i + 1
         standings.append(
             Standing(
                 employee_id=row.employee_id,
@@ -300,7 +350,7 @@ async def ranked(*, session: AsyncSession, board: Board, rows: Sequence[Any]) ->
                 score=getattr(row, "DailyScore", None),
             )
         )
-    return Ranked(int(total), standings)
+    return standings
 
 
 @cache
@@ -309,15 +359,15 @@ def _count(shape: Shape) -> Select[Any]:
 
 
 @cache
-def _ranks(shape: Shape) -> Select[Any]:
-    """The entries, those better than the first entry of a page (bound as ``first_value``,
-    ``first_id``), and those before it in the board's order."""
+def _ranks(shape: Shape, *, through: bool) -> Select[Any]:
+    """The entries, those with a better value than the one bound as ``first_value``, and those
+    before the entry (``first_value``, ``first_id``) in the board's order; with ``through``,
+    those at or before it."""
     entries = _entries(shape).subquery()
     value = bindparam("first_value", type_=_columns(shape)["value"].type)
     first_id = bindparam("first_id", type_=Integer)
-    above = (entries.c.value > value) | (
-        (entries.c.value == value) & (entries.c.employee_id < first_id)
-    )
+    same = (entries.c.employee_id <= first_id) if through else (entries.c.employee_id < first_id)
+    above = (entries.c.value > value) | ((entries.c.value == value) & same)
     return select(
         func.count(),
         func.coalesce(func.sum(case((entries.c.value > value, 1), else_=0)), 0),

@@ -147,6 +147,32 @@ async def test_pages_backwards(staff: dict[str, models.Employee], gql: GraphQLCl
     assert entries(forward) == [(1, "e3")]
 
 
+async def test_ranks_after_a_cursor_whose_entry_moved_are_todays(
+    db: Database, staff: dict[str, models.Employee], gql: GraphQLClient
+) -> None:
+    """A page read forwards is ranked from where its cursor points, not from the entry it
+    was taken from: that entry may have moved since."""
+    first = await board(gql, first=2)  # e2, e3 at 80
+    e3 = staff["e3"].id
+
+    async def drop(session: Any) -> None:
+        score = await session.scalar(
+            select(models.DailyScore).where(
+                models.DailyScore.employee_id == e3, models.DailyScore.work_date == DAY
+            )
+        )
+        score.points_earned = 10.0
+
+    await db.write(drop)  # now: e2 80, e5 80, e1 50.2, e4 20.1, e3 10
+    after_e3 = await board(gql, first=2, after=first["pageInfo"]["endCursor"])
+    after_e5 = await board(gql, first=2, after=after_e3["edges"][0]["cursor"])
+
+    assert entries(first) == [(1, "e2"), (1, "e3")]
+    assert entries(after_e3) == [(1, "e5"), (3, "e1")]
+    assert entries(after_e5) == [(3, "e1"), (4, "e4")]
+    assert (after_e3["totalCount"], after_e5["totalCount"]) == (5, 5)
+
+
 async def test_empty_pages(staff: dict[str, models.Employee], gql: GraphQLClient) -> None:
     none = await board(gql, first=0)
     end = await board(gql, first=5)
