@@ -57,14 +57,21 @@ def _port() -> int:
 
 
 @contextmanager
-def server(url: str, redis_url: str, *, access_log: bool) -> Iterator[str]:
-    """A ``prodhub serve`` process (one worker) on a free loopback port."""
+def server(
+    url: str, redis_url: str, *, access_log: bool, tree: Path | None = None, cache: bool = True
+) -> Iterator[str]:
+    """A ``prodhub serve`` process (one worker) on a free loopback port: of this checkout, or of
+    the source ``tree`` (another commit's worktree, run with this virtualenv)."""
     port = _port()
     env = {**os.environ, "PRODHUB_DATABASE_URL": url, "PRODHUB_REDIS_URL": redis_url}
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    if not cache:
+        env["PRODHUB_CACHE_TTL_SECONDS"] = "0"
     log = "--access-log" if access_log else "--no-access-log"
     process = subprocess.Popen(
         [sys.executable, "-m", "prodhub", "serve", "--port", str(port), log],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
