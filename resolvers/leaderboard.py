@@ -43,20 +43,22 @@ async def leaderboard_page(
     before: str | None,
     wanted: Wanted,
 ) -> LeaderboardPage:
-    """A page and its ranks, whatever the page size. The page (with its employees, their
-    teams and, for one day, scores), the breakdowns the query asks of its employees (through
-    the page's own derived table) and, for a page read forwards, the aggregate its ranks
-    follow from (it needs only the cursor) are read at the same time; then the scores of other
-    days (``prefetch``), and for a page read backwards its ranks, alongside each other."""
+    """A page and its ranks, whatever the page size. The page (with its employees and, as the
+    query asks, their teams and the day's scores), the breakdowns the query asks of its
+    employees (through the page's own derived table) and, for a page read forwards, the
+    aggregate its ranks follow from (it needs only the cursor) are read at the same time; then
+    the scores of other days (``prefetch``), and for a page read backwards its ranks,
+    alongside each other."""
     order = board.keyset
     request = page_request(ctx, order, first=first, after=after, last=last, before=before)
     page = leaderboard.PageOf(board, request.limit, request.after, request.backward)
     totals = ctx.loaders.role_totals_by_employee_date
     days = set(wanted.breakdown_days)
+    with_score = not board.summed and board.start in wanted.score_days
     reads: list[Awaitable[Any]] = [
         ctx.db.read(
             lambda session: leaderboard.read_entries(
-                session=session, page=page, with_team=wanted.team
+                session=session, page=page, with_team=wanted.team, with_score=with_score
             )
         )
     ]
@@ -71,7 +73,7 @@ async def leaderboard_page(
     teams = ctx.loaders.by_id(Team)
     for row in rows:
         employees.prime(row.employee_id, row.Employee)
-        if not board.summed:
+        if with_score:
             scores.prime((row.employee_id, board.start), row.DailyScore)
         if wanted.team and row.Team is not None:
             teams.prime(row.Team.id, row.Team)

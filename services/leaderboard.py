@@ -8,12 +8,12 @@ predicate, never an OFFSET.
 A one-day board of POINTS or ITEMS reads ``daily_scores`` directly, down an index on
 ``(work_date, metric DESC, employee_id)`` (``(team_id, work_date, ...)`` for a team): a page
 reads its own rows and no others. Longer periods and PRODUCTIVITY add up each employee's days
-first. Either way a page costs two statements: the page (with its entries' employees and, for
-one day, their scores, joined by primary key), and one aggregate that counts the entries and
-those ranked above where the page starts, from which every rank on the page follows. Read
-forwards, the page starts right after its cursor, so the aggregate needs only the cursor and
-runs at the same time as the page (``position``); read backwards, it needs the page's first
-entry and follows the page (``ranked``).
+first. Either way a page costs two statements: the page (with its entries' employees and, as
+the query asks, their teams and the day's scores, joined by primary key), and one aggregate
+that counts the entries and those ranked above where the page starts, from which every rank
+on the page follows. Read forwards, the page starts right after its cursor, so the aggregate
+needs only the cursor and runs at the same time as the page (``position``); read backwards,
+it needs the page's first entry and follows the page (``ranked``).
 """
 
 from __future__ import annotations
@@ -166,7 +166,6 @@ class Standing:
     value: float
     rank: int
     employee: Employee | None = None
-    score: DailyScore | None = None  # the day's score, on a one-day board
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,12 +175,12 @@ class Ranked:
 
 
 async def read_entries(
-    *, session: AsyncSession, page: PageOf, with_team: bool = False
+    *, session: AsyncSession, page: PageOf, with_team: bool = False, with_score: bool = False
 ) -> tuple[list[Any], bool]:
     """The page's entries in the board's order (at most ``page.shown``), and whether entries
-    follow in the direction read; their ranks are ``ranked``'s, which may run alongside
-    whatever else the page needs (it reads only the aggregate)."""
-    rows = await read_page(session=session, page=page, with_team=with_team)
+    follow in the direction read; their ranks are ``ranked``'s or ``position``'s, which may run
+    alongside whatever else the page needs (they read only the aggregate)."""
+    rows = await read_page(session=session, page=page, with_team=with_team, with_score=with_score)
     shown = list(rows[: page.shown])
     return (shown[::-1] if page.backward else shown), len(rows) > page.shown
 
@@ -233,10 +232,12 @@ def _order(shape: Shape, backward: bool) -> Keyset:
 
 
 @cache
-def _page(shape: Shape, backward: bool, after: bool, with_team: bool) -> Select[Any]:
+def _page(
+    shape: Shape, backward: bool, after: bool, with_team: bool, with_score: bool
+) -> Select[Any]:
     found = _page_entries(shape, backward, after)
     joined = select(found, Employee).join(Employee, Employee.id == found.c.employee_id)
-    if not shape.summed:
+    if with_score and not shape.summed:
         joined = joined.add_columns(DailyScore).join(
             DailyScore,
             and_(
@@ -253,13 +254,14 @@ def _page(shape: Shape, backward: bool, after: bool, with_team: bool) -> Select[
 
 
 async def read_page(
-    *, session: AsyncSession, page: PageOf, with_team: bool = False
+    *, session: AsyncSession, page: PageOf, with_team: bool = False, with_score: bool = False
 ) -> Sequence[Any]:
-    """The page's entries in the order read, each with its ``Employee``, on a one-day board
-    its ``DailyScore``, and with ``with_team`` its employee's ``Team`` (None without one):
-    what a page shows of them, in the same statement (the entries are found first, then
-    joined by primary key)."""
-    statement = _page(page.board.shape, page.backward, page.after is not None, with_team)
+    """The page's entries in the order read, each with its ``Employee``, with ``with_score``
+    on a one-day board its ``DailyScore``, and with ``with_team`` its employee's ``Team`` (None
+    without one): what the query shows of them, in the same statement (the entries are found
+    first, then joined by primary key; a score asked of another day is the loaders')."""
+    shape = page.board.shape
+    statement = _page(shape, page.backward, page.after is not None, with_team, with_score)
     result = await session.execute(statement, page.params, execution_options=page.board.dates)
     rows: Sequence[Any] = result.all()
     return rows
@@ -347,7 +349,6 @@ def _standings(rows: Sequence[Any], better: int, before: int) -> list[Standing]:
                 value=row.value,
                 rank=rank,
                 employee=getattr(row, "Employee", None),
-                score=getattr(row, "DailyScore", None),
             )
         )
     return standings

@@ -30,9 +30,9 @@ query Page($first: Int!, $from: Date!, $to: Date!) {
   }
 }
 """
-# The page (with its employees, their teams and, for one day, their scores) and the role totals
-# of its employees at the same time, then the totals' roles, and the ranks and total; a board
-# of several days reads the scores of the day asked separately.
+# The page (with its employees, their teams and, for one day, their scores), its ranks and
+# total, and the role totals of its employees at the same time, then the totals' roles; a
+# board of several days reads the scores of the day asked separately.
 SELECTS = {1: 4, 2: 5}
 
 
@@ -172,3 +172,28 @@ async def test_breakdowns_of_two_days_are_one_read_with_the_page(
     top = data["leaderboard"]["edges"][0]["node"]["employee"]
     assert top == {"today": [{"items": 11}], "before": []}  # Lead 0006: 5 + 6 items on DAY
     assert statements.count == SELECTS[1], [s[:90] for s in statements.statements]
+
+
+@pytest.mark.parametrize("asked", [False, True])
+async def test_a_page_joins_the_days_scores_only_when_asked(
+    db: Database, uncached: GraphQLClient, statements: StatementCounter, asked: bool
+) -> None:
+    """A one-day page brings its employees' scores of the day along if the query shows them,
+    and does not read them otherwise; either way the page and its ranks are two statements."""
+    await _board(db, 10)
+    score = "score(date: $day) { pointsEarned }" if asked else ""
+    query = f"""query($day: Date!) {{ leaderboard(from: $day, first: 3) {{ edges {{ node {{
+      rank employee {{ name {score} }} }} }} }} }}"""
+    await uncached.data(query, day=DAY.isoformat())
+
+    statements.counting = True
+    data = await uncached.data(query, day=DAY.isoformat())
+    statements.counting = False
+
+    top = data["leaderboard"]["edges"][0]["node"]
+    assert top == {"rank": 1, "employee": {"name": "Lead 0006"}} | (
+        {"employee": {"name": "Lead 0006", "score": {"pointsEarned": 6.0}}} if asked else {}
+    )
+    assert statements.count == 2, [s[:90] for s in statements.statements]
+    page = next(s for s in statements.statements if "employees.name" in s)
+    assert ("daily_scores.productivity" in page) is asked  # the score's own columns
