@@ -93,11 +93,6 @@ class Board:
         """The execution options that declare the dates the board reads (``core.cache.tags``)."""
         return dates_of(daily_scores=(self.start, self.end))
 
-    def entries(self) -> Select[Any]:
-        """Every entry, unordered: ``employee_id, items, points, earned, available, value``
-        (with ``params``)."""
-        return _entries(self.shape)
-
     @property
     def summed(self) -> bool:
         """Whether entries add several days up (else they are one day's rows)."""
@@ -195,10 +190,6 @@ class PageOf:
     shown: int
     after: Sequence[Any] | None = None
     backward: bool = False
-
-    @property
-    def order(self) -> Keyset:
-        return self.board.keyset.reversed() if self.backward else self.board.keyset
 
     @property
     def params(self) -> dict[str, Any]:
