@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from prodhub.graphql_app import GraphQLApp
 from prodhub.graphql_requests import ROUTED, Routed, send_hit
-from prodhub.http_guard import read_body, refuse, replay
+from prodhub.http_guard import BodyTimeout, read_body, refuse, replay
 from services import api_keys
 
 PATH = "/graphql"
@@ -75,7 +75,11 @@ class CacheFront:
         if authorization is not None and api_keys.is_api_key(authorization.partition(" ")[2]):
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive, length) if method == "POST" else b""
+        try:
+            body = await read_body(receive, length) if method == "POST" else b""
+        except BodyTimeout as late:
+            await refuse(send, 408, str(late))
+            return
         if body is None:  # more than it declared (a server in front would not pass that)
             await refuse(send, 413, f"the body is longer than its Content-Length, {length}")
             return

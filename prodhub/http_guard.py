@@ -10,11 +10,22 @@
   (``Apollo-Require-Preflight`` or ``X-Apollo-Operation-Name``, non-empty), so Apollo Client's
   hashed GET queries work and a cross-site form cannot run an operation. A GET without a
   ``query`` (the GraphiQL page) is not an operation and passes.
+- **Bodies arrive in time.** A body whose next part takes longer than ``BODY_IDLE_SECONDS``,
+  or whose whole takes longer than ``BODY_TOTAL_SECONDS``, is answered 408: a client that
+  declares 500 bytes and sends 40 does not hold a request open forever.
+- **A refusal is read.** A client that sends its body without waiting for ``100 Continue``
+  is still sending when a 413 is ready; closing the socket with its bytes unread makes the
+  client's kernel see a reset, and the client never reads the 413. As nginx's lingering close
+  does, what follows is read and dropped (at most ``DRAIN_MAX_BYTES``, for at most
+  ``DRAIN_SECONDS``) before the answer goes out. A client that asked for ``100 Continue``
+  has sent nothing yet and gets its answer at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,6 +36,10 @@ MAX_BODY_BYTES = 1 << 20  # 1 MiB
 # A device (``Authorization: Bearer phk_...``) may send recordActivities' 10,000 items (~1.6 MB
 # of JSON): its key is checked, and it may do nothing else, once the body is read.
 MAX_DEVICE_BODY_BYTES = 4 << 20
+BODY_IDLE_SECONDS = 10.0  # the longest wait for the next part of a body (nginx: 60 s)
+BODY_TOTAL_SECONDS = 60.0  # the longest a whole body may take
+DRAIN_MAX_BYTES = 8 << 20  # read and dropped from a refused body so that the client reads why
+DRAIN_SECONDS = 3.0
 SIMPLE_CONTENT_TYPES = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
 CSRF_REFUSAL = (
@@ -63,10 +78,17 @@ class GraphQLRequestGuard:
         limit = self._limit(headers)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
+            if int(declared) <= DRAIN_MAX_BYTES and not _waits_to_continue(headers):
+                await drain(receive)
             await refuse(send, 413, f"request bodies are limited to {limit} bytes")
             return
-        body = await read_body(receive, limit)
+        try:
+            body = await read_body(receive, limit)
+        except BodyTimeout as late:
+            await refuse(send, 408, str(late))
+            return
         if body is None:
+            await drain(receive)
             await refuse(send, 413, f"request bodies are limited to {limit} bytes")
             return
         await self.app(scope, replay(body, receive), send)
@@ -89,13 +111,26 @@ def _csrf_suspect(scope: Scope, headers: Headers) -> bool:
     return False
 
 
+class BodyTimeout(Exception):
+    """The body did not arrive in time (answered 408)."""
+
+
 async def read_body(receive: Receive, limit: int) -> bytes | None:
     """The whole body (what came before a disconnect), or None once it passes ``limit`` (the
-    rest is not read)."""
+    rest is not read here). ``BodyTimeout`` when a part, or the whole, comes too late."""
     chunks: list[bytes] = []
     size = 0
+    deadline = time.monotonic() + BODY_TOTAL_SECONDS
     while True:
-        message = await receive()
+        wait = min(BODY_IDLE_SECONDS, deadline - time.monotonic())
+        try:
+            async with asyncio.timeout(max(0.0, wait)):
+                message = await receive()
+        except TimeoutError:
+            raise BodyTimeout(
+                f"the request body did not arrive within {BODY_IDLE_SECONDS:g} s of its "
+                f"last part or {BODY_TOTAL_SECONDS:g} s in all"
+            ) from None
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
@@ -106,6 +141,27 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def drain(receive: Receive) -> None:
+    """Read and drop the rest of a refused body: at most ``DRAIN_MAX_BYTES``, for at most
+    ``DRAIN_SECONDS``, never kept."""
+    dropped = 0
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while dropped <= DRAIN_MAX_BYTES:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                dropped += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    return
+    except TimeoutError:
+        return
+
+
+def _waits_to_continue(headers: Headers) -> bool:
+    return headers.get("expect", "").lower() == "100-continue"
 
 
 def replay(body: bytes, receive: Receive) -> Receive:
@@ -122,15 +178,14 @@ def replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def refuse(send: Send, status: int, reason: str) -> None:
+    """A refusal before the body was read through: the connection ends with it (408 and 413),
+    since what the client may still send is not a request."""
     body = json.dumps({"errors": [{"message": reason}]}, separators=(",", ":")).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if status in (408, 413):
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

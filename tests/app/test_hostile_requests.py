@@ -89,17 +89,23 @@ async def test_an_escaped_surrogate_pair_is_a_character_not_a_refusal(
     )  # the ID scalar, not the body
 
 
-async def test_a_body_over_the_limit_is_refused_before_it_is_read(http: httpx.AsyncClient) -> None:
+async def test_a_body_over_the_limit_is_refused_and_dropped_not_kept(
+    http: httpx.AsyncClient,
+) -> None:
     read = 0
 
-    async def stream() -> AsyncIterator[bytes]:  # chunked: no Content-Length to go by
+    async def stream(chunks: int) -> AsyncIterator[bytes]:  # chunked: no Content-Length
         nonlocal read
-        for _ in range(64):
+        read = 0
+        for _ in range(chunks):
             read += 1
             yield b" " * (64 << 10)
 
     declared = await http.post("/graphql", content=b" " * (MAX_BODY_BYTES + 1), headers=JSON)
-    streamed = await http.post("/graphql", content=stream(), headers=JSON)
+    streamed = await http.post("/graphql", content=stream(64), headers=JSON)
+    read_of_4_mib = read
+    endless = await http.post("/graphql", content=stream(1024), headers=JSON)
+    read_of_64_mib = read
     at_limit = await http.post(
         "/graphql", content=WHO + b" " * (MAX_BODY_BYTES - len(WHO)), headers=JSON
     )
@@ -107,7 +113,11 @@ async def test_a_body_over_the_limit_is_refused_before_it_is_read(http: httpx.As
     limit = f'{{"errors":[{{"message":"request bodies are limited to {MAX_BODY_BYTES} bytes"}}]}}'
     assert refusal(declared) == (413, limit)
     assert refusal(streamed) == (413, limit)
-    assert read <= 17  # 16 chunks reach the limit; the rest is never asked for
+    assert refusal(endless) == (413, limit)
+    # Past the limit the rest is read and dropped (so that a client still sending reads its
+    # 413), up to DRAIN_MAX_BYTES: 16 chunks reach the limit, 128 more are the drain's.
+    assert read_of_4_mib == 64
+    assert read_of_64_mib == 16 + 1 + 128 + 1
     assert at_limit.status_code == 200
 
 
