@@ -371,7 +371,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if result.errors or max_age <= 0:
             sub_response.headers["cache-control"] = "no-store"
         else:
-            sub_response.headers.update(cache_control(max_age, private=policy.private))
+            sub_response.headers.update(cache_control(max_age))
             sub_response.headers["age"] = "0"
         return result
 

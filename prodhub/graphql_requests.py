@@ -64,12 +64,13 @@ def prepared_of(request: Any) -> Prepared | None:
     return prepared if isinstance(prepared, Prepared) else None
 
 
-def cache_control(max_age: int, *, private: bool) -> dict[str, str]:
-    """A PUBLIC response may be kept by shared caches, per ``Authorization`` (it depends on
-    who asks: the same credentials, the same answer); a PRIVATE one by the browser only."""
-    if private:
-        return {"cache-control": f"private, max-age={max_age}"}
-    return {"cache-control": f"public, max-age={max_age}", "vary": "Authorization"}
+def cache_control(max_age: int) -> dict[str, str]:
+    """Every answer depends on who asks (what the credentials may see), so no shared cache may
+    keep one: ``private`` for all, with ``Vary: Authorization`` for a browser whose user signs
+    in as someone else. Many CDNs ignore ``Vary``; they keep no ``private`` response. (A
+    policy's PRIVATE hint, per user rather than per scope, decides only how this server's
+    cache keys the answer.)"""
+    return {"cache-control": f"private, max-age={max_age}", "vary": "Authorization"}
 
 
 async def send_hit(send: Send, entry: entries.Entry, now_ms: int) -> None:
@@ -80,7 +81,7 @@ async def send_hit(send: Send, entry: entries.Entry, now_ms: int) -> None:
         (b"content-length", str(len(entry.body)).encode()),
         (_HIT_HEADER, b"hit"),
         (b"age", str(age).encode()),
-        *_policy_headers(entry.max_age, entry.private),
+        *_policy_headers(entry.max_age),
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": entry.body})
@@ -90,8 +91,8 @@ _HIT_HEADER = CACHE_HEADER.encode()
 
 
 @lru_cache(maxsize=64)
-def _policy_headers(max_age: int, private: bool) -> tuple[tuple[bytes, bytes], ...]:
-    policy = cache_control(max_age, private=private)
+def _policy_headers(max_age: int) -> tuple[tuple[bytes, bytes], ...]:
+    policy = cache_control(max_age)
     return tuple((name.encode(), value.encode()) for name, value in policy.items())
 
 

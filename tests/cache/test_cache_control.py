@@ -79,8 +79,8 @@ async def test_a_hit_is_the_stored_bytes_without_the_graphql_pipeline(
     hit = await ask(app_client, TEAMS)
 
     assert hit.content == miss.content == b'{"data":{"teams":[{"name":"Inbound"}]}}'
-    assert caching(miss) == ("miss", "public, max-age=300", "0")
-    assert caching(hit) == ("hit", "public, max-age=300", "0")
+    assert caching(miss) == ("miss", "private, max-age=300", "0")
+    assert caching(hit) == ("hit", "private, max-age=300", "0")
     assert hit.headers["vary"] == "Authorization, Origin"  # Origin: the CORS middleware
     assert hit.headers["content-type"] == "application/json"
 
@@ -93,7 +93,7 @@ async def test_age_counts_from_when_the_response_was_computed(
 
     hit = await ask(app_client, TEAMS)
 
-    assert caching(hit) == ("hit", "public, max-age=300", "42")
+    assert caching(hit) == ("hit", "private, max-age=300", "42")
 
 
 async def test_the_smallest_hint_wins(db: Database, app_client: httpx.AsyncClient) -> None:
@@ -102,7 +102,7 @@ async def test_the_smallest_hint_wins(db: Database, app_client: httpx.AsyncClien
 
     first = await ask(app_client, query, id=helpers.gid("Employee", person.id))
 
-    assert caching(first) == ("miss", "public, max-age=60", "0")  # isClockedIn: 60 s
+    assert caching(first) == ("miss", "private, max-age=60", "0")  # isClockedIn: 60 s
 
 
 async def test_private_responses_are_kept_per_viewer(
@@ -145,6 +145,27 @@ async def test_a_default_today_is_kept_until_midnight_at_most(
     dated = await ask(app_client, '{ leaderboard(from: "2026-11-20") { totalCount } }', now=now)
     today = await ask(app_client, "{ leaderboard { from totalCount } }", now=now)
 
-    assert caching(dated) == ("miss", "public, max-age=300", "0")
-    assert caching(today) == ("miss", "public, max-age=120", "0")
+    assert caching(dated) == ("miss", "private, max-age=300", "0")
+    assert caching(today) == ("miss", "private, max-age=120", "0")
     assert today.json()["data"]["leaderboard"]["from"] == "2026-11-20"
+
+
+@pytest.mark.parametrize(
+    "viewer",
+    [ADMIN, Viewer(user_id=3, email="m@example.com", role=UserRole.MANAGER,
+                   team_ids=frozenset({1})),
+     Viewer(user_id=4, email="e@example.com", role=UserRole.EMPLOYEE, employee_id=1)],
+    ids=["admin", "manager", "employee"],
+)  # fmt: skip
+async def test_no_answer_may_be_kept_by_a_shared_cache(
+    db: Database, app_client: httpx.AsyncClient, viewer: Viewer
+) -> None:
+    """Every answer depends on what the credentials may see, and many CDNs ignore ``Vary``:
+    none is ``public``, a miss or a hit, whatever its cache hints say."""
+    await helpers.team(db, name="Inbound")
+
+    miss, hit = await ask(app_client, TEAMS, viewer), await ask(app_client, TEAMS, viewer)
+
+    assert [caching(r) for r in (miss, hit)] == [("miss", "private, max-age=300", "0"),
+                                                 ("hit", "private, max-age=300", "0")]  # fmt: skip
+    assert miss.headers["vary"] == hit.headers["vary"] == "Authorization, Origin"

@@ -51,7 +51,7 @@ async def test_the_apollo_flow_over_post_and_get(db: Database, client: httpx.Asy
     assert (unknown.status_code, unknown.json()) == (200, NOT_FOUND)
     expected = {"data": {"teams": [{"name": "Inbound"}]}}
     assert [r.json() for r in (registered, by_hash, by_get)] == [expected] * 3
-    assert by_get.headers["cache-control"] == "public, max-age=300"
+    assert by_get.headers["cache-control"] == "private, max-age=300"
     assert by_get.headers["x-prodhub-cache"] == "hit"
 
 
