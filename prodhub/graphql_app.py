@@ -51,7 +51,7 @@ from resolvers.api_keys import device_viewer
 from resolvers.context import Context, Jobs
 from schema.build import MAX_TOKENS, build_schema
 from schema.document_cache import DocumentStore
-from schema.errors import request_error_code
+from schema.errors import bounded, request_error_code
 from services import api_keys
 from services.errors import Unauthenticated
 from services.viewers import ANONYMOUS, Viewer, read_token
@@ -168,8 +168,8 @@ class GraphQLApp(GraphQL[Context, None]):
             else:
                 request.state.prepared = prepared
                 response = await self.run(request)
-        except HTTPException as e:
-            response = PlainTextResponse(e.reason, status_code=e.status_code)
+        except HTTPException as e:  # its reason may echo the request (an operation's name)
+            response = PlainTextResponse(bounded(e.reason), status_code=e.status_code)
         await response(scope, receive, send)
 
     async def _prepare(self, request: Request) -> Prepared | Response | None:

@@ -7,6 +7,8 @@ from strawberry.extensions import MaskErrors
 
 from services.errors import UserError
 
+MAX_MESSAGE_CHARS = 300
+
 
 class PublicErrors(MaskErrors):
     """Every error leaves with ``extensions.code``:
@@ -16,7 +18,9 @@ class PublicErrors(MaskErrors):
       its message, coded ``GRAPHQL_PARSE_FAILED``, ``BAD_USER_INPUT`` or
       ``GRAPHQL_VALIDATION_FAILED`` as Apollo Server codes them;
     - any other exception raised while executing becomes "Unexpected error.", code
-      ``INTERNAL_SERVER_ERROR``, its details only in the log.
+      ``INTERNAL_SERVER_ERROR``, its details only in the log;
+    - no message is longer than ``MAX_MESSAGE_CHARS``: one that echoes what the client sent
+      (a field or operation name can be as long as the document) keeps a short prefix.
     """
 
     def __init__(self) -> None:
@@ -32,6 +36,13 @@ class PublicErrors(MaskErrors):
         return _coded(super().anonymise_error(error), "INTERNAL_SERVER_ERROR")
 
 
+def bounded(message: str) -> str:
+    """A message cut to ``MAX_MESSAGE_CHARS``, whatever it echoes."""
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return message[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
 def request_error_code(message: str) -> str:
     """The code of an error about the request itself, by the phase that found it."""
     if message.startswith("Syntax Error"):
@@ -43,7 +54,7 @@ def request_error_code(message: str) -> str:
 
 def _coded(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
     return GraphQLError(
-        message if message is not None else error.message,
+        bounded(message if message is not None else error.message),
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,

@@ -327,3 +327,31 @@ async def test_a_response_over_the_bound_is_not_sent(
         "errors": [{"message": "the response is over 40 bytes: ask for less",
                     "extensions": {"code": "RESPONSE_TOO_LARGE"}}],
     }  # fmt: skip
+
+
+async def test_no_message_echoes_more_than_a_short_prefix(http: httpx.AsyncClient) -> None:
+    """Whatever the field: an operation's name (up to the body's 1 MiB), a field's name (up
+    to the document's 20,000 characters), a variable's value."""
+    who = "{ viewer { authenticated } }"
+    by_name = await http.post("/graphql", json={"query": who, "operationName": "x" * 1_000_000})
+    by_get = await http.get(
+        "/graphql",
+        params={"query": who, "operationName": "y" * 10_000},
+        headers={"apollo-require-preflight": "1"},
+    )
+    field = await http.post("/graphql", json={"query": "{ " + "f" * 19_000 + " }"})
+    value = await http.post(
+        "/graphql",
+        json={"query": "query($n: Int) { employees(first: $n) { edges { cursor } } }",
+              "variables": {"n": "9" * 500_000}},
+    )  # fmt: skip
+
+    assert by_name.status_code == by_get.status_code == 400
+    assert by_name.text == 'Unknown operation named "' + "x" * 274 + "…"
+    assert by_get.text == 'Unknown operation named "' + "y" * 274 + "…"
+    [unknown_field] = field.json()["errors"]
+    [bad_value] = value.json()["errors"]
+    assert unknown_field["message"] == "Cannot query field '" + "f" * 279 + "…"
+    assert bad_value["message"].startswith("Variable '$n' has invalid value: Int cannot")
+    assert len(unknown_field["message"]) == 300
+    assert len(bad_value["message"]) <= 300
