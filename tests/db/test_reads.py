@@ -30,6 +30,7 @@ async def test_a_read_costs_the_server_its_select_alone(
         "Com_commit": 0,
         "Com_rollback": 0,
         "Com_set_option": 0,
+        "Com_admin_commands": 0,
     }
 
 

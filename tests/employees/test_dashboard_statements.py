@@ -34,6 +34,7 @@ SERVER_SEES = {
     "Com_commit": 0,
     "Com_rollback": 0,
     "Com_set_option": 0,
+    "Com_admin_commands": 0,
 }
 
 

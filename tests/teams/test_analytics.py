@@ -184,7 +184,7 @@ async def test_two_statements_for_any_range(
     # the series, the totals, the teams
     assert statements.count == 3, statements.statements
     if seen is not None:
-        assert (seen["Questions"], seen["Com_select"]) == (3, 3)
+        assert (seen["Questions"], seen["Com_select"], seen["Com_admin_commands"]) == (3, 3, 0)
 
 
 def test_period_ends() -> None:
