@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import Database
 from tests import helpers
 from tests.helpers import Backend, ServerStatements
 
@@ -34,22 +35,34 @@ async def test_a_read_costs_the_server_its_select_alone(
     }
 
 
+async def _connection_id(session: AsyncSession) -> int:
+    return int(await session.scalar(text("SELECT CONNECTION_ID()")) or 0)
+
+
 async def test_a_read_survives_the_server_dropping_its_connection(
     mariadb: Backend, mariadb_server: ServerStatements
 ) -> None:
-    db = mariadb.db
-    await helpers.warm_reads(db)
-    pooled = db.read_engine.pool.checkedin()  # type: ignore[attr-defined]
-    with mariadb_server.connection.cursor() as cursor:  # what a server restart or timeout does
-        cursor.execute(
-            "SELECT id FROM information_schema.PROCESSLIST"
-            " WHERE user = 'prodhub' AND id <> CONNECTION_ID()"
-        )
-        for (connection_id,) in cursor.fetchall():
-            cursor.execute(f"KILL CONNECTION {int(connection_id)}")
+    """On a Database of its own: the session's engines keep their connections, so the tests
+    after this one count no reconnection."""
+    db = Database(mariadb.settings)
+    attempts: list[int] = []
 
-    answer = await db.read(_one)  # the dead connection fails; the read runs again on a new one
+    async def counted(session: AsyncSession) -> int:
+        attempts.append(len(attempts) + 1)
+        return await _one(session)
 
-    assert pooled >= 1
+    try:
+        pooled = await db.read(_connection_id)  # the pool now holds this connection
+        held = db.read_engine.pool.checkedin()  # type: ignore[attr-defined]
+        with mariadb_server.connection.cursor() as cursor:  # a server restart or timeout
+            cursor.execute(f"KILL CONNECTION {pooled}")
+
+        answer = await db.read(counted)  # the dead connection fails; the read runs again
+        replaced = await db.read(_connection_id)
+    finally:
+        await db.dispose()
+
+    assert held == 1
+    assert attempts == [1, 2]
     assert answer == 1
-    assert await db.read(_one) == 1
+    assert replaced != pooled
