@@ -20,17 +20,21 @@ from services.demo.profiles import Profile
 from tests.helpers import REDIS_URL
 
 TINY = Profile("T", employees=12, teams=3, roles=4, days=3)
+# 10 days: the 2 oldest are scored by the seeder's own path, the rest by the jobs' code
+LONGER = Profile("T", employees=12, teams=3, roles=4, days=10)
 TODAY = date(2026, 11, 20)
 END = datetime.combine(TODAY + timedelta(days=1), time(), ZoneInfo("America/Chicago")).astimezone(
     UTC
 )
 
 
-async def _seed(db: Database, seed: int, idle_minutes: int = 15) -> load.SeedCounts:
+async def _seed(
+    db: Database, seed: int, idle_minutes: int = 15, profile: Profile = TINY
+) -> load.SeedCounts:
     async with db.session() as session, session.begin():
         await load.clear_domain_data(session)
         return await load.seed_demo(
-            session=session, profile=TINY, seed=seed, today=TODAY, now=END,
+            session=session, profile=profile, seed=seed, today=TODAY, now=END,
             company_timezone="America/Chicago", idle_threshold=timedelta(minutes=idle_minutes),
         )  # fmt: skip
 
@@ -66,7 +70,7 @@ async def test_same_seed_same_data_other_seed_other_data(db: Database) -> None:
 
 
 async def test_scores_agree_with_the_activities_they_summarize(db: Database) -> None:
-    await _seed(db, seed=3)
+    await _seed(db, seed=3, profile=LONGER)
 
     activity_totals = (
         select(
@@ -100,7 +104,8 @@ async def test_scores_agree_with_the_activities_they_summarize(db: Database) -> 
         )
         idle = {(e, d): float(m) for e, d, m in idle_rows}
 
-    assert len(rows) > 0
+    own_days = {s.work_date for s, *_ in rows if s.work_date < TODAY - timedelta(days=7)}
+    assert own_days == {TODAY - timedelta(days=9), TODAY - timedelta(days=8)}
     for score, item_sum, point_sum in rows:
         assert score.items_processed == item_sum
         assert round(score.points_earned, 6) == round(float(point_sum), 6)

@@ -176,22 +176,47 @@ async def test_the_statements_do_not_grow_with_employees(
 
 
 async def test_a_refresh_agrees_with_the_scores_the_demo_seeder_computed(db: Database) -> None:
+    """The seeder scores the days before the last week by its own path (the last week and
+    today go through the jobs' code): rescored by the refresh, its oldest day's rows are the
+    same, and every seeded day's items and points are the sums of its activities, made here
+    from the activity rows and the roles' points."""
     today, end = date(2026, 11, 20), utc(2026, 11, 20, 20, 30)  # mid-shift: open records
+    oldest = today - timedelta(days=9)  # 10 days: the 2 oldest are the seeder's own
     async with db.session() as session, session.begin():
         await load.seed_demo(
-            session=session, profile=Profile("T", employees=12, teams=3, roles=4, days=2),
+            session=session, profile=Profile("T", employees=12, teams=3, roles=4, days=10),
             seed=5, today=today, now=end, company_timezone="America/Chicago",
             idle_threshold=IDLE,
         )  # fmt: skip
-    seeded = await day_rows(db, today)
+    seeded, seeded_today = await day_rows(db, oldest), await day_rows(db, today)
 
     async def work(session: AsyncSession) -> Refreshed:
-        return await refresh_day(session=session, work_date=today, now=end, idle_threshold=IDLE)
+        return await refresh_day(
+            session=session, work_date=oldest, now=end, idle_threshold=IDLE, rescore_final=True
+        )
 
-    await db.write(work)
+    rescored = await db.write(work)
 
-    assert len(seeded) > 5
-    assert await day_rows(db, today) == seeded
+    assert len(seeded) > 5 and rescored.rescored_final == len(seeded)
+    assert await day_rows(db, oldest) == seeded
+    assert {row[0]: row[1:3] for row in seeded} == await activity_totals(db, oldest)
+    assert {row[0]: row[1:3] for row in seeded_today} == await activity_totals(db, today)
+
+
+async def activity_totals(db: Database, day: date) -> dict[int, tuple[int, float]]:
+    """Each employee's items and points of ``day``, summed here from the activity rows."""
+    async with db.read_session() as session:
+        rows = await session.execute(
+            select(models.Activity.employee_id, models.Activity.items_count,
+                   models.Role.points_per_item)
+            .join(models.Role, models.Role.id == models.Activity.role_id)
+            .where(models.Activity.work_date == day)
+        )  # fmt: skip
+        totals: dict[int, tuple[int, float]] = {}
+        for employee_id, items, points_per_item in rows:
+            had_items, had_points = totals.get(employee_id, (0, 0.0))
+            totals[employee_id] = (had_items + items, had_points + items * points_per_item)
+    return {e: (items, round(points, 6)) for e, (items, points) in totals.items()}
 
 
 async def day_rows(db: Database, day: date) -> list[tuple[Any, ...]]:
