@@ -76,9 +76,10 @@ class ConnecteamClient:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
+        timeout: httpx.Timeout = TIMEOUT,
     ) -> None:
         self._http = httpx.AsyncClient(
-            base_url=base_url, headers={"X-API-KEY": api_key}, timeout=TIMEOUT
+            base_url=base_url, headers={"X-API-KEY": api_key}, timeout=timeout
         )
         self.policy = policy or RetryPolicy()
         self._sleep = sleep

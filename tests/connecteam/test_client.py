@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date
 
+import httpx
 import pytest
 
 from core.settings import Settings
@@ -87,7 +88,7 @@ async def test_a_429_waits_as_the_rate_limit_headers_say(
     assert 2 <= sleeps.seconds[0] <= 2.2 and 12 <= sleeps.seconds[1] <= 13.2
 
 
-async def test_5xx_and_slow_answers_are_retried_with_backoff(
+async def test_5xx_answers_are_retried_with_backoff(
     fake: FakeConnecteam, client: ConnecteamClient, sleeps: Sleeps
 ) -> None:
     fake.time_clocks = [{"id": 7, "name": "Main", "isArchived": False}]
@@ -98,6 +99,46 @@ async def test_5xx_and_slow_answers_are_retried_with_backoff(
     assert [c.name for c in clocks] == ["Main"]
     assert client.calls == 3
     assert [round(s, 1) for s in sleeps.seconds] in ([0.5, 1.0], [0.5, 1.1], [0.6, 1.0], [0.6, 1.1])
+
+
+# A read timeout short enough for a test: an answer 0.5 s late is one that timed out.
+SHORT = httpx.Timeout(5.0, read=0.1)
+
+
+async def test_an_answer_slower_than_the_read_timeout_is_retried(
+    fake: FakeConnecteam, sleeps: Sleeps
+) -> None:
+    fake.time_clocks = [{"id": 7, "name": "Main", "isArchived": False}]
+    fake.faults = [Fault(200, delay_seconds=0.5)]  # the right answer, too late
+
+    async with serving(fake) as url, ConnecteamClient(
+        api_key=API_KEY, base_url=url, sleep=sleeps, timeout=SHORT,
+        policy=RetryPolicy(attempts=4, backoff_seconds=0.5, max_wait_seconds=30),
+    ) as slow:  # fmt: skip
+        clocks = await slow.time_clocks()
+
+    assert [c.name for c in clocks] == ["Main"]
+    assert (slow.calls, slow.pages) == (2, 1)
+    assert [round(s, 1) for s in sleeps.seconds] in ([0.5], [0.6])
+
+
+async def test_answers_that_stay_slow_fail_after_the_bounded_attempts(
+    fake: FakeConnecteam, sleeps: Sleeps
+) -> None:
+    fake.time_clocks = [{"id": 7, "name": "Main", "isArchived": False}]
+    fake.faults = [Fault(200, delay_seconds=0.5)] * 4
+
+    async with serving(fake) as url, ConnecteamClient(
+        api_key=API_KEY, base_url=url, sleep=sleeps, timeout=SHORT,
+        policy=RetryPolicy(attempts=4, backoff_seconds=0.5, max_wait_seconds=30),
+    ) as slow:  # fmt: skip
+        with pytest.raises(ConnecteamError) as failed:
+            await slow.time_clocks()
+
+    assert (slow.calls, slow.pages, len(sleeps.seconds)) == (4, 0, 3)
+    assert str(failed.value) == (
+        "Connecteam /time-clock/v1/time-clocks: gave up after 4 attempts (timed out)"
+    )
 
 
 async def test_a_bounded_number_of_attempts_then_a_clear_failure(
