@@ -10,10 +10,11 @@ from datetime import date, datetime
 import pytest
 from dramatiq import Message
 from dramatiq.brokers.stub import StubBroker
+from redis.asyncio import Redis
 
 from prodhub.jobs import build_broker
 from prodhub.resources import Resources, build_resources
-from prodhub.scheduler import Scheduler
+from prodhub.scheduler import LEASE, Scheduler
 from tasks.registry import Actors, declare
 from tasks.schedule import due
 from tests.helpers import Backend, utc
@@ -108,22 +109,66 @@ async def test_one_scheduler_enqueues_each_tick_once(scheduling: Scheduling) -> 
     ]
 
 
+async def lapse(redis: Redis, scheduler: Scheduler) -> bool:
+    """``scheduler`` renews its lease for 50 ms once more, then stops (a process paused or
+    gone); whether the lease has run out within a second."""
+    scheduler.lease_ms = 50
+    await scheduler.step()
+    for _ in range(100):
+        if not await redis.exists(LEASE):
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_a_standby_leads_only_once_the_leaders_lease_has_lapsed(
+    scheduling_with_redis: Scheduling,
+) -> None:
+    """Every round is a new slot, so no claimed tick hides who leads: the standby enqueues
+    nothing while the leader holds the lease, and takes over when it lapses."""
+    broker, actors, resources = scheduling_with_redis
+    assert resources.redis is not None
+    clock = [utc(2026, 11, 20, 16, 6)]
+    first = Scheduler(resources, actors, clock=lambda: clock[0], lease_ms=60_000)
+    second = Scheduler(resources, actors, clock=lambda: clock[0], lease_ms=60_000)
+
+    led = len(await first.step())
+    clock[0] = utc(2026, 11, 20, 16, 11)
+    held = [len(await second.step()), len(await first.step())]
+    holder = await resources.redis.get(LEASE)
+    lapsed = await lapse(resources.redis, first)
+    clock[0] = utc(2026, 11, 20, 16, 16)
+    taken_over = len(await second.step())
+    clock[0] = utc(2026, 11, 20, 16, 21)
+    after = [len(await first.step()), len(await second.step())]
+
+    assert led == 4  # the rollover and the users sync, a refresh and a time-clock sync
+    assert held == [0, 2]  # the standby did nothing; the leader enqueued the new slot
+    assert holder == first.ident.encode()
+    assert lapsed
+    assert taken_over == 2
+    assert after == [0, 2]  # the first is the standby now
+    assert await resources.redis.get(LEASE) == second.ident.encode()
+    assert len(queued(broker)) == 10
+
+
 async def test_a_second_scheduler_waits_and_takes_over_without_repeating_a_tick(
     scheduling_with_redis: Scheduling,
 ) -> None:
     broker, actors, resources = scheduling_with_redis
     assert resources.redis is not None
     clock = [utc(2026, 11, 20, 16, 6)]
-    first = Scheduler(resources, actors, clock=lambda: clock[0], lease_ms=300)
-    second = Scheduler(resources, actors, clock=lambda: clock[0], lease_ms=300)
+    first = Scheduler(resources, actors, clock=lambda: clock[0], lease_ms=60_000)
+    second = Scheduler(resources, actors, clock=lambda: clock[0], lease_ms=60_000)
 
     both = [len(await first.step()), len(await second.step()), len(await first.step())]
-    await asyncio.sleep(0.4)  # the first stops renewing: its lease runs out
+    lapsed = await lapse(resources.redis, first)
     taken_over = [len(await second.step()), len(await first.step())]
     clock[0] = utc(2026, 11, 20, 16, 11)
     next_tick = len(await second.step())
 
     assert both == [4, 0, 0]  # the leader enqueued; the standby did nothing
+    assert lapsed
     assert taken_over == [0, 0]  # the tick was claimed already; the first is now standby
     assert next_tick == 2
     assert len(queued(broker)) == 6
