@@ -8,7 +8,9 @@ from db.models import DailyReport, Employee, Role, Team
 from resolvers.context import Context
 from services import daily_reports
 from services.errors import Forbidden, NotFound
+from services.gamification import ANONYMOUS_NAME, named_to
 from services.users import UserRole
+from services.viewers import Viewer
 
 
 async def daily_report(ctx: Context, team_id: int, day: date) -> tuple[Team, DailyReport | None]:
@@ -30,13 +32,17 @@ async def daily_report_csv(ctx: Context, team_id: int, day: date) -> tuple[Team,
         raise NotFound(f"no report of {day} for this team (reports are built after 18:30)")
     ids = [p["employee_id"] for p in report.content["top_performers"]]
     people = await ctx.loaders.by_id(Employee).load_many(ids)
-    names = {
-        p.id: (p.code if ctx.viewer.may_see_employee(p.id, p.team_id) else "", p.name)
-        for p in people
-        if p is not None
-    }
+    names = {p.id: _as_seen(ctx.viewer, p) for p in people if p is not None}
     roles = await ctx.loaders.by_id(Role).load_many(
         [b["role_id"] for b in report.content["bottlenecks"]]
     )
     keys = {r.id: r.key for r in roles if r is not None}
     return team, daily_reports.as_csv(report, names, keys)
+
+
+def _as_seen(viewer: Viewer, employee: Employee) -> tuple[str, str]:
+    """The code and name of a top performer as the reader may see them."""
+    if not named_to(viewer, employee):
+        return "", ANONYMOUS_NAME
+    code = employee.code if viewer.may_see_employee(employee.id, employee.team_id) else ""
+    return code, employee.name

@@ -21,11 +21,14 @@ from schema.roles import RoleType
 from schema.scores import DailyScoreType, IdlePeriodType
 from schema.teams import TeamType
 from services.errors import Forbidden
+from services.gamification import shown_by_name
 from services.viewers import Viewer
 
 FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 FromInstant = Annotated[dt.datetime | None, strawberry.argument(name="from")]
-ANONYMOUS_NAME = "Anonymous"
+HIDDEN_PROGRESS = (
+    "when the employee opted out of leaderboards and the viewer is neither an admin nor them."
+)
 
 
 @strawberry.type(name="Employee")
@@ -67,15 +70,6 @@ class EmployeeType(Node):
         shown.detailed = viewer.may_see_employee(row.id, row.team_id)
         if not shown.detailed:
             shown.code, shown.email = "", None
-        return shown
-
-    @classmethod
-    def on_leaderboard(cls, row: models.Employee, viewer: Viewer) -> EmployeeType:
-        """As ``seen_by``, and by name unless they opted out (admins and the employee still
-        see it)."""
-        shown = cls.seen_by(row, viewer)
-        if row.leaderboard_opt_out and not viewer.is_admin and row.id != viewer.employee_id:
-            shown.name, shown.code = ANONYMOUS_NAME, ""
         return shown
 
     def own_data(self) -> None:
@@ -183,14 +177,23 @@ class EmployeeType(Node):
         rows = await info.context.loaders.idle_periods_by_employee_date.load((self.db_id, day))
         return [IdlePeriodType.from_row(row) for row in rows]
 
-    @strawberry.field
-    async def streak(self, info: Info) -> StreakType:
+    def _progress_hidden(self, info: Info) -> bool:
+        """Streaks and badges rank and reward: ``shown_by_name`` decides who may see them."""
+        viewer = info.context.viewer
+        return not shown_by_name(viewer, employee_id=self.db_id, opted_out=self.leaderboard_opt_out)
+
+    @strawberry.field(description=f"Null {HIDDEN_PROGRESS}")
+    async def streak(self, info: Info) -> StreakType | None:
         self.own_data()
+        if self._progress_hidden(info):
+            return None
         row = await info.context.loaders.streak_by_employee.load(self.db_id)
         return StreakType.of(row, info.context.settings.productivity_goal)
 
-    @strawberry.field(description="Badges earned, oldest first.")
-    async def achievements(self, info: Info) -> list[AchievementType]:
+    @strawberry.field(description=f"Badges earned, oldest first; null {HIDDEN_PROGRESS}")
+    async def achievements(self, info: Info) -> list[AchievementType] | None:
         self.own_data()
+        if self._progress_hidden(info):
+            return None
         rows = await info.context.loaders.badges_by_employee.load(self.db_id)
         return [AchievementType.from_row(row) for row in rows]

@@ -13,6 +13,7 @@ from resolvers.context import Info
 from resolvers.leaderboard import LeaderboardPage, Wanted
 from schema.employees import EmployeeType
 from schema.relay import PageInfo
+from services.gamification import ANONYMOUS_NAME, named_to
 from services.leaderboard import Metric, Standing
 from services.viewers import Viewer
 
@@ -27,23 +28,31 @@ class LeaderboardEntryType:
     productivity: float | None = strawberry.field(
         description="Earned / available minutes over the period, in percent."
     )
-    employee: EmployeeType = strawberry.field(
-        description="By name, unless they opted out (then to admins and themselves only)."
+    display_name: str = strawberry.field(
+        description='The employee\'s name, or "Anonymous" when they opted out of leaderboards '
+        "(then their name is shown to admins and themselves only)."
+    )
+    employee: EmployeeType | None = strawberry.field(
+        description="Null when the employee opted out of leaderboards and the viewer is neither "
+        "an admin nor them: the entry then carries nothing that identifies them."
     )
 
     @classmethod
     def of(cls, standing: Standing, viewer: Viewer) -> LeaderboardEntryType:
         """An entry, with the employee its page's statement brought along."""
-        assert standing.employee is not None
+        row = standing.employee
+        assert row is not None
         productivity = (
             round(standing.earned * 100 / standing.available, 1) if standing.available else None
         )
+        named = named_to(viewer, row)
         return cls(
             rank=standing.rank,
             items_processed=standing.items,
             points_earned=round(standing.points, 2),
             productivity=productivity,
-            employee=EmployeeType.on_leaderboard(standing.employee, viewer),
+            display_name=row.name if named else ANONYMOUS_NAME,
+            employee=EmployeeType.seen_by(row, viewer) if named else None,
         )
 
 

@@ -11,6 +11,7 @@ from resolvers.context import Info
 from schema.employees import EmployeeType
 from schema.team_stats import BottleneckType, TeamStatsType
 from services import daily_reports, team_stats
+from services.gamification import ANONYMOUS_NAME, named_to
 
 
 @strawberry.type(name="ReportPerformer", description="One of the day's best, by points.")
@@ -21,10 +22,26 @@ class ReportPerformerType:
     productivity: float | None
     employee_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(
+        description='The employee\'s name, or "Anonymous" when they opted out of leaderboards '
+        "(then their name is shown to admins and themselves only)."
+    )
+    async def display_name(self, info: Info) -> str:
+        row = await self._named(info)
+        return row.name if row else ANONYMOUS_NAME
+
+    @strawberry.field(
+        description="Null when the employee opted out of leaderboards and the viewer is neither "
+        "an admin nor them: the entry then carries nothing that identifies them."
+    )
     async def employee(self, info: Info) -> EmployeeType | None:
-        row = await info.context.loaders.by_id(models.Employee).load(self.employee_id)
+        row = await self._named(info)
         return EmployeeType.seen_by(row, info.context.viewer) if row else None
+
+    async def _named(self, info: Info) -> models.Employee | None:
+        """The performer, if the viewer may know who it is."""
+        row = await info.context.loaders.by_id(models.Employee).load(self.employee_id)
+        return row if row is not None and named_to(info.context.viewer, row) else None
 
 
 @strawberry.type(name="FlagCount")

@@ -10,6 +10,12 @@ order, gives the same rows.
 **Badges** are awarded once each (a unique key per employee and badge; inserting one again
 is ignored): FIRST_SHIFT, ITEMS_1K/10K/100K (items over finalized days), STREAK_5/10/30
 (longest streak), TOP_OF_TEAM (rank 1 of the team's POINTS board for a finalized day).
+
+**Opting out** (``Employee.leaderboard_opt_out``): on every surface that ranks or rewards
+people (leaderboards, a daily report's top performers in GraphQL and CSV, streaks and
+badges), an employee who opted out is shown to nobody but admins and themselves
+(``shown_by_name``). To everyone else their entry carries nothing that identifies them:
+no name, code, email or id, and no employee through which one could be fetched.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from sqlalchemy import Integer, Table, and_, case, cast, delete, func, insert, o
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db.models import Badge, DailyScore, Streak
+from db.models import Badge, DailyScore, Employee, Streak
+from services.viewers import Viewer
 
 STREAKS: Table = Streak.__table__  # type: ignore[assignment]
 BADGES: Table = Badge.__table__  # type: ignore[assignment]
@@ -54,6 +61,22 @@ DESCRIPTIONS = {
     BadgeCode.STREAK_30: "30 worked days in a row at the goal",
     BadgeCode.TOP_OF_TEAM: "First in the team's points for a day",
 }
+
+
+ANONYMOUS_NAME = "Anonymous"
+
+
+def shown_by_name(viewer: Viewer, *, employee_id: int, opted_out: bool) -> bool:
+    """Whether ``viewer`` may learn who this employee is where people are ranked or rewarded:
+    anyone who may see the surface, unless the employee opted out; then only admins and the
+    employee themself (whatever their role: a manager linked to their own employee record
+    too). What it reads of the viewer, its cache scope holds."""
+    return not opted_out or viewer.is_admin or employee_id == viewer.employee_id
+
+
+def named_to(viewer: Viewer, employee: Employee) -> bool:
+    """``shown_by_name`` of an employee's row."""
+    return shown_by_name(viewer, employee_id=employee.id, opted_out=employee.leaderboard_opt_out)
 
 
 @dataclass(frozen=True, slots=True)

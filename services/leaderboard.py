@@ -14,15 +14,20 @@ that counts the entries and those ranked above where the page starts, from which
 on the page follows. Read forwards, the page starts right after its cursor, so the aggregate
 needs only the cursor and runs at the same time as the page (``position``); read backwards,
 it needs the page's first entry and follows the page (``ranked``).
+
+A cursor names its entry by the metric's value and the employee id, the id sealed with the
+secret key (``BoardKeyset``): an anonymous entry's cursor tells no more of who it is than the
+entry itself (``services.gamification.shown_by_name``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache.tags import dates_of
 from db.models import DailyScore, Employee, Team
+from services.errors import BadCursor
 from services.keyset import Key, Keyset
 
 MIN_AVAILABLE_MINUTES = 60.0  # PRODUCTIVITY ranks only employees with an hour available
@@ -77,7 +83,7 @@ class Board:
     def keyset(self) -> Keyset:
         """The board's order. A cursor names its board: one board's is refused by another."""
         kind = f"leaderboard/{self.metric}/{self.start}/{self.end}/{self.team_id or ''}"
-        return Keyset(kind, _keys(self.shape))
+        return BoardKeyset(kind, _keys(self.shape))
 
     @property
     def shape(self) -> Shape:
@@ -97,6 +103,62 @@ class Board:
     def summed(self) -> bool:
         """Whether entries add several days up (else they are one day's rows)."""
         return self.start != self.end
+
+
+@dataclass(frozen=True)
+class BoardKeyset(Keyset):
+    """A board's order, whose cursors carry the employee id sealed: a keyed permutation of
+    64-bit integers (four Feistel rounds of BLAKE2b keyed with the secret and tweaked with the
+    board), so that nobody without the secret learns from an entry's cursor whose it is, nor
+    finds the same employee in another board's cursors."""
+
+    def cursor(self, row: Any, *, secret: bytes) -> str:
+        value, employee_id = self.values_of(row)
+        sealed = _seal(employee_id, _rounds(secret, self.kind), decrypt=False)
+        return super().cursor(_At(value, sealed), secret=secret)
+
+    def decode(self, cursor: str, *, secret: bytes) -> tuple[Any, ...]:
+        value, sealed = super().decode(cursor, secret=secret)
+        if not 0 <= sealed < 1 << 64:
+            raise BadCursor("invalid cursor")
+        return value, _seal(sealed, _rounds(secret, self.kind), decrypt=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _At:
+    """The keyset values of an entry, as a cursor shows them."""
+
+    value: Any
+    employee_id: int
+
+
+_HALF = (1 << 32) - 1
+
+
+@lru_cache(maxsize=1024)
+def _rounds(secret: bytes, kind: str) -> tuple[Any, ...]:
+    """The four rounds' keyed hashes of a board (copied for each use: keying one costs more
+    than hashing four bytes)."""
+    key = hashlib.blake2b(b"leaderboard-cursor\x00" + secret + kind.encode()).digest()
+    return tuple(hashlib.blake2b(key=key, digest_size=4, person=b"round %d" % i) for i in range(4))
+
+
+def _seal(number: int, rounds: tuple[Any, ...], *, decrypt: bool) -> int:
+    """``number`` (0 to 2**64 - 1) through the board's permutation, or back."""
+    left, right = number >> 32, number & _HALF
+    if decrypt:
+        for keyed in reversed(rounds):
+            left, right = right ^ _mix(keyed, left), left
+    else:
+        for keyed in rounds:
+            left, right = right, left ^ _mix(keyed, right)
+    return (left << 32) | right
+
+
+def _mix(keyed: Any, half: int) -> int:
+    hashed = keyed.copy()
+    hashed.update(half.to_bytes(4, "big"))
+    return int.from_bytes(hashed.digest(), "big")
 
 
 @cache

@@ -92,15 +92,22 @@ class Viewer:
     @property
     def cache_scope(self) -> str:
         """Viewers with the same scope may see exactly the same data, and only they share
-        cached responses."""
-        match self.role:
-            case UserRole.ADMIN:
-                return "admin"
-            case UserRole.MANAGER:
-                return "manager:" + ",".join(str(t) for t in sorted(self.team_ids))
-            case UserRole.EMPLOYEE:
-                return f"employee:{self.employee_id}"
-        return f"api-key:{self.api_key_id}" if self.is_device else "anonymous"
+        cached responses. It holds every attribute that a decision of what to show reads, for
+        every role: the role, the teams, the own employee record (a manager linked to one sees
+        that employee by name where other managers of the same teams see "Anonymous"), the
+        API key and its scopes. Only the user's identity is left out (PRIVATE responses add
+        it). ``tests/cache/test_cache_scope.py`` checks this against the code's rules."""
+        kind = self.role.value.lower() if self.role else "device" if self.is_device else "anonymous"
+        parts = [kind]
+        if self.team_ids:
+            parts.append("teams:" + ",".join(str(t) for t in sorted(self.team_ids)))
+        if self.employee_id is not None:
+            parts.append(f"record:{self.employee_id}")
+        if self.api_key_id is not None:
+            parts.append(f"key:{self.api_key_id}")
+        if self.scopes:
+            parts.append("scopes:" + ",".join(sorted(self.scopes)))
+        return "/".join(parts)
 
 
 ANONYMOUS = Viewer()

@@ -25,7 +25,8 @@ query Board($from: Date, $to: Date, $metric: LeaderboardMetric, $teamId: ID,
   leaderboard(from: $from, to: $to, metric: $metric, teamId: $teamId,
               first: $first, after: $after, last: $last, before: $before) {
     from to metric totalCount
-    edges { cursor node { rank itemsProcessed pointsEarned productivity employee { code name } } }
+    edges { cursor node { rank itemsProcessed pointsEarned productivity displayName
+                          employee { code name } } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }
@@ -95,7 +96,7 @@ async def test_points_ties_share_a_rank_and_the_next_rank_skips(
     first = found["edges"][0]["node"]
     assert first == {
         "rank": 1, "itemsProcessed": 30, "pointsEarned": 80.0, "productivity": 100.0,
-        "employee": {"code": "e2", "name": "Bob"},
+        "displayName": "Bob", "employee": {"code": "e2", "name": "Bob"},
     }  # fmt: skip
 
 
@@ -219,23 +220,24 @@ async def test_opted_out_employees_appear_without_their_name_to_non_admins(
     db: Database, staff: dict[str, models.Employee], gql: GraphQLClient
 ) -> None:
     query = """query($team: ID) { leaderboard(from: "2026-11-20", teamId: $team) {
-        edges { node { rank employee { code name email } } } } }"""
+        edges { node { rank displayName employee { code name email } } } } }"""
     team = gid("Team", staff["e1"].team_id or 0)
     ann = Viewer(user_id=7, role=UserRole.EMPLOYEE, employee_id=staff["e1"].id)
     eve = Viewer(user_id=8, role=UserRole.EMPLOYEE, employee_id=staff["e5"].id)
 
-    def shown(data: dict[str, Any]) -> list[dict[str, Any]]:
-        return [e["node"]["employee"] for e in data["leaderboard"]["edges"]]
+    def shown(data: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
+        edges = data["leaderboard"]["edges"]
+        return [(e["node"]["displayName"], e["node"]["employee"]) for e in edges]
 
     assert shown(await gql.signed_in_as(ann).data(query, team=team)) == [
-        {"code": "", "name": "Bob", "email": None},
-        {"code": "", "name": "Anonymous", "email": None},
-        {"code": "e1", "name": "Ann", "email": None},
+        ("Bob", {"code": "", "name": "Bob", "email": None}),
+        ("Anonymous", None),  # no employee: nothing to identify or fetch them by
+        ("Ann", {"code": "e1", "name": "Ann", "email": None}),
     ]
-    assert shown(await gql.signed_in_as(eve).data(query, team=team))[1] == {
-        "code": "e5", "name": "Eve", "email": "eve@example.com",
-    }  # fmt: skip
-    assert shown(await gql.data(query, team=team))[1]["name"] == "Eve"  # admin
+    assert shown(await gql.signed_in_as(eve).data(query, team=team))[1] == (
+        "Eve", {"code": "e5", "name": "Eve", "email": "eve@example.com"},
+    )  # fmt: skip
+    assert shown(await gql.data(query, team=team))[1][0] == "Eve"  # admin
 
 
 async def test_another_employees_own_data_is_refused_on_a_leaderboard(
@@ -321,8 +323,11 @@ async def test_an_employee_opts_out_and_back_in(
     assert out["setLeaderboardOptOut"] == {
         "employee": {"code": "e1", "leaderboardOptOut": True}, "errors": [],
     }  # fmt: skip
-    assert [e["node"]["employee"]["name"] for e in seen_by_bob["edges"]] == [
+    assert [e["node"]["displayName"] for e in seen_by_bob["edges"]] == [
         "Bob", "Cid", "Anonymous", "Anonymous", "Dee",
+    ]  # fmt: skip
+    assert [e["node"]["employee"] is None for e in seen_by_bob["edges"]] == [
+        False, False, True, True, False,
     ]  # fmt: skip
     assert back["setLeaderboardOptOut"]["employee"]["leaderboardOptOut"] is False
     assert seen_again["edges"][3]["node"]["employee"]["name"] == "Ann"

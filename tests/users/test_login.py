@@ -223,4 +223,4 @@ def test_a_viewer_knows_whom_they_may_see() -> None:
         False,
     ]
     assert [employee.may_see_employee(e, 1) for e in (7, 8)] == [True, False]
-    assert (manager.cache_scope, employee.cache_scope) == ("manager:1,2", "employee:7")
+    assert (manager.cache_scope, employee.cache_scope) == ("manager/teams:1,2", "employee/record:7")
