@@ -10,8 +10,6 @@ wait for ``finalize_day``.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -24,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.cache.tags import dated
 from db.models import Activity, DailyReport, DailyScore, Employee, Flag, Role, Team
 from services import team_stats
+from services.csv_cells import csv_text
 from services.errors import NotFinal
 
 TOP = 5
@@ -150,30 +149,23 @@ def as_csv(
     report: DailyReport, names: Mapping[int, tuple[str, str]], role_keys: Mapping[int, str]
 ) -> str:
     """The report in long form, one value per row (``names``: employee id → code and name as
-    the reader may see them)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+    the reader may see them), through ``services.csv_cells``."""
+    rows: list[Sequence[object]] = [CSV_HEADER]
     day = totals_of(report)
     for metric, value in {**report.content["totals"], "productivity": day.productivity,
                           "utilization": day.utilization}.items():  # fmt: skip
-        writer.writerow(("total", "", "", "", "", metric, _number(value)))
+        rows.append(("total", "", "", "", "", metric, _number(value)))
     for rank, p in enumerate(report.content["top_performers"], 1):
-        code, name = (_cell(text) for text in names.get(p["employee_id"], ("", "")))
+        code, name = names.get(p["employee_id"], ("", ""))
         for metric in ("points", "items", "productivity"):
-            writer.writerow(("top_performer", rank, code, name, "", metric, _number(p[metric])))
+            rows.append(("top_performer", rank, code, name, "", metric, _number(p[metric])))
     for rank, b in enumerate(report.content["bottlenecks"], 1):
+        role = role_keys.get(b["role_id"], "")
         for metric in ("items", "active_minutes", "actual_per_hour", "expected_per_hour"):
-            role = _cell(role_keys.get(b["role_id"], ""))
-            writer.writerow(("bottleneck", rank, "", "", role, metric, _number(b[metric])))
+            rows.append(("bottleneck", rank, "", "", role, metric, _number(b[metric])))
     for rule, n in report.content["flags"].items():
-        writer.writerow(("flag", "", "", "", "", rule, n))
-    return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (OWASP's CSV injection advice)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        rows.append(("flag", "", "", "", "", rule, n))
+    return csv_text(rows)
 
 
 def _number(value: Any) -> Any:

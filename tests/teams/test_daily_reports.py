@@ -183,16 +183,16 @@ top_performer,2,A,Name A,,productivity,50.0
 top_performer,3,C,Name C,,points,10.0
 top_performer,3,C,Name C,,items,10
 top_performer,3,C,Name C,,productivity,12.5
-top_performer,4,'=1+1,'@evil,,points,1.0
-top_performer,4,'=1+1,'@evil,,items,1
-top_performer,4,'=1+1,'@evil,,productivity,
+top_performer,4,"'=1+1","'@evil",,points,1.0
+top_performer,4,"'=1+1","'@evil",,items,1
+top_performer,4,"'=1+1","'@evil",,productivity,
 bottleneck,1,,,pick,items,30
 bottleneck,1,,,pick,active_minutes,60.0
 bottleneck,1,,,pick,actual_per_hour,30.0
 bottleneck,1,,,pick,expected_per_hour,60.0
 flag,,,,,LONG_IDLE,2
 """
-    )  # a formula-looking code or name is quoted for spreadsheets
+    )  # a formula-looking code or name is made text and quoted for spreadsheets
     assert (anonymous.status_code, refused.status_code, missing.status_code, bad.status_code) == (
         401, 403, 404, 400,
     )  # fmt: skip
