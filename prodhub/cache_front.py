@@ -11,10 +11,12 @@ has the same key for as long as its token is valid: this layer remembers the key
 *which* entry; whether the entry is still valid is asked of the cache every time, so a write
 in any process is visible at the very next read as before.
 
-A miss, a request not seen yet, an expired or refused token, an API key (checked against the
-database every time) and a body without ``Content-Length`` or over ``MAX_BODY_BYTES`` go the
-whole way, with the body read here handed on; a lookup made here is handed on too, so a miss
-does not ask Redis twice.
+A miss, a request not seen yet, an expired, revoked or refused token, a token whose user's
+stamp this process has not read within ``revocation.STALE_SECONDS``, an API key (checked
+against the database every time) and a body without ``Content-Length`` or over
+``MAX_BODY_BYTES`` go the whole way, with the body read here handed on; a lookup made here
+is handed on too, so a miss does not ask Redis twice. More than one ``Authorization`` header
+is a 400 here as in the view.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from hashlib import blake2b
 from cachetools import LRUCache
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from prodhub.graphql_app import GraphQLApp
+from prodhub.graphql_app import ONE_AUTHORIZATION, GraphQLApp
 from prodhub.graphql_requests import ROUTED, Routed, send_hit
 from prodhub.http_guard import BodyTimeout, read_body, refuse, replay
 from services import api_keys
@@ -60,6 +62,7 @@ class CacheFront:
             await self.app(scope, receive, send)
             return
         authorization = None
+        credentials = 0
         deciding: list[tuple[bytes, bytes]] = []
         length = -1
         for name, value in scope["headers"]:
@@ -67,8 +70,12 @@ class CacheFront:
                 deciding.append((name, value))
                 if name == b"authorization":
                     authorization = value.decode("latin-1")
+                    credentials += 1
             elif name == b"content-length" and value.isdigit():
                 length = int(value)
+        if credentials > 1:  # which one would the view read? The same answer everywhere: none
+            await refuse(send, 400, ONE_AUTHORIZATION)
+            return
         if method == "POST" and not 0 <= length <= MAX_BODY_BYTES:
             await self.app(scope, receive, send)
             return
@@ -99,8 +106,11 @@ class CacheFront:
 
     async def _valid_viewer(self, authorization: str | None) -> bool:
         """Whether the token is still good (the view's own check: a signature verified once
-        per process, then its expiry against the clock)."""
-        _, refused = await self.graphql.viewer(authorization, self.graphql.clock())
+        per process, its expiry against the clock, and its user's stamp against the stamps in
+        memory; when those are stale, the request goes the whole way, which reads them)."""
+        _, refused = await self.graphql.viewer(
+            authorization, self.graphql.clock(), read_stamps=False
+        )
         return refused is None
 
 

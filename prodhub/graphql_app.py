@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError, OperationDefinitionNode
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -63,6 +64,8 @@ log = logging.getLogger(__name__)
 
 EXECUTION_TIMEOUT_SECONDS = 10.0  # a request that takes longer is stopped, its work cancelled
 MAX_RESPONSE_BYTES = 16 << 20
+REVOKED = "the access token is no longer valid; sign in again"
+ONE_AUTHORIZATION = "send one Authorization header"
 # Valid UTF-8 holds no surrogate; in JSON text only such an escape can write one.
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -101,6 +104,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.cache = resources.cache
         self.persisted = resources.persisted
         self.limiter = resources.limiter
+        self.stamps = resources.stamps
         self.jobs = jobs
         self._ide_html = "" if settings.is_production else local_graphiql_html()
         # Identical queries arriving while one runs wait for it instead of running again.
@@ -188,7 +192,7 @@ class GraphQLApp(GraphQL[Context, None]):
             return None
         if not isinstance(data, dict):
             return None
-        viewer = await self.viewer(request.headers.get("authorization"), self.clock())
+        viewer = await self.viewer(authorization_of(request.headers), self.clock())
         # Only a signed-in user or a device adds to the registry: an anonymous client could
         # otherwise fill it with documents nobody will run.
         signed_in = viewer[1] is None and (viewer[0].is_authenticated or viewer[0].is_device)
@@ -286,7 +290,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if isinstance(prepared, Prepared):
             viewer, refused = prepared.viewer
         else:
-            viewer, refused = await self.viewer(request.headers.get("authorization"), now)
+            viewer, refused = await self.viewer(authorization_of(request.headers), now)
         return Context(
             db=self.db,
             settings=self.settings,
@@ -298,9 +302,13 @@ class GraphQLApp(GraphQL[Context, None]):
             auth_error=refused,
         )
 
-    async def viewer(self, authorization: str | None, now: datetime) -> tuple[Viewer, str | None]:
+    async def viewer(
+        self, authorization: str | None, now: datetime, *, read_stamps: bool = True
+    ) -> tuple[Viewer, str | None]:
         """The viewer, and why its credentials were refused (None when they were not). A user's
-        token is checked without a statement; an API key costs one indexed SELECT."""
+        token is checked without a statement while this process's user stamps are fresh
+        (``services.revocation``; stale, they are read first, unless ``read_stamps`` is False:
+        then it is refused); an API key costs one indexed SELECT."""
         if authorization is None:
             return ANONYMOUS, None
         scheme, _, token = authorization.partition(" ")
@@ -311,9 +319,17 @@ class GraphQLApp(GraphQL[Context, None]):
             device = await device_viewer(self.db, token, now)
             return (device, None) if device else (ANONYMOUS, "the API key is not valid")
         try:
-            return read_token(token, secret=self.settings.signing_key, now=now), None
+            viewer = read_token(token, secret=self.settings.signing_key, now=now)
         except Unauthenticated as refused:
             return ANONYMOUS, refused.message
+        if viewer.stamp is None or viewer.user_id is None:  # issued before stamps: ends at expiry
+            return viewer, None
+        stamps = self.stamps
+        if read_stamps:
+            current = await stamps.vouches(viewer.user_id, viewer.stamp)
+        else:
+            current = stamps.known(viewer.user_id, viewer.stamp) is True
+        return (viewer, None) if current else (ANONYMOUS, REVOKED)
 
     async def execute_single(
         self,
@@ -407,6 +423,16 @@ class GraphQLApp(GraphQL[Context, None]):
         await self.cache.store(
             lookup, body=body, tags=tags, policy=policy, stored_at=self.clock().timestamp()
         )
+
+
+def authorization_of(headers: Headers) -> str | None:
+    """The request's credentials. Several ``Authorization`` headers are a 400: every layer
+    that reads credentials (the cache's front door, this view, the CSV route) must read the
+    same ones."""
+    values = headers.getlist("authorization")
+    if len(values) > 1:
+        raise HTTPException(400, ONE_AUTHORIZATION)
+    return values[0] if values else None
 
 
 def _timed_out() -> GraphQLError:

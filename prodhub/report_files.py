@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -21,7 +22,10 @@ STATUS = {Forbidden: 403, NotFound: 404}
 
 def csv_route(graphql: GraphQLApp) -> Callable[[Request], Awaitable[Response]]:
     async def daily_csv(request: Request) -> Response:
-        ctx = await graphql.get_context(request, Response())
+        try:
+            ctx = await graphql.get_context(request, Response())
+        except HTTPException as refused:  # several Authorization headers
+            return PlainTextResponse(refused.reason, status_code=refused.status_code)
         if not ctx.viewer.is_authenticated:
             reason = ctx.auth_error or "sign in: send `Authorization: Bearer <token>`"
             return PlainTextResponse(reason, status_code=401,

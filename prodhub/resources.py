@@ -26,6 +26,7 @@ from core.cache.persisted import (
 from core.redis import connect_cache_redis, connect_redis
 from core.settings import Settings
 from db.engine import Database
+from services.revocation import UserStamps
 
 # After a cache Redis failure, this long without asking it (``core.cache.breaker``).
 BREAKER_WINDOW_SECONDS = 5.0
@@ -39,6 +40,7 @@ class Resources:
     cache: ResponseCache | None
     persisted: PersistedQueries  # Apollo's automatic persisted queries
     limiter: RateLimiter  # counts failed logins, in Redis when there is one (shared)
+    stamps: UserStamps  # users' current token stamps: what ends their tokens
     owns_db: bool = True
     cache_redis: Redis | None = None  # the cache's own client: short timeouts, a breaker
     _detach: list[Callable[[], None]] = field(default_factory=list, repr=False)
@@ -48,6 +50,7 @@ class Resources:
         for detach in self._detach:
             detach()
         self._detach.clear()
+        await self.stamps.aclose()
         if self.cache is not None:
             await self.cache.aclose()
         for client in (self.cache_redis, self.redis):
@@ -73,12 +76,15 @@ def build_resources(settings: Settings | None = None, *, db: Database | None = N
         RedisPersistedQueries(cache_redis, breaker) if cache_redis else MemoryPersistedQueries()
     )
     limiter = MovingWindowRateLimiter(_limits_storage(redis))
+    stamps = UserStamps(database, redis=redis)
     resources = Resources(
-        settings, database, redis, cache, persisted, limiter,
+        settings, database, redis, cache, persisted, limiter, stamps,
         owns_db=db is None, cache_redis=cache_redis,
     )  # fmt: skip
     if cache is not None:
         resources._detach.append(database.add_write_listener(cache.invalidate))
+    # A committed change of a user ends the tokens it changed, in this process at once.
+    resources._detach.append(database.add_write_listener(stamps.note_writes))
     return resources
 
 

@@ -6,9 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditLog
+from services.errors import Unauthenticated
 from services.viewers import Viewer
 
 UNAUDITED_COLUMNS = frozenset({"created_at", "updated_at", "password_hash", "key_hash"})
@@ -32,7 +34,11 @@ async def record(
     before: dict[str, Any] | None,
     reason: str | None = None,
 ) -> AuditLog:
-    """Note ``action`` on ``row`` in the caller's transaction: it commits or rolls back with it."""
+    """Note ``action`` on ``row`` in the caller's transaction: it commits or rolls back with it.
+
+    ``Unauthenticated`` when the actor's user no longer exists (deleted in another process
+    that has not told this one yet: ``services.revocation``): the entry's only reference."""
+    await session.flush()  # the change itself first: its own failures are not the actor's
     entry = AuditLog(
         actor_user_id=actor.user_id,
         actor_label=actor.email or f"user {actor.user_id}",
@@ -44,7 +50,10 @@ async def record(
         reason=reason,
     )
     session.add(entry)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Unauthenticated("the signed-in user no longer exists; sign in again") from None
     return entry
 
 

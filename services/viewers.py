@@ -1,9 +1,10 @@
 """Who is asking: the viewer of a request, read from a signed access token without a statement.
 
 A token (JWT, HS256 with the secret key) carries what authorization needs: the user id, the
-role, a manager's teams and an employee's own employee id. So checking access costs no SQL;
-the price is that a change of role or teams takes effect when the user signs in again (at
-the latest when the token expires).
+role, a manager's teams and an employee's own employee id, and the user's stamp, a hash of
+all that and of the password hash (``services.revocation``). So checking access costs no SQL;
+a token whose stamp is no longer its user's (deactivated, demoted, moved, deleted, a new
+password) is refused within ``revocation.STALE_SECONDS`` in every process.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cachetools import LRUCache
 
 from db.models import User
 from services.errors import Unauthenticated
+from services.revocation import user_stamp
 from services.users import UserRole
 
 
@@ -46,6 +48,9 @@ class Viewer:
     # A device with an API key: no role, only what its scopes allow (INGEST).
     api_key_id: int | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # What the token vouched for when it was issued (``services.revocation``); None in a
+    # token issued before tokens carried one: it ends at its expiry.
+    stamp: str | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -120,6 +125,7 @@ def viewer_of(user: User) -> Viewer:
         role=UserRole(user.role),
         team_ids=frozenset(user.team_ids or ()),
         employee_id=user.employee_id,
+        stamp=user_stamp(user),
     )
 
 
@@ -135,6 +141,8 @@ def issue_token(viewer: Viewer, *, secret: bytes, now: datetime, ttl: timedelta)
         "teams": sorted(viewer.team_ids),
         "employee": viewer.employee_id,
     }
+    if viewer.stamp is not None:
+        claims["stamp"] = viewer.stamp
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -172,6 +180,7 @@ def _verify(token: str, secret: bytes) -> tuple[Viewer, float]:
             role=UserRole(claims["role"]),
             team_ids=frozenset(_ints(claims.get("teams") or [])),
             employee_id=None if claims.get("employee") is None else int(claims["employee"]),
+            stamp=None if claims.get("stamp") is None else str(claims["stamp"]),
         )
     except (jwt.InvalidTokenError, ValueError, TypeError, KeyError):
         raise Unauthenticated("the access token is not valid; sign in again") from None

@@ -211,3 +211,29 @@ async def test_a_body_longer_than_it_declared_is_refused(resources: Resources) -
     assert json.loads(sent[1]["body"])["errors"][0]["message"] == (
         "the body is longer than its Content-Length, 10"
     )
+
+
+async def test_two_authorization_headers_are_refused_every_time(
+    db: Database, resources: Resources
+) -> None:
+    """An admin's token that has expired beside an employee's valid one: the front door must
+    not check one of them and the view answer for the other."""
+    await helpers.employee(db, code="C1", name="Ana")
+    instant = [NOW]
+    app = create_app(resources, clock=lambda: instant[0])
+    employee = Viewer(user_id=6, role=UserRole.EMPLOYEE, employee_id=1)
+    admin = bearer(ADMIN)["Authorization"]  # valid for an hour from NOW
+    staff = bearer(employee, now=NOW + timedelta(minutes=59))["Authorization"]
+    both = [("authorization", admin), ("authorization", staff)]
+    body = {"query": NAME, "variables": {"code": "C1"}}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        seen = [await http.post("/graphql", json=body, headers=both) for _ in range(2)]
+        instant[0] = NOW + timedelta(hours=1, seconds=1)
+        late = await http.post("/graphql", json=body, headers=both)
+
+    assert [(r.status_code, r.json()) for r in (*seen, late)] == [
+        (400, {"errors": [{"message": "send one Authorization header"}]})
+    ] * 3
+    assert CACHE_HEADER not in late.headers
