@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     connecteam_performance_indicators: dict[str, int] = Field(default_factory=dict)
     # A worked day counts toward a streak at this productivity (percent) or above.
     productivity_goal: float = Field(default=100.0, gt=0, le=1000)
+    # The scheduler's clock, stopped at this instant: tests of the processes fix what is due.
+    # Unset (always, in production), the wall clock.
+    scheduler_frozen_at: AwareDatetime | None = None
 
     @field_validator("connecteam_performance_indicators")
     @classmethod
@@ -88,6 +91,8 @@ class Settings(BaseSettings):
             raise ValueError("PRODHUB_SECRET_KEY must be set in production")
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"PRODHUB_SECRET_KEY needs at least {MIN_SECRET_BYTES} bytes")
+        if self.is_production and self.scheduler_frozen_at is not None:
+            raise ValueError("PRODHUB_SCHEDULER_FROZEN_AT is for tests, not production")
         return self
 
     @property

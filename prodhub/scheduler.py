@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.settings import Settings
 from db.models import DailyScore
 from prodhub.resources import Resources
 from tasks.registry import Actors
@@ -47,9 +48,10 @@ class Scheduler:
         actors: Actors,
         *,
         lease_ms: int = 15_000,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.resources, self.actors, self.clock = resources, actors, clock
+        self.resources, self.actors = resources, actors
+        self.clock = clock or _settings_clock(resources.settings)
         self.lease_ms = lease_ms
         self.ident = uuid.uuid4().hex
         self._claims: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=CLAIM_SECONDS)
@@ -112,3 +114,11 @@ class Scheduler:
             return list(rows)
 
         return await self.resources.db.read(days)
+
+
+def _settings_clock(settings: Settings) -> Callable[[], datetime]:
+    """The wall clock, or the instant ``scheduler_frozen_at`` stops it at (tests)."""
+    frozen = settings.scheduler_frozen_at
+    if frozen is not None:
+        return lambda: frozen
+    return lambda: datetime.now(UTC)

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from db.engine import Database
 from prodhub.app import create_app
@@ -123,7 +124,7 @@ async def test_an_anonymous_client_registers_nothing(client: httpx.AsyncClient) 
 
 async def test_every_process_shares_the_registry_on_redis(backend: Backend) -> None:
     if backend.settings.redis_url is None:
-        return  # the embedded default keeps it in its one process
+        pytest.skip("without Redis the registry is in the one process")
     apps = [build_resources(backend.settings, db=backend.db) for _ in range(2)]
     try:
         clients = [

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import dramatiq
@@ -45,10 +45,13 @@ async def wait_for_runs(db: Database, count: int, seconds: float = 20) -> list[t
     return sorted(await refreshes(db))
 
 
-def due_now(settings: Any) -> list[tuple[str, str]]:
-    """The runs a scheduler starting now enqueues (what is due depends on the time of day)."""
-    now = datetime.now(UTC).astimezone(settings.zone)
-    return sorted({(d.job, "SUCCEEDED") for d in due(now, unfinalized=[])})
+# The schedulers' clock stands still at 14:30 in Chicago (``scheduler_frozen_at``): what is
+# due is the same whenever the test runs, however long it takes. The slot's refresh and
+# time-clock sync, the half hour's schedules sync, and the day's rollover and users sync.
+FROZEN = helpers.NOW
+DUE = [("daily_rollover", "SUCCEEDED"), ("refresh_scores", "SUCCEEDED"),
+       ("sync_schedules", "SUCCEEDED"), ("sync_time_clock", "SUCCEEDED"),
+       ("sync_users", "SUCCEEDED")]  # fmt: skip
 
 
 async def forget_runs(db: Database) -> None:
@@ -58,7 +61,9 @@ async def forget_runs(db: Database) -> None:
 
 
 async def test_the_embedded_default_runs_its_worker_and_scheduler(backend: Backend) -> None:
-    settings = backend.settings.model_copy(update={"redis_url": None})
+    settings = backend.settings.model_copy(
+        update={"redis_url": None, "scheduler_frozen_at": FROZEN}
+    )
     app = create_app(settings, embedded_jobs=True)
 
     try:
@@ -68,22 +73,22 @@ async def test_the_embedded_default_runs_its_worker_and_scheduler(backend: Backe
                 transport=httpx.ASGITransport(app=app), base_url="http://t"
             ) as client,
         ):
-            expected = due_now(settings)
-            found = await wait_for_runs(backend.db, len(expected))
+            found = await wait_for_runs(backend.db, len(DUE))
             ready = (await client.get("/healthz")).status_code
     finally:
         await forget_runs(backend.db)
 
-    # enqueued at start and run: today's refresh, and the daily jobs whose hour has come
-    assert found == expected
-    assert ("refresh_scores", "SUCCEEDED") in found
+    # enqueued at start and run: the slot's jobs, and the daily ones whose hour has come
+    assert found == DUE
+    assert sorted((d.job, "SUCCEEDED") for d in due(FROZEN.astimezone(settings.zone), [])) == DUE
     assert ready == 200
 
 
 def launcher(backend: Backend) -> Callable[..., subprocess.Popen[str]]:
     """Starts ``prodhub <args>`` processes on the backend's MariaDB and Redis."""
     env = {**os.environ, "PRODHUB_DATABASE_URL": str(backend.settings.database_url),
-           "PRODHUB_REDIS_URL": str(backend.settings.redis_url)}  # fmt: skip
+           "PRODHUB_REDIS_URL": str(backend.settings.redis_url),
+           "PRODHUB_SCHEDULER_FROZEN_AT": FROZEN.isoformat()}  # fmt: skip
 
     def start(*args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -98,8 +103,7 @@ async def test_worker_and_two_schedulers_as_processes_on_redis(mariadb: Backend)
     start = launcher(mariadb)
     processes = [start("worker", "--threads", "1"), start("scheduler"), start("scheduler")]
     try:
-        expected = due_now(mariadb.settings)
-        found = await wait_for_runs(mariadb.db, len(expected), seconds=40)
+        found = await wait_for_runs(mariadb.db, len(DUE), seconds=40)
         await asyncio.sleep(1)  # a second scheduler, or a second enqueue, would show by now
         settled = sorted(await refreshes(mariadb.db))
     finally:
@@ -108,7 +112,7 @@ async def test_worker_and_two_schedulers_as_processes_on_redis(mariadb: Backend)
         outputs = [process.communicate(timeout=30)[0] for process in processes]
         await forget_runs(mariadb.db)
 
-    assert found == expected, outputs
+    assert found == DUE, outputs
     assert settled == found  # one run of each tick, though two schedulers ran
     assert [p.returncode for p in processes] == [0, 0, 0], outputs
 
