@@ -192,10 +192,14 @@ async def test_streak_and_achievements_through_graphql(
     assert new["employee"]["streak"]["current"] == 0
 
 
-async def test_the_streaks_of_many_employees_cost_two_statements(
+@pytest.mark.parametrize("extra", [0, 30])
+async def test_the_streaks_and_badges_of_a_page_cost_three_statements_for_any_size(
     db: Database, people: dict[str, models.Employee], gql: GraphQLClient,
-    statements: StatementCounter,
+    statements: StatementCounter, extra: int,
 ) -> None:  # fmt: skip
+    more = [models.Employee(code=f"x{i}", name=f"X {i}") for i in range(extra)]
+    await helpers.add(db, *more)
+    await helpers.add(db, *(final(p, nov(d), 110.0) for p in more for d in (9, 10, 11)))
     await settle(db)
     query = (
         "{ employees(first: 50) { edges { node { streak { current } achievements { badge } } } } }"
@@ -205,6 +209,6 @@ async def test_the_streaks_of_many_employees_cost_two_statements(
     data = await gql.data(query)
     statements.counting = False
 
-    assert len(data["employees"]["edges"]) == 4
+    assert len(data["employees"]["edges"]) == 4 + extra
     # employees, streaks, badges
     assert len(statements.statements) == 3, statements.statements

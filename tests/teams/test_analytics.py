@@ -166,18 +166,22 @@ async def test_a_report_too_large_is_refused(
     assert [e["extensions"]["code"] for e in too_long["errors"]] == ["BAD_USER_INPUT"]
 
 
-async def test_two_statements_for_any_range(
+@pytest.mark.parametrize(
+    "period", [RANGE, {"from": "2025-11-21", "to": "2026-11-20"}], ids=["3 weeks", "a year"]
+)
+async def test_three_statements_for_any_range(
     history: dict[str, Any],
     uncached: GraphQLClient,
     statements: StatementCounter,
     server: ServerStatements | None,
+    period: dict[str, str],
 ) -> None:
-    await uncached.data(REPORT, **RANGE, groupBy="WEEK", by="TEAM")
+    await uncached.data(REPORT, **period, groupBy="WEEK", by="TEAM")
 
     statements.counting = True
     if server is not None:
         server.start()
-    await uncached.data(REPORT, **RANGE, groupBy="WEEK", by="TEAM")
+    await uncached.data(REPORT, **period, groupBy="WEEK", by="TEAM")
     seen = server.stop() if server is not None else None
     statements.counting = False
 
