@@ -5,6 +5,7 @@ Every field is read by some code: a setting that nothing reads is not defined he
 
 from __future__ import annotations
 
+from ipaddress import ip_address, ip_network
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
     access_token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Proxies (addresses or networks, comma-separated; none by default) whose X-Forwarded-For
+    # is believed: the client is the first hop from the right that is not one of them.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     # The longest a response is kept (its cache hints may say less; 0 = no cache). Writes drop
     # the responses that read what they changed, whatever their age.
     cache_ttl_seconds: float = Field(default=300, ge=0, le=3600)
@@ -77,12 +81,25 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: list[str]) -> list[str]:
+        """Each as uvicorn's proxy middleware reads it (a network with host bits set, or a name,
+        it would take as a literal that never matches: refused here instead)."""
+        proxies = []
+        for proxy in value:
+            try:
+                proxies.append(str(ip_network(proxy) if "/" in proxy else ip_address(proxy)))
+            except ValueError:
+                raise ValueError(f"{proxy} is not an IP address or network") from None
+        return proxies
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:

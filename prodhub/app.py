@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core.settings import Settings
 from prodhub.cache_front import CacheFront
@@ -86,9 +87,13 @@ def create_app(
         max_age=600,
     )
     front = Middleware(CacheFront, graphql=graphql)  # cached answers before routing
-    app = Starlette(
-        routes=routes, middleware=[Middleware(RequestMetrics), cors, front], lifespan=lifespan
-    )
+    middleware = [Middleware(RequestMetrics), cors, front]
+    if settings.trusted_proxies:
+        # The client is the first hop of X-Forwarded-For, from the right, that is not a trusted
+        # proxy; from any other peer the header is ignored. Outermost: everything sees it.
+        proxies = Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+        middleware.insert(0, proxies)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.resources = resources
     app.state.graphql = graphql
     app.state.jobs = queue

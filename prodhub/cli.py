@@ -94,7 +94,9 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-For is the app's to read, from PRODHUB_TRUSTED_PROXIES only (create_app):
+        # uvicorn's own would believe 127.0.0.1, or FORWARDED_ALLOW_IPS.
+        proxy_headers=False,
         log_level="info",
         access_log=access_log,
     )

@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter
 from redis.asyncio import Redis
 
 from core.cache import ResponseCache, build_response_cache
@@ -26,6 +24,7 @@ from core.cache.persisted import (
 from core.redis import connect_cache_redis, connect_redis
 from core.settings import Settings
 from db.engine import Database
+from services.login_limits import LoginLimits
 from services.revocation import UserStamps
 
 # After a cache Redis failure, this long without asking it (``core.cache.breaker``).
@@ -39,7 +38,7 @@ class Resources:
     redis: Redis | None
     cache: ResponseCache | None
     persisted: PersistedQueries  # Apollo's automatic persisted queries
-    limiter: RateLimiter  # counts failed logins, in Redis when there is one (shared)
+    limiter: LoginLimits  # failed sign-ins: in Redis when there is one (shared), and in memory
     stamps: UserStamps  # users' current token stamps: what ends their tokens
     owns_db: bool = True
     cache_redis: Redis | None = None  # the cache's own client: short timeouts, a breaker
@@ -75,7 +74,7 @@ def build_resources(settings: Settings | None = None, *, db: Database | None = N
     persisted: PersistedQueries = (
         RedisPersistedQueries(cache_redis, breaker) if cache_redis else MemoryPersistedQueries()
     )
-    limiter = MovingWindowRateLimiter(_limits_storage(redis))
+    limiter = LoginLimits(cache_redis, breaker)  # the cache's Redis client and breaker
     stamps = UserStamps(database, redis=redis)
     resources = Resources(
         settings, database, redis, cache, persisted, limiter, stamps,
@@ -86,19 +85,6 @@ def build_resources(settings: Settings | None = None, *, db: Database | None = N
     # A committed change of a user ends the tokens it changed, in this process at once.
     resources._detach.append(database.add_write_listener(stamps.note_writes))
     return resources
-
-
-def _limits_storage(redis: Redis | None) -> Storage:
-    if redis is None:
-        return MemoryStorage()
-    # On the process's own Redis pool; a Redis failure surfaces as limits' StorageError.
-    return RedisStorage(
-        "async+redis://",
-        implementation="redispy",
-        connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # typed too narrowly
-        wrap_exceptions=True,
-        key_prefix="prodhub:limits",
-    )
 
 
 @asynccontextmanager

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from typing import Any, Protocol, TypeAlias
 
 import strawberry
-from limits.aio.strategies import RateLimiter
 
 from core.settings import Settings
 from db.engine import Database
 from loaders.registry import Loaders
+from services.login_limits import LoginLimits
 from services.viewers import Viewer
 
 
@@ -42,7 +42,7 @@ class Context:
     settings: Settings
     now: datetime
     viewer: Viewer
-    limiter: RateLimiter
+    limiter: LoginLimits
     client_address: str
     jobs: Jobs
     # Why the request's credentials were refused, when it sent some that are not valid.

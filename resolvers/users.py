@@ -24,17 +24,20 @@ class Refused:
 
 
 async def login(ctx: Context, email: str, password: str) -> SignedIn | Refused:
-    """A token for the user with this email and password. Failures are counted per account
-    and per client address; past the limit, even the right password waits."""
-    address = ctx.client_address
-    if not await users.login_allowed(limiter=ctx.limiter, email=email, address=address):
+    """A token for the user with this email and password. Failures are limited per account
+    and client address and per client address; past those limits even the right password is
+    refused. An account that fails often elsewhere makes its attempts take turns
+    (``services.login_limits``)."""
+    limits, address = ctx.limiter, ctx.client_address
+    if not await limits.admit(email=email, address=address):
         return Refused("RATE_LIMITED", "too many failed sign-ins; try again later")
     user = await ctx.db.read(
         lambda session: users.authenticate(session=session, email=email, password=password)
     )
     if user is None:
-        await users.note_failed_login(limiter=ctx.limiter, email=email, address=address)
+        await limits.failed(email=email, address=address)
         return Refused("INVALID_CREDENTIALS", "wrong email or password")
+    await limits.signed_in(email=email, address=address)
     viewer = viewer_of(user)
     ttl = timedelta(minutes=ctx.settings.access_token_ttl_minutes)
     token = issue_token(viewer, secret=ctx.settings.signing_key, now=ctx.now, ttl=ttl)

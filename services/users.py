@@ -1,37 +1,32 @@
-"""Users who sign in: creating them and checking their passwords (argon2id).
+"""Users who sign in: creating them, setting and checking their passwords (argon2id).
 
-Checking a password costs ~50 ms of CPU by design, so it runs in a worker thread, never on the
-event loop. An unknown email is checked against a dummy hash, so it answers in about the
+A new password must pass ``services.passwords.check_password`` (one rule for every way a
+password is set). Hashing or checking a password costs ~50 ms of CPU by design, so it runs
+in a worker thread, never on the event loop. An unknown email is checked against a dummy hash, so it answers in about the
 same time as a wrong password.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 from enum import StrEnum
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from limits import parse
-from limits.aio.strategies import RateLimiter
-from limits.errors import StorageError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from services.errors import BadInput, Conflict
+from services.passwords import MAX_PASSWORD_LENGTH, check_password
 
-__all__ = ["Conflict", "UserRole", "authenticate", "create_user"]
+__all__ = ["Conflict", "UserRole", "authenticate", "create_user", "set_password"]
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 256
 MAX_EMAIL_LENGTH = 320
 
-log = logging.getLogger(__name__)
 _hasher = PasswordHasher()  # argon2id, the library's RFC 9106 low-memory profile
 
 
@@ -53,16 +48,17 @@ async def create_user(
     role: UserRole,
     employee_id: int | None = None,
     team_ids: Sequence[int] = (),
+    production: bool = True,
 ) -> User:
-    """A new user; ``Conflict`` when the email is taken (the unique key decides, atomically)."""
+    """A new user; ``Conflict`` when the email is taken (the unique key decides, atomically),
+    ``BadInput`` when the password may not be set (``production``: whether the demo's public
+    password is refused too; only the demo loader, outside production, passes False)."""
     address = normalize_email(email)
     if not 3 <= len(address) <= MAX_EMAIL_LENGTH or "@" not in address:
         raise BadInput("`email` is not an email address")
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise BadInput(f"a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters")
     user = User(
         email=address,
-        password_hash=await asyncio.to_thread(_hasher.hash, password),
+        password_hash=await new_password_hash(password, email=address, production=production),
         role=role.value,
         employee_id=employee_id,
         team_ids=sorted(set(team_ids)),
@@ -73,6 +69,28 @@ async def create_user(
     except IntegrityError:
         raise Conflict(f"a user with email {address} exists") from None
     return user
+
+
+async def set_password(
+    *, session: AsyncSession, user: User, password: str, production: bool
+) -> None:
+    """Give ``user`` a new password (checked as ``create_user`` checks one). Their tokens end
+    once the caller commits: a token vouches for the password hash it was issued with
+    (``services.revocation``)."""
+    user.password_hash = await new_password_hash(
+        password, email=user.email, production=production
+    )
+    await session.flush()
+
+
+async def new_password_hash(password: str, *, email: str, production: bool) -> str:
+    """The argon2id hash of ``password`` if it may be set (``check_password``), off the loop."""
+
+    def checked_hash() -> str:
+        check_password(password, email=email, production=production)
+        return _hasher.hash(password)
+
+    return await asyncio.to_thread(checked_hash)
 
 
 async def authenticate(*, session: AsyncSession, email: str, password: str) -> User | None:
@@ -97,27 +115,3 @@ def _matches(password_hash: str, password: str) -> bool:
 @cache
 def _dummy_hash() -> str:
     return _hasher.hash("not anybody's password")
-
-
-# Failed sign-ins allowed before a pause, per account and per client address (SPEC §7).
-FAILED_LOGINS_PER_ACCOUNT = parse("5/15minutes")
-FAILED_LOGINS_PER_ADDRESS = parse("30/15minutes")
-
-
-async def login_allowed(*, limiter: RateLimiter, email: str, address: str) -> bool:
-    """Whether neither the account nor the address has used up its failed sign-ins."""
-    try:
-        return await limiter.test(
-            FAILED_LOGINS_PER_ACCOUNT, "login-account", normalize_email(email)
-        ) and await limiter.test(FAILED_LOGINS_PER_ADDRESS, "login-address", address)
-    except StorageError:
-        log.warning("login limits unavailable; not limiting", exc_info=True)
-        return True
-
-
-async def note_failed_login(*, limiter: RateLimiter, email: str, address: str) -> None:
-    try:
-        await limiter.hit(FAILED_LOGINS_PER_ACCOUNT, "login-account", normalize_email(email))
-        await limiter.hit(FAILED_LOGINS_PER_ADDRESS, "login-address", address)
-    except StorageError:
-        log.warning("login limits unavailable; failure not counted", exc_info=True)

@@ -116,3 +116,34 @@ def _query_when_up(url: str, query: str, times: int) -> list[httpx.Response]:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_serve_ignores_forwarded_for_unless_a_proxy_is_trusted(tmp_path: Path) -> None:
+    """uvicorn alone would believe X-Forwarded-For from 127.0.0.1: each made-up hop a new
+    client. Without ``PRODHUB_TRUSTED_PROXIES`` the peer is the client, whatever it says."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prodhub", "serve", "--port", str(port), "--no-access-log"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    login = (
+        'mutation($e: String!) { login(email: $e, password: "guess guess") { errors { code } } }'
+    )
+    try:
+        _query_when_up(f"http://127.0.0.1:{port}/graphql", "{ viewer { authenticated } }", 1)
+        codes = [
+            httpx.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={"query": login, "variables": {"e": f"guess{n}@example.com"}},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            ).json()["data"]["login"]["errors"][0]["code"]
+            for n in range(31)
+        ]
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+
+    assert codes == ["INVALID_CREDENTIALS"] * 30 + ["RATE_LIMITED"], output

@@ -1,4 +1,4 @@
-"""Signing in: tokens, refused credentials, failed-login limits, ``create-admin``."""
+"""Signing in: tokens, refused credentials, ``create-admin``; limits: ``test_login_limits``."""
 
 from __future__ import annotations
 
@@ -108,39 +108,6 @@ async def test_wrong_password_unknown_email_and_inactive_user_are_refused_alike(
 
     assert answers == [refused("INVALID_CREDENTIALS", "wrong email or password")] * 3
     assert checks == ["$argon2id"] * 3  # an unknown email costs a hash check too
-
-
-async def test_failed_logins_are_limited_per_account(db: Database, gql: GraphQLClient) -> None:
-    await _user(db)
-    anonymous = gql.signed_in_as(None)
-
-    failures = [
-        (await anonymous.data(LOGIN, email="ana@example.com", password="wrong password!"))["login"]
-        for _ in range(users.FAILED_LOGINS_PER_ACCOUNT.amount)
-    ]
-    right_but_late = (await anonymous.data(LOGIN, email="ana@example.com", password=PASSWORD))[
-        "login"
-    ]
-    other_account = (await anonymous.data(LOGIN, email="ben@example.com", password=PASSWORD))[
-        "login"
-    ]
-
-    assert [f["errors"][0]["code"] for f in failures] == ["INVALID_CREDENTIALS"] * 5
-    assert right_but_late == refused("RATE_LIMITED", "too many failed sign-ins; try again later")
-    assert other_account["errors"][0]["code"] == "INVALID_CREDENTIALS"
-
-
-async def test_failed_logins_are_limited_per_client_address(gql: GraphQLClient) -> None:
-    anonymous = gql.signed_in_as(None)
-
-    codes = [
-        (await anonymous.data(LOGIN, email=f"guess{n}@example.com", password="guess guess"))[
-            "login"
-        ]["errors"][0]["code"]
-        for n in range(users.FAILED_LOGINS_PER_ADDRESS.amount + 1)
-    ]
-
-    assert codes == ["INVALID_CREDENTIALS"] * 30 + ["RATE_LIMITED"]
 
 
 @pytest.mark.parametrize(
