@@ -44,6 +44,7 @@ from prodhub.graphql_requests import (
     persisted_document,
     prepared_of,
     query_params,
+    registrant_of,
     send_hit,
     text,
 )
@@ -117,7 +118,10 @@ class GraphQLApp(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        """Errors found before execution (a document that does not parse) get their code too."""
+        """Errors found before execution (a document that does not parse) get their code too;
+        a document sent with its hash is registered once it proved it can run."""
+        prepared = getattr(request.state, "prepared", None)
+        await self._register(prepared if isinstance(prepared, Prepared) else None, result)
         response = await super().process_result(request, result)
         for error in response.get("errors") or []:
             assert isinstance(error, dict)
@@ -193,22 +197,35 @@ class GraphQLApp(GraphQL[Context, None]):
         if not isinstance(data, dict):
             return None
         viewer = await self.viewer(authorization_of(request.headers), self.clock())
-        # Only a signed-in user or a device adds to the registry: an anonymous client could
-        # otherwise fill it with documents nobody will run.
-        signed_in = viewer[1] is None and (viewer[0].is_authenticated or viewer[0].is_device)
-        document, persisted = await persisted_document(data, self.persisted, may_register=signed_in)
-        if isinstance(persisted, Response):
-            return persisted
+        document, sent = await persisted_document(data, self.persisted)
+        if isinstance(sent, Response):
+            return sent
         prepared = Prepared(
             data=data,
             query=document,
-            persisted=persisted,
+            register=sent if registrant_of(viewer) else None,
             operation_name=text(data.get("operationName")),
             variables=data.get("variables") if isinstance(data.get("variables"), dict) else None,
         )
         prepared.viewer = viewer
         await self._lookup(prepared, request.scope.get(ROUTED))
         return prepared
+
+    async def _register(self, prepared: Prepared | None, result: ExecutionResult) -> None:
+        """Keep a document sent with its hash once the pipeline has parsed and validated it
+        and no limit refused it (an error without a path is about the request itself): the
+        registry holds only documents that can run."""
+        if prepared is None or prepared.register is None or prepared.query is None:
+            return
+        registrant = registrant_of(prepared.viewer)
+        if registrant is None or any(error.path is None for error in result.errors or ()):
+            return
+        try:
+            entry = self.documents.entry(prepared.query, max_tokens=MAX_TOKENS)
+        except GraphQLError:
+            return
+        if entry.errors == []:  # validated, without an error
+            await self.persisted.put(prepared.register, prepared.query, registrant=registrant)
 
     async def _lookup(self, prepared: Prepared, routed: Routed | None) -> None:
         """The cache's key and answer, when the operation may be cached (``routed``: what

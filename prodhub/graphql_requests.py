@@ -48,7 +48,7 @@ class Prepared:
 
     data: dict[str, Any] | None  # the decoded body (or GET parameters)
     query: str | None
-    persisted: bool
+    register: str | None  # the hash a document came with: kept once it validates
     operation_name: str | None
     variables: dict[str, Any] | None
     viewer: tuple[Viewer, str | None] = (ANONYMOUS, None)
@@ -127,16 +127,16 @@ def graphql_error(message: str, code: str, *, status: int = 200) -> Response:
 
 
 async def persisted_document(
-    data: dict[str, Any], registry: PersistedQueries, *, may_register: bool
-) -> tuple[str | None, bool | Response]:
-    """The document, from the request or (Apollo's persisted queries) from the registry;
-    whether it came by hash; or the error response of an unknown or mismatched hash. A
-    document sent with its hash is kept only when ``may_register``."""
+    data: dict[str, Any], registry: PersistedQueries
+) -> tuple[str | None, str | Response | None]:
+    """The document, from the request or (Apollo's persisted queries) from the registry; the
+    hash it was sent with, checked (to keep it once it validates: ``registrant_of``); or the
+    error response of an unknown or mismatched hash."""
     query = data.get("query")
     extensions = data.get("extensions")
     wanted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if wanted is None:
-        return (query if isinstance(query, str) else None), False
+        return (query if isinstance(query, str) else None), None
     digest = wanted.get("sha256Hash") if isinstance(wanted, dict) else None
     if (
         not isinstance(wanted, dict)
@@ -152,11 +152,21 @@ async def persisted_document(
         known = await registry.get(digest)
         if known is None:
             return None, graphql_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-        return known, True
+        return known, None
     if sha256_hex(query) != digest:
         return None, graphql_error(
             "provided sha does not match query", "BAD_USER_INPUT", status=400
         )
-    if may_register and len(query) <= MAX_DOCUMENT_BYTES:
-        await registry.put(digest, query)
-    return query, True
+    return query, (digest if len(query) <= MAX_DOCUMENT_BYTES else None)
+
+
+def registrant_of(viewer: tuple[Viewer, str | None]) -> str | None:
+    """Who adds a document to the registry, counted against its daily registrations: a
+    signed-in user or a device; None for anyone else (an anonymous client could fill the
+    registry with documents nobody will run)."""
+    who, refused = viewer
+    if refused is not None:
+        return None
+    if who.is_device:
+        return f"key:{who.api_key_id}"
+    return f"user:{who.user_id}" if who.is_authenticated else None

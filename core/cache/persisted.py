@@ -3,7 +3,10 @@
 A client sends only the hash; an unknown hash is answered ``PERSISTED_QUERY_NOT_FOUND`` and the
 client sends the document with its hash, which is checked and kept. Kept in Redis (shared by
 every web process, expiring ``TTL_SECONDS`` after the last registration) or, in the embedded
-default, in memory (bounded in size). Only signed-in users and devices register documents.
+default, in memory (bounded in size). Only signed-in users and devices register documents,
+only documents that parse and validate (the caller checks), and each registrant (a user, a
+device) at most ``REGISTRATIONS_PER_DAY`` new ones a day: a client cannot fill the registry
+with documents nobody will run.
 A registry that cannot be reached is a registry that does not know the hash: the client then
 sends the document, and the request still succeeds.
 """
@@ -26,6 +29,9 @@ log = logging.getLogger(__name__)
 PREFIX = "prodhub:apq:"
 TTL_SECONDS = 7 * 24 * 3600
 MEMORY_BYTES = 16 << 20  # the embedded default's registry, bounded in characters kept
+REGISTRATIONS_PER_DAY = 200  # new documents a registrant may add; a dashboard sends tens
+QUOTA_SECONDS = 24 * 3600
+QUOTA_PREFIX = "prodhub:apq-quota:"
 
 
 def sha256_hex(document: str) -> str:
@@ -35,7 +41,10 @@ def sha256_hex(document: str) -> str:
 class PersistedQueries(Protocol):
     async def get(self, digest: str) -> str | None: ...
 
-    async def put(self, digest: str, document: str) -> None: ...
+    async def put(self, digest: str, document: str, *, registrant: str) -> bool:
+        """Keep ``document`` (already checked against ``digest``); whether it is kept (False
+        when ``registrant`` has used up its registrations, or the registry is unavailable)."""
+        ...
 
 
 class MemoryPersistedQueries:
@@ -43,13 +52,21 @@ class MemoryPersistedQueries:
         self._documents: TTLCache[str, str] = TTLCache(
             maxsize=MEMORY_BYTES, ttl=TTL_SECONDS, getsizeof=len
         )
+        self._registered: TTLCache[str, int] = TTLCache(maxsize=100_000, ttl=QUOTA_SECONDS)
 
     async def get(self, digest: str) -> str | None:
         return self._documents.get(digest)
 
-    async def put(self, digest: str, document: str) -> None:
-        if len(document) <= MEMORY_BYTES:
-            self._documents[digest] = document
+    async def put(self, digest: str, document: str, *, registrant: str) -> bool:
+        if digest in self._documents:
+            self._documents[digest] = document  # its time to live starts again
+            return True
+        count = self._registered.get(registrant, 0) + 1
+        if count > REGISTRATIONS_PER_DAY or len(document) > MEMORY_BYTES:
+            return False
+        self._registered[registrant] = count
+        self._documents[digest] = document
+        return True
 
 
 class RedisPersistedQueries:
@@ -71,14 +88,30 @@ class RedisPersistedQueries:
             return None
         return found.decode() if found is not None else None
 
-    async def put(self, digest: str, document: str) -> None:
-        async def write() -> None:
+    async def put(self, digest: str, document: str, *, registrant: str) -> bool:
+        key, quota = PREFIX + digest, QUOTA_PREFIX + registrant
+
+        async def write() -> bool:
             try:
-                await self.client.set(PREFIX + digest, document.encode(), ex=TTL_SECONDS)
+                if await self.client.set(key, document.encode(), ex=TTL_SECONDS, xx=True):
+                    return True  # known already: its time to live starts again
+                async with self.client.pipeline(transaction=True) as pipe:
+                    pipe.incr(quota)
+                    pipe.expire(quota, QUOTA_SECONDS, nx=True)
+                    count, _ = await pipe.execute()
+                if int(count) > REGISTRATIONS_PER_DAY:
+                    return False
+                await self.client.set(key, document.encode(), ex=TTL_SECONDS)
+                return True
             except RedisError as exc:
                 raise CacheError(str(exc)) from exc
 
         try:
-            await guarded(self.breaker, write, CacheError)
+            kept = await guarded(self.breaker, write, CacheError)
         except CacheError:
             log.warning("persisted query not kept: Redis is unavailable")
+            return False
+        if not kept:
+            log.info("persisted query not kept: %s has registered %d today", registrant,
+                     REGISTRATIONS_PER_DAY)  # fmt: skip
+        return kept
