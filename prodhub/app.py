@@ -71,7 +71,11 @@ def create_app(
         return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
     routes: list[BaseRoute] = [
-        Route("/graphql", GraphQLRequestGuard(graphql), methods=["GET", "POST"]),
+        Route(
+            "/graphql",
+            GraphQLRequestGuard(graphql, devices=graphql.device),
+            methods=["GET", "POST"],
+        ),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),

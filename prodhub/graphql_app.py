@@ -48,6 +48,7 @@ from prodhub.graphql_requests import (
     send_hit,
     text,
 )
+from prodhub.http_guard import DEVICE
 from prodhub.resources import Resources
 from resolvers.api_keys import device_viewer
 from resolvers.context import Context, Jobs
@@ -196,7 +197,7 @@ class GraphQLApp(GraphQL[Context, None]):
             return None
         if not isinstance(data, dict):
             return None
-        viewer = await self.viewer(authorization_of(request.headers), self.clock())
+        viewer = await self._viewer_of(request, self.clock())
         document, sent = await persisted_document(data, self.persisted)
         if isinstance(sent, Response):
             return sent
@@ -307,7 +308,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if isinstance(prepared, Prepared):
             viewer, refused = prepared.viewer
         else:
-            viewer, refused = await self.viewer(authorization_of(request.headers), now)
+            viewer, refused = await self._viewer_of(request, now)
         return Context(
             db=self.db,
             settings=self.settings,
@@ -318,6 +319,20 @@ class GraphQLApp(GraphQL[Context, None]):
             jobs=self.jobs,
             auth_error=refused,
         )
+
+    async def _viewer_of(
+        self, request: Request | WebSocket, now: datetime
+    ) -> tuple[Viewer, str | None]:
+        """The request's viewer; a device's as the request guard checked it, if it did."""
+        authorization = authorization_of(request.headers)
+        checked = request.scope.get(DEVICE)
+        if checked is not None and checked[0] == authorization:
+            return checked[1]  # type: ignore[no-any-return]
+        return await self.viewer(authorization, now)
+
+    async def device(self, authorization: str) -> tuple[Viewer, str | None]:
+        """A device's credentials checked now (for the request guard)."""
+        return await self.viewer(authorization, self.clock())
 
     async def viewer(
         self, authorization: str | None, now: datetime, *, read_stamps: bool = True

@@ -1,7 +1,9 @@
 """What a request to ``/graphql`` must be before the GraphQL view reads it.
 
 - **Size before parsing.** A body over ``MAX_BODY_BYTES`` is answered 413 without being read
-  (by its ``Content-Length``) or as soon as the stream passes the limit (chunked bodies).
+  (by its ``Content-Length``) or as soon as the stream passes the limit (chunked bodies). A
+  device may send up to ``MAX_DEVICE_BODY_BYTES``, once its key has been checked (the view
+  uses that check: ``DEVICE``); a value that only looks like a key gets the common limit.
 - **No compressed bodies.** ``Content-Encoding`` other than ``identity`` is 415: a small
   gzip body can inflate to gigabytes.
 - **CSRF prevention, as Apollo Server does it.** A browser sends a cross-site GET or a POST
@@ -26,11 +28,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api_keys import PREFIX as API_KEY_PREFIX
+from services.viewers import Viewer
+
+# How a device's credentials are checked: the viewer, or why it was refused.
+DeviceCheck = Callable[[str], Awaitable[tuple[Viewer, str | None]]]
+DEVICE = "prodhub.device"  # the scope key of the guard's check: (authorization, its result)
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB
 # A device (``Authorization: Bearer phk_...``) may send recordActivities' 10,000 items (~1.6 MB
@@ -56,8 +64,10 @@ class GraphQLRequestGuard:
         *,
         max_body_bytes: int = MAX_BODY_BYTES,
         max_device_body_bytes: int = MAX_DEVICE_BODY_BYTES,
+        devices: DeviceCheck | None = None,
     ) -> None:
         self.app = app
+        self.devices = devices
         self.max_body_bytes = max_body_bytes
         self.max_device_body_bytes = max_device_body_bytes
 
@@ -75,7 +85,7 @@ class GraphQLRequestGuard:
         if headers.get("content-encoding", "identity").lower() != "identity":
             await refuse(send, 415, "compressed request bodies are not accepted")
             return
-        limit = self._limit(headers)
+        limit = await self._limit(scope, headers)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             if int(declared) <= DRAIN_MAX_BYTES and not _waits_to_continue(headers):
@@ -93,11 +103,23 @@ class GraphQLRequestGuard:
             return
         await self.app(scope, replay(body, receive), send)
 
-    def _limit(self, headers: Headers) -> int:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip().startswith(API_KEY_PREFIX):
-            return self.max_device_body_bytes
-        return self.max_body_bytes
+    async def _limit(self, scope: Scope, headers: Headers) -> int:
+        """The device limit for a valid device key (checked here, the check kept in the scope
+        for the view), the common one for anything else."""
+        credentials = headers.getlist("authorization")
+        if self.devices is None or len(credentials) != 1:
+            return self.max_body_bytes
+        scheme, _, token = credentials[0].partition(" ")
+        if scheme.lower() != "bearer" or not token.strip().startswith(API_KEY_PREFIX):
+            return self.max_body_bytes
+        checked = await self.devices(credentials[0])
+        scope[DEVICE] = (credentials[0], checked)
+        viewer, refused = checked
+        return (
+            self.max_device_body_bytes
+            if refused is None and viewer.is_device
+            else (self.max_body_bytes)
+        )
 
 
 def _csrf_suspect(scope: Scope, headers: Headers) -> bool:
