@@ -2,7 +2,7 @@
 
 Counting per account alone would let anyone lock any account (an admin's too) by failing on
 purpose; counting per client address alone would let a crowd of addresses guess one account
-at full speed. So, as OWASP's authentication guidance advises, failures count three ways:
+at full speed. So failures count three ways:
 
 - per account and client address: after 5 failures in 15 minutes that client's attempts on
   that account are refused (``RATE_LIMITED``) until the oldest failure is 15 minutes old;
@@ -12,8 +12,11 @@ at full speed. So, as OWASP's authentication guidance advises, failures count th
   failures in an hour the account's attempts take turns, each starting 0.5 s after the one
   before, doubling with every further failure up to 4 s. An attempt whose turn is more than
   5 s away is refused, so a request never waits long and a crowd of concurrent attempts gets
-  one guess per 4 s, not one each. An address the account signed in from in the last 30 days
-  skips the turns: the owner gets in while strangers elsewhere hammer the account.
+  one guess per 4 s, not one each.
+
+An address the account signed in from in the last 30 days (a "trusted device", known by its
+address) skips the per-address limit and the turns, never its own 5 failures: the owner gets
+in while strangers hammer the account from elsewhere, or other accounts from the same office.
 
 Counts live in Redis when there is one (every process shares them) and always in this
 process's memory too, which answers whenever Redis does not: a failed call, or the circuit
@@ -99,15 +102,16 @@ class LoginLimits:
         """Whether this attempt may check its password; when the account's attempts take
         turns, it returns at this attempt's turn."""
         account, client = account_key(email), client_key(address)
-        if not (
-            await self._ask(lambda lim: lim.test(PER_ACCOUNT_AND_ADDRESS, "login", account, client))
-            and await self._ask(lambda lim: lim.test(PER_ADDRESS, "login-address", client))
+        if not await self._ask(
+            lambda lim: lim.test(PER_ACCOUNT_AND_ADDRESS, "login", account, client)
         ):
             return False
         if not await self._ask(
             lambda lim: lim.test(SIGNED_IN_FROM, "login-known", account, client)
         ):
-            return True  # the account signed in from here lately: no turns
+            return True  # signed in from here lately: others' failures do not hold it up
+        if not await self._ask(lambda lim: lim.test(PER_ADDRESS, "login-address", client)):
+            return False
         stats = await self._ask(
             lambda lim: lim.get_window_stats(PER_ACCOUNT, "login-account", account)
         )

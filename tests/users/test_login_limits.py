@@ -108,15 +108,24 @@ async def test_failures_are_limited_per_account_and_address(
     assert (_outcome(elsewhere), elsewhere["viewer"]) == ("SIGNED_IN", {"email": ADMIN})
 
 
-async def test_failures_are_limited_per_client_address(resources: Resources) -> None:
+async def test_failures_are_limited_per_client_address_but_not_for_its_known_accounts(
+    db: Database, resources: Resources
+) -> None:
+    """The admin signed in from the office before; someone in the office guesses emails."""
+    await _admin(db)
     app = create_app(resources, clock=lambda: NOW)
+    office = "203.0.113.5"
+    earlier = await _login(app, ADMIN, PASSWORD, address=office)
 
     codes = [
-        _outcome(await _login(app, f"guess{n}@example.com", WRONG, address="203.0.113.5"))
+        _outcome(await _login(app, f"guess{n}@example.com", WRONG, address=office))
         for n in range(31)
     ]
+    admin = await _login(app, ADMIN, PASSWORD, address=office)
 
+    assert _outcome(earlier) == "SIGNED_IN"
     assert codes == ["INVALID_CREDENTIALS"] * 30 + ["RATE_LIMITED"]
+    assert _outcome(admin) == "SIGNED_IN"
 
 
 async def test_an_ipv6_client_is_limited_by_its_64_bit_prefix(
