@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -261,10 +262,13 @@ def _wait_for_a_signal() -> None:
 def create_admin(
     context: typer.Context,
     email: Annotated[str, typer.Option(help="The admin's sign-in email")],
-    password: Annotated[str, typer.Option(help="At least 10 characters")],
 ) -> None:
-    """Create a user with role ADMIN; an email already taken changes nothing (exit code 1)."""
+    """Create a user with role ADMIN. The password is asked for (hidden, twice), or read from
+    the first line of standard input when it is not a terminal; never taken from the command
+    line, where other users and the shell's history would see it. An email already taken or
+    a password the rules refuse (services.passwords) changes nothing (exit code 1)."""
     settings: Settings = context.obj
+    password = _read_password()
     upgrade_sync(settings.database_url)
     try:
         asyncio.run(_create_admin(settings, email, password))
@@ -274,11 +278,24 @@ def create_admin(
     typer.echo(f"created admin {normalize_email(email)}")
 
 
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return typed
+    return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+
+
 async def _create_admin(settings: Settings, email: str, password: str) -> None:
     async with open_resources(settings) as resources:
         db = resources.db
         async with db.session() as session, session.begin():
-            await create_user(session=session, email=email, password=password, role=UserRole.ADMIN)
+            await create_user(
+                session=session,
+                email=email,
+                password=password,
+                role=UserRole.ADMIN,
+                production=settings.is_production,
+            )
 
 
 @app.command("create-api-key")

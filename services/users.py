@@ -2,8 +2,8 @@
 
 A new password must pass ``services.passwords.check_password`` (one rule for every way a
 password is set). Hashing or checking a password costs ~50 ms of CPU by design, so it runs
-in a worker thread, never on the event loop. An unknown email is checked against a dummy hash, so it answers in about the
-same time as a wrong password.
+in a worker thread, never on the event loop. An unknown email is checked against a dummy
+hash, so it answers in about the same time as a wrong password.
 """
 
 from __future__ import annotations
@@ -77,9 +77,7 @@ async def set_password(
     """Give ``user`` a new password (checked as ``create_user`` checks one). Their tokens end
     once the caller commits: a token vouches for the password hash it was issued with
     (``services.revocation``)."""
-    user.password_hash = await new_password_hash(
-        password, email=user.email, production=production
-    )
+    user.password_hash = await new_password_hash(password, email=user.email, production=production)
     await session.flush()
 
 

@@ -10,10 +10,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
+from services.passwords import DEMO_PASSWORD
 from services.users import UserRole, create_user
 
 DOMAIN = "@demo.example"
-PASSWORD = "demo-password"
+PASSWORD = DEMO_PASSWORD  # accepted outside production only
 ADMIN, MANAGER, EMPLOYEE = (f"{name}{DOMAIN}" for name in ("admin", "manager", "employee"))
 
 
@@ -23,13 +24,16 @@ async def add_demo_users(*, session: AsyncSession) -> list[str]:
     employee = await session.scalar(
         select(models.Employee.id).where(models.Employee.active).order_by(models.Employee.code)
     )
-    await create_user(session=session, email=ADMIN, password=PASSWORD, role=UserRole.ADMIN)
+    await create_user(
+        session=session, email=ADMIN, password=PASSWORD, role=UserRole.ADMIN, production=False
+    )
     await create_user(
         session=session,
         email=MANAGER,
         password=PASSWORD,
         role=UserRole.MANAGER,
         team_ids=[team] if team is not None else [],
+        production=False,
     )
     await create_user(
         session=session,
@@ -37,6 +41,7 @@ async def add_demo_users(*, session: AsyncSession) -> list[str]:
         password=PASSWORD,
         role=UserRole.EMPLOYEE,
         employee_id=employee,
+        production=False,
     )
     return [ADMIN, MANAGER, EMPLOYEE]
 

@@ -147,3 +147,79 @@ def test_serve_ignores_forwarded_for_unless_a_proxy_is_trusted(tmp_path: Path) -
         output, _ = server.communicate(timeout=30)
 
     assert codes == ["INVALID_CREDENTIALS"] * 30 + ["RATE_LIMITED"], output
+
+
+def create_admin(
+    email: str, typed: str, *, database: Path, cwd: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``prodhub create-admin`` with ``typed`` on its standard input (not a terminal)."""
+    environment = {
+        **os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{database}", **env
+    }  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "prodhub", "create-admin", "--email", email],
+        input=typed, env=environment, cwd=cwd, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_create_admin_reads_the_password_from_standard_input_and_creates_once(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "admin.db"
+
+    first = create_admin("Boss@Example.com", "a-long-password\n", database=database, cwd=tmp_path)
+    again = create_admin(
+        "boss@example.com", "lamp stapler orbit\n", database=database, cwd=tmp_path
+    )
+    short = create_admin("new@example.com", "short\n", database=database, cwd=tmp_path)
+    common = create_admin("new@example.com", "1234567890\n", database=database, cwd=tmp_path)
+
+    assert (first.returncode, first.stdout) == (0, "created admin boss@example.com\n")
+    assert (again.returncode, again.stderr) == (
+        1, "not created: a user with email boss@example.com exists\n"
+    )  # fmt: skip
+    assert (short.returncode, short.stderr) == (
+        1, "not created: a password has 10 to 256 characters\n"
+    )  # fmt: skip
+    assert (common.returncode, common.stderr) == (
+        1, "not created: this password is too common or too easy to guess: "
+        "try three or four unrelated words\n",
+    )  # fmt: skip
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT email, role, substr(password_hash, 1, 9) FROM users"
+        ).fetchall()
+    assert rows == [("boss@example.com", "ADMIN", "$argon2id")]
+
+
+def test_create_admin_takes_no_password_on_the_command_line(tmp_path: Path) -> None:
+    """Other users (``ps``) and the shell's history would read it there."""
+    database = tmp_path / "admin.db"
+    env = {**os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+
+    given = subprocess.run(
+        [sys.executable, "-m", "prodhub", "create-admin", "--email", "boss@example.com",
+         "--password", "lamp stapler orbit"],
+        input="", env=env, cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert given.returncode == 2
+    assert "No such option: --password" in given.stderr
+    assert not database.exists()
+
+
+def test_create_admin_refuses_the_demo_password_in_production(tmp_path: Path) -> None:
+    database = tmp_path / "admin.db"
+    production = {"PRODHUB_ENV": "production", "PRODHUB_SECRET_KEY": "s" * 40}
+
+    demo = create_admin(
+        "boss@example.com", "demo-password\n", database=database, cwd=tmp_path, **production
+    )
+    development = create_admin(
+        "dev@example.com", "demo-password\n", database=database, cwd=tmp_path
+    )
+
+    assert (demo.returncode, demo.stderr) == (
+        1, "not created: this password is public (the demo's): choose another\n"
+    )  # fmt: skip
+    assert (development.returncode, development.stdout) == (0, "created admin dev@example.com\n")

@@ -1,13 +1,9 @@
-"""Signing in: tokens, refused credentials, ``create-admin``; limits: ``test_login_limits``."""
+"""Signing in: tokens, refused credentials; limits: ``test_login_limits``; ``create-admin``:
+``tests/app/test_cli.py``; token revocation: ``test_tokens``; password rules: ``test_passwords``."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -136,36 +132,6 @@ async def test_requests_without_valid_credentials_see_nothing(
                     "path": ["teams"], "extensions": {"code": "UNAUTHENTICATED"}}],
     }  # fmt: skip
     assert who == {"viewer": {"authenticated": False}}
-
-
-def test_create_admin_creates_once(tmp_path: Path) -> None:
-    database = tmp_path / "admin.db"
-    env = {**os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
-
-    def create(email: str, password: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "prodhub", "create-admin", "--email", email, "--password", password],
-            env=env, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-
-    first = create("Boss@Example.com", "a-long-password")
-    again = create("boss@example.com", "another-password")
-    short = create("new@example.com", "short")
-
-    assert (first.returncode, first.stdout) == (0, "created admin boss@example.com\n")
-    assert (again.returncode, again.stderr) == (
-        1,
-        "not created: a user with email boss@example.com exists\n",
-    )
-    assert (short.returncode, short.stderr) == (
-        1,
-        "not created: a password has 10 to 256 characters\n",
-    )
-    with sqlite3.connect(database) as connection:
-        rows = connection.execute(
-            "SELECT email, role, substr(password_hash, 1, 9) FROM users"
-        ).fetchall()
-    assert rows == [("boss@example.com", "ADMIN", "$argon2id")]
 
 
 async def test_a_conflicting_user_leaves_the_table_unchanged(db: Database) -> None:
