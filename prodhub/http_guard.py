@@ -7,11 +7,12 @@
 - **No compressed bodies.** ``Content-Encoding`` other than ``identity`` is 415: a small
   gzip body can inflate to gigabytes.
 - **CSRF prevention, as Apollo Server does it.** A browser sends a cross-site GET or a POST
-  with a "simple" content type (``text/plain``, form, multipart) without a CORS preflight. Such
-  requests are refused unless they carry a header no simple request may carry
-  (``Apollo-Require-Preflight`` or ``X-Apollo-Operation-Name``, non-empty), so Apollo Client's
-  hashed GET queries work and a cross-site form cannot run an operation. A GET without a
-  ``query`` (the GraphiQL page) is not an operation and passes.
+  with a "simple" content type (none, ``text/plain``, form, multipart) without a CORS
+  preflight. Such requests are refused unless they carry a header no simple request may carry:
+  a content type that is not simple (``application/json``: Apollo Client sends it with its
+  hashed GET queries too) or a non-empty ``Apollo-Require-Preflight`` or
+  ``X-Apollo-Operation-Name``. So a cross-site form or link cannot run an operation. A GET
+  without a ``query`` or ``extensions`` (the GraphiQL page) is not an operation and passes.
 - **Bodies arrive in time.** A body whose next part takes longer than ``BODY_IDLE_SECONDS``,
   or whose whole takes longer than ``BODY_TOTAL_SECONDS``, is answered 408: a client that
   declares 500 bytes and sends 40 does not hold a request open forever.
@@ -123,14 +124,19 @@ class GraphQLRequestGuard:
 
 
 def _csrf_suspect(scope: Scope, headers: Headers) -> bool:
+    """A GET that carries an operation (a document or a persisted query's hash), or any POST,
+    whose content type a browser may send without a preflight (none, or a simple one), and
+    that carries no preflight-forcing header: Apollo Server's rule."""
     if any(headers.get(name, "").strip() for name in PREFLIGHT_HEADERS):
         return False
     if scope["method"] == "GET":
-        return "query" in QueryParams(scope.get("query_string", b""))
-    if scope["method"] == "POST":
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        return content_type in SIMPLE_CONTENT_TYPES or not content_type
-    return False
+        params = QueryParams(scope.get("query_string", b""))
+        if "query" not in params and "extensions" not in params:
+            return False
+    elif scope["method"] != "POST":
+        return False
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in SIMPLE_CONTENT_TYPES or not content_type
 
 
 class BodyTimeout(Exception):

@@ -210,6 +210,12 @@ WHO_ANSWER = '{"data":{"viewer":{"authenticated":true}}}'
                  "headers": {"apollo-require-preflight": "true"}}, 200, WHO_ANSWER),
         ("GET", {"params": {"query": "{ viewer { authenticated } }"},
                  "headers": {"x-apollo-operation-name": "Who"}}, 200, WHO_ANSWER),
+        ("GET", {"params": {"query": "{ viewer { authenticated } }"}, "headers": JSON},
+         200, WHO_ANSWER),
+        ("GET", {"params": {"query": "{ viewer { authenticated } }"},
+                 "headers": {"content-type": "text/plain"}}, 400, CSRF),
+        ("GET", {"params": {"extensions": '{"persistedQuery": {"version": 1, "sha256Hash": "'
+                                          + "0" * 64 + '"}}'}}, 400, CSRF),
         ("POST", {"content": WHO, "headers": {"content-type": "text/plain"}}, 400, CSRF),
         ("POST", {"content": b"query=%7B%7D", "headers": {"content-type": "application/x-www-form-urlencoded"}}, 400, CSRF),
         ("POST", {"content": WHO, "headers": {"content-type": ""}}, 400, CSRF),
@@ -217,7 +223,8 @@ WHO_ANSWER = '{"data":{"viewer":{"authenticated":true}}}'
          400, "Unsupported content type"),
         ("POST", {"content": WHO, "headers": JSON}, 200, WHO_ANSWER),
     ],
-    ids=["get", "get-preflight-header", "get-operation-name-header", "text-plain", "form",
+    ids=["get", "get-preflight-header", "get-operation-name-header", "get-json",
+         "get-text-plain", "get-hash-only", "text-plain", "form",
          "no-content-type", "text-plain-with-header", "json"],
 )  # fmt: skip
 async def test_csrf_prevention(
