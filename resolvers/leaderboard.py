@@ -13,6 +13,7 @@ from resolvers.context import Context
 from resolvers.employees import score_range, work_date
 from resolvers.pagination import Page, cursored, page_request
 from services import leaderboard
+from services.errors import BadInput
 from services.leaderboard import Board, Metric, Standing
 
 
@@ -26,9 +27,12 @@ class LeaderboardPage:
 async def board_of(
     ctx: Context, *, start: date | None, end: date | None, team_id: int | None, metric: Metric
 ) -> Board:
-    """``from``/``to`` as given; a missing ``to`` is ``from``, and with neither the board is
-    today's (in the team's timezone, or the company's)."""
-    end = end or start or await work_date(ctx, team_id, None)
+    """``from``/``to`` as given; a missing ``to`` is today (in the team's timezone, or the
+    company's), and a missing ``from`` is ``to``: with neither, the board is today's."""
+    if end is None:
+        end = await work_date(ctx, team_id, None)
+        if start is not None and start > end:
+            raise BadInput(f"`from` is after today ({end}), the default `to`", field="from")
     start, end = score_range(start or end, end)
     return Board(start=start, end=end, metric=metric, team_id=team_id)
 

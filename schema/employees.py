@@ -29,6 +29,10 @@ FromInstant = Annotated[dt.datetime | None, strawberry.argument(name="from")]
 HIDDEN_PROGRESS = (
     "when the employee opted out of leaderboards and the viewer is neither an admin nor them."
 )
+# Every field of an employee's own data can be refused for one row of a list the viewer sees
+# only partly (a colleague on a leaderboard): so each is nullable, and a refusal is null with
+# a FORBIDDEN error at its path, while the rest of the answer stands.
+OWN_DATA = "null, with a FORBIDDEN error, when the employee's own data is not the viewer's to see."
 
 
 @strawberry.type(name="Employee")
@@ -103,7 +107,7 @@ class EmployeeType(Node):
         return RoleType.from_row(row) if row else None
 
     @strawberry.field(
-        description="The day's score; default: today in the team's timezone.",
+        description=f"The day's score; default: today in the team's timezone; {OWN_DATA}",
         graphql_type=DailyScoreType | None,
     )
     def score(self, info: Info, date: dt.date | None = None) -> Any:
@@ -119,14 +123,14 @@ class EmployeeType(Node):
         row = await info.context.loaders.score_by_employee_date.load((self.db_id, day))
         return DailyScoreType.from_row(row) if row else None
 
-    @strawberry.field
-    async def scores(self, info: Info, from_: FromDate, to: dt.date) -> list[DailyScoreType]:
+    @strawberry.field(description=f"Daily scores from `from` to `to`; {OWN_DATA}")
+    async def scores(self, info: Info, from_: FromDate, to: dt.date) -> list[DailyScoreType] | None:
         self.own_data()
         start, end = resolve.score_range(from_, to)
         rows = await info.context.loaders.scores_by_employee_range.load((self.db_id, start, end))
         return [DailyScoreType.from_row(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description=f"Activities, oldest first; {OWN_DATA}")
     async def activities(
         self,
         info: Info,
@@ -134,7 +138,7 @@ class EmployeeType(Node):
         to: dt.datetime | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[ActivityType]:
+    ) -> Connection[ActivityType] | None:
         self.own_data()
         page = await activity_resolvers.activity_page(
             info.context, self.db_id, start=from_, end=to, first=first, after=after
@@ -143,7 +147,8 @@ class EmployeeType(Node):
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
     @strawberry.field(
-        description="Items and points per role for the day.", graphql_type=list[RoleTotalType]
+        description=f"Items and points per role for the day; {OWN_DATA}",
+        graphql_type=list[RoleTotalType] | None,
     )
     def activity_breakdown(self, info: Info, date: dt.date | None = None) -> Any:
         self.own_data()
@@ -158,20 +163,26 @@ class EmployeeType(Node):
         rows = await info.context.loaders.role_totals_by_employee_date.load((self.db_id, day))
         return [RoleTotalType.from_row(row) for row in rows]
 
-    @strawberry.field
-    async def clock_records(self, info: Info, date: dt.date | None = None) -> list[ClockRecordType]:
+    @strawberry.field(description=f"The day's clock records; {OWN_DATA}")
+    async def clock_records(
+        self, info: Info, date: dt.date | None = None
+    ) -> list[ClockRecordType] | None:
         self.own_data()
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.clock_records_by_employee_date.load((self.db_id, day))
         return [ClockRecordType.from_row(row) for row in rows]
 
-    @strawberry.field(directives=cached(60))
-    async def is_clocked_in(self, info: Info) -> bool:
+    @strawberry.field(
+        description=f"Whether a clock record is open; {OWN_DATA}", directives=cached(60)
+    )
+    async def is_clocked_in(self, info: Info) -> bool | None:
         self.own_data()
         return await info.context.loaders.open_clock_record_by_employee.load(self.db_id) is not None
 
-    @strawberry.field
-    async def idle_periods(self, info: Info, date: dt.date | None = None) -> list[IdlePeriodType]:
+    @strawberry.field(description=f"The day's idle periods; {OWN_DATA}")
+    async def idle_periods(
+        self, info: Info, date: dt.date | None = None
+    ) -> list[IdlePeriodType] | None:
         self.own_data()
         day = await resolve.work_date(info.context, self.team_id, date)
         rows = await info.context.loaders.idle_periods_by_employee_date.load((self.db_id, day))
@@ -182,7 +193,7 @@ class EmployeeType(Node):
         viewer = info.context.viewer
         return not shown_by_name(viewer, employee_id=self.db_id, opted_out=self.leaderboard_opt_out)
 
-    @strawberry.field(description=f"Null {HIDDEN_PROGRESS}")
+    @strawberry.field(description=f"Null {HIDDEN_PROGRESS} Also {OWN_DATA}")
     async def streak(self, info: Info) -> StreakType | None:
         self.own_data()
         if self._progress_hidden(info):
@@ -190,7 +201,9 @@ class EmployeeType(Node):
         row = await info.context.loaders.streak_by_employee.load(self.db_id)
         return StreakType.of(row, info.context.settings.productivity_goal)
 
-    @strawberry.field(description=f"Badges earned, oldest first; null {HIDDEN_PROGRESS}")
+    @strawberry.field(
+        description=f"Badges earned, oldest first; null {HIDDEN_PROGRESS} Also {OWN_DATA}"
+    )
     async def achievements(self, info: Info) -> list[AchievementType] | None:
         self.own_data()
         if self._progress_hidden(info):

@@ -17,7 +17,14 @@ from services.gamification import ANONYMOUS_NAME, named_to
 from services.leaderboard import Metric, Standing
 from services.viewers import Viewer
 
-LeaderboardMetricType = strawberry.enum(Metric, name="LeaderboardMetric")
+LeaderboardMetricType = strawberry.enum(
+    Metric,
+    name="LeaderboardMetric",
+    description="What a board ranks by, and so who is on it. POINTS and ITEMS: everyone with a "
+    "daily score in the period. PRODUCTIVITY (earned / available minutes, ranked as shown, to "
+    "one decimal): only those with at least 60 available minutes in the period, so that a few "
+    "minutes' work does not top the board; the others are left off it and out of totalCount.",
+)
 
 
 @strawberry.type(name="LeaderboardEntry")
@@ -26,7 +33,8 @@ class LeaderboardEntryType:
     items_processed: int
     points_earned: float
     productivity: float | None = strawberry.field(
-        description="Earned / available minutes over the period, in percent."
+        description="Earned / available minutes over the period, in percent, to one decimal "
+        "(what a PRODUCTIVITY board ranks by); null without available minutes."
     )
     display_name: str = strawberry.field(
         description='The employee\'s name, or "Anonymous" when they opted out of leaderboards '
@@ -42,15 +50,12 @@ class LeaderboardEntryType:
         """An entry, with the employee its page's statement brought along."""
         row = standing.employee
         assert row is not None
-        productivity = (
-            round(standing.earned * 100 / standing.available, 1) if standing.available else None
-        )
         named = named_to(viewer, row)
         return cls(
             rank=standing.rank,
             items_processed=standing.items,
             points_earned=round(standing.points, 2),
-            productivity=productivity,
+            productivity=standing.productivity,
             display_name=row.name if named else ANONYMOUS_NAME,
             employee=EmployeeType.seen_by(row, viewer) if named else None,
         )
@@ -67,7 +72,10 @@ class LeaderboardConnectionType:
     from_: dt.date = strawberry.field(name="from")
     to: dt.date
     metric: LeaderboardMetricType  # type: ignore[valid-type]
-    total_count: int = strawberry.field(description="Entries on the whole board.")
+    total_count: int = strawberry.field(
+        description="Entries on the whole board: everyone with a daily score in the period, "
+        "for PRODUCTIVITY only those with at least 60 available minutes."
+    )
     edges: list[LeaderboardEdgeType]
     page_info: PageInfo
 

@@ -136,8 +136,10 @@ class Query:
         return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
     @strawberry.field(
-        description="Employees ranked by a metric over a period (default: today's points); "
-        "page size at most 100.",
+        description="Employees ranked by a metric from `from` to `to` (default: today's "
+        "points; with only `from`, from then to today): by POINTS or ITEMS everyone with a "
+        "daily score in the period, by PRODUCTIVITY only those with at least 60 available "
+        "minutes; page size at most 100.",
         permission_classes=[SignedIn],
         directives=cached(300),
     )

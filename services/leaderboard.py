@@ -1,9 +1,10 @@
 """Leaderboards over daily scores (SPEC §4): a page of standings and their competition ranks.
 
 A board is a period, a metric and an optional team. Its entries are the employees with a daily
-score in the period (for PRODUCTIVITY, only those with at least an hour of available time),
-ordered by the metric, highest first, then by employee id; pages continue with a keyset
-predicate, never an OFFSET.
+score in the period (for PRODUCTIVITY, only those with at least an hour of available time: a
+few minutes' work would otherwise top it), ordered by the metric as shown (productivity to one
+decimal), highest first, then by employee id; pages continue with a keyset predicate, never an
+OFFSET.
 
 A one-day board of POINTS or ITEMS reads ``daily_scores`` directly, down an index on
 ``(work_date, metric DESC, employee_id)`` (``(team_id, work_date, ...)`` for a team): a page
@@ -53,6 +54,9 @@ from services.keyset import Key, Keyset
 
 MIN_AVAILABLE_MINUTES = 60.0  # PRODUCTIVITY ranks only employees with an hour available
 DECIMALS = 4  # sums of floats are rounded, so that every statement sees the same value
+# Productivity is shown, and so ranked and put in cursors, to one decimal: two entries that
+# show the same productivity share a rank (rounded once, in SQL, for every board alike).
+PRODUCTIVITY_DECIMALS = 1
 
 
 class Metric(StrEnum):
@@ -172,10 +176,13 @@ def _columns(shape: Shape) -> dict[str, Any]:
     else:
         items, points = s.items_processed, s.points_earned
         earned, available = s.earned_minutes, s.available_minutes
+    # NULLIF: without available time there is no productivity (and no division by zero,
+    # which MariaDB would answer with a warning)
+    productivity = _rounded(earned * 100.0 / func.nullif(available, 0), PRODUCTIVITY_DECIMALS)
     value = {
         Metric.POINTS: points,
         Metric.ITEMS: items,
-        Metric.PRODUCTIVITY: _rounded(earned * 100.0 / available),
+        Metric.PRODUCTIVITY: productivity,
     }[shape.metric]
     return {
         "employee_id": s.employee_id,
@@ -183,6 +190,7 @@ def _columns(shape: Shape) -> dict[str, Any]:
         "points": points.label("points"),
         "earned": type_coerce(earned, Float).label("earned"),
         "available": type_coerce(available, Float).label("available"),
+        "productivity": productivity.label("productivity"),
         "value": value.label("value"),
     }
 
@@ -220,6 +228,7 @@ class Standing:
     points: float
     earned: float
     available: float
+    productivity: float | None  # percent, to ``PRODUCTIVITY_DECIMALS``: what PRODUCTIVITY ranks
     value: float
     rank: int
     employee: Employee | None = None
@@ -399,6 +408,7 @@ def _standings(rows: Sequence[Any], better: int, before: int) -> list[Standing]:
                 points=float(row.points),
                 earned=float(row.earned or 0.0),
                 available=float(row.available or 0.0),
+                productivity=None if row.productivity is None else float(row.productivity),
                 value=row.value,
                 rank=rank,
                 employee=getattr(row, "Employee", None),
@@ -429,5 +439,5 @@ def _ranks(shape: Shape, *, through: bool) -> Select[Any]:
     )
 
 
-def _rounded(expression: Any) -> Any:
-    return type_coerce(func.round(expression, DECIMALS), Float)
+def _rounded(expression: Any, decimals: int = DECIMALS) -> Any:
+    return type_coerce(func.round(expression, decimals), Float)

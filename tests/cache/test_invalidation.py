@@ -20,11 +20,11 @@ from tests.helpers import ADMIN, GraphQLClient, gid, utc
 DAY, YESTERDAY = date(2026, 11, 20), date(2026, 11, 19)
 
 QUERIES = {
-    "board today": '{ leaderboard(from: "2026-11-20") { edges { node { pointsEarned '
+    "board today": '{ leaderboard(from: "2026-11-20", to: "2026-11-20") { edges { node { pointsEarned '
     "employee { name } } } } }",
-    "board yesterday": '{ leaderboard(from: "2026-11-19") { edges { node { pointsEarned '
+    "board yesterday": '{ leaderboard(from: "2026-11-19", to: "2026-11-19") { edges { node { pointsEarned '
     "employee { name } } } } }",
-    "board yesterday with breakdowns": '{ leaderboard(from: "2026-11-19") { edges { node { '
+    "board yesterday with breakdowns": '{ leaderboard(from: "2026-11-19", to: "2026-11-19") { edges { node { '
     'employee { activityBreakdown(date: "2026-11-19") { items } } } } } }',
     "breakdown today": "query($id: ID!) { node(id: $id) { ... on Employee { "
     'activityBreakdown(date: "2026-11-20") { items } } } }',

@@ -178,7 +178,7 @@ async def test_empty_pages(staff: dict[str, models.Employee], gql: GraphQLClient
     none = await board(gql, first=0)
     end = await board(gql, first=5)
     after_last = await board(gql, first=5, after=end["pageInfo"]["endCursor"])
-    nobody = await board(gql, **{"from": "2026-11-01"})
+    nobody = await board(gql, **{"from": "2026-11-01", "to": "2026-11-01"})
 
     assert (entries(none), none["totalCount"], none["pageInfo"]["hasNextPage"]) == ([], 5, True)
     assert (entries(after_last), after_last["totalCount"]) == ([], 5)
