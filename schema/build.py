@@ -7,20 +7,13 @@ from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.document_cache import DocumentCache, DocumentStore
 from schema.errors import PublicErrors
-from schema.limits import CostLimit, IntrospectionDepthLimit
+from schema.limits import CostLimit
 from schema.mutation import Mutation
 from schema.mutations.record_activities import install_fast_path
 from schema.nodes import NODE_KINDS
@@ -31,22 +24,19 @@ from services.errors import UserError
 
 log = logging.getLogger(__name__)
 
-MAX_DEPTH = 10
-MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
 
 def build_schema(
     *, production: bool = False, documents: DocumentStore | None = None
 ) -> strawberry.Schema:
-    """The schema; ``documents`` keeps parsed documents (the HTTP view shares it)."""
+    """The schema; ``documents`` keeps parsed documents (the HTTP view shares it) and refuses,
+    as it parses them, those over the limits of ``schema.limits.document`` (depth, aliases,
+    expansion, directives) before validation or anything else reads them."""
     documents = documents or DocumentStore()
     # Factories, not instances: each request gets fresh extension state.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([IntrospectionDepthLimit]),
         CostLimit,
         PublicErrors,
         lambda: DocumentCache(documents),

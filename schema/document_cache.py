@@ -6,7 +6,11 @@ the number of entries, keyed by the text itself, so a client cycling large docum
 make them hold hundreds of megabytes. Here one LRU (``cachetools``) holds both results, an
 entry's size counted as a multiple of its document's length, so the cache stays under
 ``MAX_BYTES`` whatever clients send. The HTTP layer reads the same entries (to learn a
-document's operations) instead of parsing again.
+document's operations and its cache policy) instead of parsing again.
+
+A document is checked against ``schema.limits.document`` as soon as it is parsed: a refused
+one keeps those errors as its validation's, and neither graphql-core's validation nor the
+cache policy's walk ever reads it. Validation stops after ``MAX_VALIDATION_ERRORS``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from strawberry.extensions import SchemaExtension
 
 from core.cache import Policy
 from schema.cache_control import policy_of
+from schema.limits import MAX_VALIDATION_ERRORS, refusal
 
 MAX_BYTES = 32 << 20
 BYTES_PER_CHARACTER = 50  # a parsed document (nodes, tokens, locations) against its text
@@ -36,6 +41,10 @@ class Entry:
     policies: dict[str | None, Policy | None] = field(default_factory=dict)
 
     def policy(self, schema: GraphQLSchema, operation_name: str | None) -> Policy | None:
+        """None for a document known to fail (refused, or invalid): its answer is an error,
+        which is never kept."""
+        if self.errors:
+            return None
         if operation_name not in self.policies:
             self.policies[operation_name] = policy_of(schema, self.document, operation_name)
         return self.policies[operation_name]
@@ -52,7 +61,9 @@ class DocumentStore:
         key = hashlib.sha256(query.encode("utf-8", "surrogatepass")).digest()
         found = self._entries.get(key)
         if found is None:
-            found = Entry(parse(query, **parse_options), max(1, len(query)) * BYTES_PER_CHARACTER)
+            document = parse(query, **parse_options)
+            found = Entry(document, max(1, len(query)) * BYTES_PER_CHARACTER)
+            found.errors = refusal(document) or None
             if found.size <= self._entries.maxsize:
                 self._entries[key] = found
         return found
@@ -79,7 +90,10 @@ class DocumentCache(SchemaExtension):
         if self.entry is not None and context.graphql_document is self.entry.document:
             if self.entry.errors is None:
                 self.entry.errors = validate(
-                    context.schema._schema, self.entry.document, context.validation_rules
+                    context.schema._schema,
+                    self.entry.document,
+                    context.validation_rules,
+                    max_errors=MAX_VALIDATION_ERRORS,
                 )
             context.pre_execution_errors = self.entry.errors
         yield

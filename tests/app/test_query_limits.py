@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from graphql import parse
 
-from schema.build import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
-from schema.limits import MAX_COST, MAX_INTROSPECTION_DEPTH
+from schema.build import MAX_TOKENS, build_schema
+from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_INTROSPECTION_DEPTH, operation_cost
 from tests.helpers import GraphQLClient, StatementCounter
 
 
@@ -39,11 +40,12 @@ async def test_tokens(gql: GraphQLClient, statements: StatementCounter) -> None:
     def fields(n: int) -> str:  # 5 tokens around n fields
         return "{ viewer { " + " ".join(["email"] * n) + " } }"
 
-    # At the limit the document is parsed (and then too costly to validate: 1,995 copies of
-    # one field are refused by graphql-core's own guard); one token more is not even parsed.
+    # At the limit the document is parsed (and then refused before validation: 1,995 copies
+    # of one field); one token more is not even parsed.
     assert await refused(gql, statements, fields(MAX_TOKENS - 5)) == [
-        ("Validation aborted.", "GRAPHQL_VALIDATION_FAILED")
-    ]
+        ("the field 'email' is selected 1,995 times in one selection set, more than the 30 "
+         "allowed", "FIELD_REPEAT_LIMIT_EXCEEDED")
+    ]  # fmt: skip
     assert await refused(gql, statements, fields(MAX_TOKENS - 4)) == [
         ("Syntax Error: Document contains more than 2000 tokens. Parsing aborted.",
          "GRAPHQL_PARSE_FAILED")
@@ -107,3 +109,60 @@ async def test_the_probe_query_is_refused_by_cost(
         ("the operation may return about 1,209,000 fields, more than the 50,000 allowed: "
          "ask for fewer items per page or fewer fields", "COST_LIMIT_EXCEEDED")
     ]  # fmt: skip
+
+
+def ten_pages(first: str, *, fields: str = "") -> str:
+    page = f"employees(first: {first}) {{ edges {{ node {{ {fields} activities(first: {first}) {{ edges {{ node {{ itemsCount }} }} }} }} }} }}"
+    return " ".join(f"a{i}: {page}" for i in range(10))
+
+
+def too_costly(cost: int) -> list[tuple[str, str]]:
+    return [
+        (f"the operation may return about {cost:,} fields, more than the 50,000 allowed: "
+         "ask for fewer items per page or fewer fields", "COST_LIMIT_EXCEEDED")
+    ]  # fmt: skip
+
+
+async def test_cost_counts_the_declared_default_of_a_variable(
+    gql: GraphQLClient, statements: StatementCounter
+) -> None:
+    # Counted as if `first` were 20 (16,800 fields), this ran: 10 x 100 employees x 100
+    # activities each.
+    query = "query($n: Int = 100) { " + ten_pages("$n", fields="name") + " }"
+
+    assert await refused(gql, statements, query) == too_costly(404_000)
+
+
+async def test_cost_counts_last_like_first(
+    gql: GraphQLClient, statements: StatementCounter
+) -> None:
+    board = "leaderboard(last: 100) { edges { node { rank employee { activities(first: 100) { edges { node { itemsCount } } } } } } }"
+
+    assert await refused(gql, statements, f"{{ a: {board} b: {board} }}") == too_costly(81_000)
+
+
+@pytest.mark.parametrize(
+    "variables", [{}, {"n": "100"}, {"n": True}], ids=["no-value", "a-string", "a-boolean"]
+)
+async def test_cost_counts_a_page_it_cannot_read_as_the_largest(
+    gql: GraphQLClient, statements: StatementCounter, variables: dict[str, Any]
+) -> None:
+    # A variable without a value or a default, or whose value is not a number: 100 a page.
+    query = "query($n: Int) { " + ten_pages("$n") + " }"
+
+    assert await refused(gql, statements, query, **variables) == too_costly(403_000)
+
+
+def test_cost_counts_an_unexpected_literal_as_the_largest_page() -> None:
+    # Validation refuses such a document before its cost is asked; the estimate alone.
+    schema = build_schema()._schema
+    counted = {
+        literal: operation_cost(schema, parse("{ " + ten_pages(literal) + " }"), None, {})
+        for literal in ['"5"', "5.0", "FIVE", "[5]", "null", "5"]
+    }
+
+    assert counted == {
+        '"5"': 403_000, "5.0": 403_000, "FIVE": 403_000, "[5]": 403_000,
+        "null": 16_600,  # the resolvers' default page (20), as if not given
+        "5": 10 * 5 * (3 + 5 * 4),
+    }  # fmt: skip
