@@ -132,7 +132,8 @@ async def _state(resources: Resources) -> CollectorRegistry:
                    registry=registry)  # fmt: skip
     finished = Gauge(
         "prodhub_job_last_finished_timestamp_seconds",
-        "When the job's latest run finished (absent while it has none, or it runs).",
+        "When the job's latest run really finished, by the wall clock, whatever tick it was "
+        "for (absent while it has none, or it runs).",
         ["job"], registry=registry,
     )  # fmt: skip
     failed = Gauge("prodhub_job_last_run_failed", "1 when the job's latest run failed.", ["job"],

@@ -15,10 +15,18 @@ from schema.connecteam import SyncRunType
 @strawberry.type(name="JobRun", description="One run of a job for one tick.")
 class JobRunType:
     job: str
-    tick: str
+    tick: str = strawberry.field(
+        description="The tick the run is for, what it computes as of: the scheduler's slot in "
+        "company time (`2026-11-20T06:05`) or a write's instant in UTC (`…Z`), then the work "
+        "date when the job has one. A catch-up run is for a tick long past."
+    )
     status: str = strawberry.field(description="SUCCEEDED or FAILED (a failed run is retried).")
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
+    started_at: dt.datetime = strawberry.field(
+        description="When the run (its latest attempt) really started, by the wall clock."
+    )
+    finished_at: dt.datetime | None = strawberry.field(
+        description="When it really finished, by the wall clock."
+    )
     duration_ms: int | None
     counts: JSON
     error: str | None

@@ -5,6 +5,10 @@ way leaves neither half-written rows nor a SUCCEEDED record, and its retry start
 tick that already succeeded is skipped (messages are delivered at least once); so is a
 paused job's tick. A failure is recorded in a transaction of its own and raised again, for
 the queue to retry.
+
+A run computes as of its tick (``now``: the same message gives the same rows), but records
+when it really started and finished, by the wall clock: a catch-up run at 14:21 for the
+06:05 tick shows both.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import JobControl, JobRun
+from db.models.base import utcnow
 from services import audit
 from services.errors import NotFound
 from services.keyset import Key, Keyset
@@ -49,14 +54,23 @@ def write_tick(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # fits job_runs.tick with a date
 
 
-async def run_job(*, db: Database, job: str, tick: str, now: datetime, work: Work) -> RunResult:
+async def run_job(
+    *,
+    db: Database,
+    job: str,
+    tick: str,
+    work: Work,
+    clock: Callable[[], datetime] = utcnow,
+) -> RunResult:
+    """Run ``work`` (which computes as of the tick) once for the tick; ``clock`` tells when it
+    really started and finished."""
     if await skipped(db, job, tick):
         return RunResult(Outcome.SKIPPED, {})
-    started = time.perf_counter()
+    started = _Started(clock(), time.perf_counter(), clock)
 
     async def work_and_record(session: AsyncSession) -> dict[str, Any]:
         counts = await work(session)
-        await _record(session, job, tick, now, Outcome.SUCCEEDED, started, counts, None)
+        await _record(session, job, tick, Outcome.SUCCEEDED, started, counts, None)
         return counts
 
     try:
@@ -65,7 +79,7 @@ async def run_job(*, db: Database, job: str, tick: str, now: datetime, work: Wor
         error = f"{type(failure).__name__}: {failure}"[:MAX_ERROR]
 
         async def record_failure(session: AsyncSession) -> None:
-            await _record(session, job, tick, now, Outcome.FAILED, started, {}, error)
+            await _record(session, job, tick, Outcome.FAILED, started, {}, error)
 
         await db.write(record_failure)
         raise
@@ -84,25 +98,35 @@ async def _should_skip(session: AsyncSession, job: str, tick: str) -> bool:
     return bool(paused) or done == Outcome.SUCCEEDED
 
 
+@dataclass(frozen=True, slots=True)
+class _Started:
+    """When a run started: by the wall clock (shown), and by the performance counter (its
+    duration, which a wall clock set back meanwhile would not tell)."""
+
+    at: datetime
+    counter: float
+    clock: Callable[[], datetime]
+
+
 async def _record(
     session: AsyncSession,
     job: str,
     tick: str,
-    now: datetime,
     outcome: Outcome,
-    started: float,
+    started: _Started,
     counts: dict[str, Any],
     error: str | None,
 ) -> None:
+    """The tick's run, as its latest attempt went (a retry's record replaces a failure's)."""
     row = await session.scalar(
         select(JobRun).where(JobRun.job == job, JobRun.tick == tick).with_for_update()
     )
     if row is None:
-        row = JobRun(job=job, tick=tick, started_at=now)
+        row = JobRun(job=job, tick=tick)
         session.add(row)
     row.status = outcome.value
-    row.finished_at = now
-    row.duration_ms = round((time.perf_counter() - started) * 1000)
+    row.started_at, row.finished_at = started.at, started.clock()
+    row.duration_ms = round((time.perf_counter() - started.counter) * 1000)
     row.counts = counts
     row.error = error
     await session.flush()

@@ -181,7 +181,7 @@ async def push_performance(work_date: str, tick: str) -> None:
     """A finalized day's KPIs to Connecteam, when ``PRODHUB_CONNECTEAM_PERFORMANCE_INDICATORS``
     names where (off by default); a day not final yet fails, and is retried."""
     runtime, day = current(), date.fromisoformat(work_date)
-    now, key = runtime.instant(tick), f"{tick}/{work_date}"
+    key = f"{tick}/{work_date}"
     indicators = runtime.settings.connecteam_performance_indicators
     client = from_settings(runtime.settings)
     if client is None or not indicators:
@@ -191,7 +191,7 @@ async def push_performance(work_date: str, tick: str) -> None:
 
         if client is not None:
             await client.aclose()
-        await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, now=now, work=off)
+        await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, work=off)
         return
     if await skipped(runtime.db, PUSH_PERFORMANCE, key):
         await client.aclose()
@@ -212,7 +212,7 @@ async def push_performance(work_date: str, tick: str) -> None:
             raise failure
         return asdict(pushed) | used
 
-    await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, now=now, work=record)
+    await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, work=record)
 
 
 async def _scheduled_shifts(
@@ -240,7 +240,7 @@ async def _begin(
     configured (recorded as such) or the run is done or its job paused."""
     client = from_settings(runtime.settings)
     if client is None:
-        await _not_configured(runtime, job, key, now)
+        await _not_configured(runtime, job, key)
         return None
     if await skipped(runtime.db, job, key):
         await client.aclose()
@@ -283,12 +283,12 @@ async def _time_activities(client: ConnecteamClient, first: date, last: date) ->
     return found
 
 
-async def _not_configured(runtime: Runtime, job: str, tick: str, now: datetime) -> None:
+async def _not_configured(runtime: Runtime, job: str, tick: str) -> None:
     async def nothing(session: AsyncSession) -> dict[str, Any]:
         return {"configured": False}
 
     log.info("%s: Connecteam is not configured (PRODHUB_CONNECTEAM_API_KEY)", job)
-    await run_job(db=runtime.db, job=job, tick=tick, now=now, work=nothing)
+    await run_job(db=runtime.db, job=job, tick=tick, work=nothing)
 
 
 async def _start(
@@ -327,7 +327,7 @@ async def _record(
         return result
 
     try:
-        await run_job(db=runtime.db, job=job, tick=key, now=now, work=work)
+        await run_job(db=runtime.db, job=job, tick=key, work=work)
     except Exception as failed:
         error = str(failed)
         await runtime.db.write(

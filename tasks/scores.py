@@ -44,7 +44,7 @@ async def refresh_scores(work_date: str, tick: str, rescore_final: bool = False)
             )
         return {k: v for k, v in asdict(refreshed).items() if k != "work_date"}
 
-    await run_job(db=runtime.db, job=REFRESH_SCORES, tick=f"{tick}/{work_date}", now=now, work=work)
+    await run_job(db=runtime.db, job=REFRESH_SCORES, tick=f"{tick}/{work_date}", work=work)
 
 
 async def finalize_day(work_date: str, tick: str) -> None:
@@ -64,7 +64,7 @@ async def finalize_day(work_date: str, tick: str) -> None:
         return {"scores": done.scores, "finalized": done.finalized, "streaks": done.streaks,
                 "badges": done.badges}  # fmt: skip
 
-    await run_job(db=runtime.db, job=FINALIZE_DAY, tick=f"{tick}/{work_date}", now=now, work=work)
+    await run_job(db=runtime.db, job=FINALIZE_DAY, tick=f"{tick}/{work_date}", work=work)
 
 
 async def daily_rollover(tick: str) -> None:
@@ -75,7 +75,7 @@ async def daily_rollover(tick: str) -> None:
     async def work(session: AsyncSession) -> dict[str, Any]:
         return await flag_forgotten_clock_outs(session=session, now=now)
 
-    await run_job(db=runtime.db, job=DAILY_ROLLOVER, tick=tick, now=now, work=work)
+    await run_job(db=runtime.db, job=DAILY_ROLLOVER, tick=tick, work=work)
 
 
 async def build_daily_reports(work_date: str, tick: str) -> None:
@@ -86,6 +86,4 @@ async def build_daily_reports(work_date: str, tick: str) -> None:
     async def work(session: AsyncSession) -> dict[str, Any]:
         return {"reports": await build_reports(session=session, work_date=day, now=now)}
 
-    await run_job(
-        db=runtime.db, job=BUILD_DAILY_REPORTS, tick=f"{tick}/{work_date}", now=now, work=work
-    )
+    await run_job(db=runtime.db, job=BUILD_DAILY_REPORTS, tick=f"{tick}/{work_date}", work=work)
