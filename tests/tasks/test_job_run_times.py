@@ -68,7 +68,7 @@ async def test_the_metric_says_when_the_job_really_finished(
 
     response = await client.get("/metrics")
 
-    found: dict[str, Any] = {
+    found: dict[str | None, Any] = {
         sample.labels.get("job"): sample.value
         for family in text_string_to_metric_families(response.text)
         for sample in family.samples
