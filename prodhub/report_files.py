@@ -1,5 +1,6 @@
-"""Daily reports as CSV over HTTP: ``GET /reports/daily.csv?teamId=<Team id>&date=YYYY-MM-DD``
-with the same ``Authorization`` as the GraphQL API, for the same people as ``dailyReport``."""
+"""Daily reports as CSV over HTTP: ``GET /reports/daily.csv?teamId=…&date=YYYY-MM-DD``, the team
+by its Team id or its key, with the same ``Authorization`` as the GraphQL API, for the same
+people as ``dailyReport``."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from prodhub.graphql_app import GraphQLApp
-from resolvers.reports import daily_report_csv
-from schema.relay import expect_global_id
+from resolvers.context import Context
+from resolvers.reports import daily_report_csv, team_id_by_key
+from schema.relay import expect_global_id, from_global_id, shown
 from schema.scalars import parse_day
 from schema.teams import TeamType
 from services.errors import BadInput, Forbidden, NotFound, UserError
 
 STATUS = {Forbidden: 403, NotFound: 404}
+TEAM_ID = "`teamId`: a Team id or a team key"
 
 
 def csv_route(graphql: GraphQLApp) -> Callable[[Request], Awaitable[Response]]:
@@ -31,7 +34,7 @@ def csv_route(graphql: GraphQLApp) -> Callable[[Request], Awaitable[Response]]:
             return PlainTextResponse(reason, status_code=401,
                                      headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
         try:
-            team_id = expect_global_id(request.query_params.get("teamId", ""), TeamType)
+            team_id = await _team_id(ctx, request.query_params.get("teamId", ""))
             day = _date(request.query_params.get("date", ""))
             team, text = await daily_report_csv(ctx, team_id, day)
         except UserError as refused:
@@ -45,6 +48,23 @@ def csv_route(graphql: GraphQLApp) -> Callable[[Request], Awaitable[Response]]:
         )  # fmt: skip
 
     return daily_csv
+
+
+async def _team_id(ctx: Context, value: str) -> int:
+    """The team a ``teamId`` names: a Team id (as GraphQL takes it) or a team's key."""
+    if not value:
+        raise BadInput(f"missing {TEAM_ID}", field="teamId")
+    try:
+        from_global_id(value)
+    except BadInput:  # not an id: a key, then
+        found = await team_id_by_key(ctx, value)
+        if found is None:
+            raise NotFound(f"no team has the id or key {shown(value)}; {TEAM_ID}") from None
+        return found
+    try:
+        return expect_global_id(value, TeamType)
+    except BadInput as wrong:
+        raise BadInput(f"{wrong.message}; {TEAM_ID}", field="teamId") from None
 
 
 def _date(value: str) -> date:

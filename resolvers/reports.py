@@ -6,6 +6,7 @@ from datetime import date
 
 from db.models import DailyReport, Employee, Role, Team
 from resolvers.context import Context
+from resolvers.teams import all_teams
 from services import daily_reports
 from services.errors import Forbidden, NotFound
 from services.gamification import ANONYMOUS_NAME, named_to
@@ -24,6 +25,12 @@ async def daily_report(ctx: Context, team_id: int, day: date) -> tuple[Team, Dai
         lambda session: daily_reports.report_of(session=session, team_id=team_id, work_date=day)
     )
     return team, report
+
+
+async def team_id_by_key(ctx: Context, key: str) -> int | None:
+    """The id of the team with this key, if any (teams are few: their list, which the loader
+    keeps, so the report reads no team again)."""
+    return next((team.id for team in await all_teams(ctx) if team.key == key), None)
 
 
 async def daily_report_csv(ctx: Context, team_id: int, day: date) -> tuple[Team, str]:
