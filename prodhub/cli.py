@@ -27,7 +27,7 @@ from db.migrate import upgrade_sync
 from prodhub.jobs import build_broker
 from prodhub.resources import open_resources
 from prodhub.scheduler import Scheduler
-from services import api_keys
+from services import api_keys, user_admin
 from services.api_keys import ApiKeyScope
 from services.demo import load as demo
 from services.demo.profiles import PROFILES, Profile
@@ -296,6 +296,63 @@ async def _create_admin(settings: Settings, email: str, password: str) -> None:
                 role=UserRole.ADMIN,
                 production=settings.is_production,
             )
+
+
+@app.command("create-user")
+def create_user_command(
+    context: typer.Context,
+    email: Annotated[str, typer.Option(help="The user's sign-in email")],
+    role: Annotated[
+        UserRole, typer.Option(case_sensitive=False, help="ADMIN, MANAGER or EMPLOYEE")
+    ],
+    team: Annotated[
+        list[str] | None, typer.Option(help="A team a MANAGER manages, by key (repeat it)")
+    ] = None,
+    employee: Annotated[
+        str | None, typer.Option(help="The user's employee record, by badge code")
+    ] = None,
+) -> None:
+    """Create a user (audited). The password is read as create-admin reads it (a hidden
+    prompt typed twice, or the first line of standard input), never from the command line. A
+    MANAGER needs a --team, an EMPLOYEE an --employee; anything refused changes nothing (exit
+    code 1)."""
+    settings: Settings = context.obj
+    password = _read_password()
+    upgrade_sync(settings.database_url)
+    try:
+        asyncio.run(_create_user(settings, email, role, team or [], employee, password))
+    except UserError as refused:
+        typer.echo(f"not created: {refused.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created {role.value.lower()} {normalize_email(email)}")
+
+
+async def _create_user(
+    settings: Settings,
+    email: str,
+    role: UserRole,
+    team_keys: list[str],
+    employee_code: str | None,
+    password: str,
+) -> None:
+    async with (
+        open_resources(settings) as resources,
+        resources.db.session() as session,
+        session.begin(),
+    ):
+        employee_id = None
+        if employee_code is not None:
+            employee_id = await user_admin.employee_id_of(session=session, code=employee_code)
+        new = user_admin.NewUser(
+            email=email,
+            role=role,
+            password=password,
+            team_ids=await user_admin.team_ids_of(session=session, keys=team_keys),
+            employee_id=employee_id,
+        )
+        await user_admin.add_user(
+            session=session, actor=COMMAND_LINE, new=new, production=settings.is_production
+        )
 
 
 @app.command("create-api-key")

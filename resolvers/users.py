@@ -1,12 +1,15 @@
-"""Signing in."""
+"""Signing in, and managing users: the admins' list and changes, a user's own password."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from db.models import User
 from resolvers.context import Context
-from services import users
+from resolvers.pagination import Page, forward_page, page_of
+from services import user_admin, users
+from services.user_admin import NewUser, RateLimited, UserChange, WrongPassword
 from services.viewers import Viewer, issue_token, viewer_of
 
 
@@ -42,3 +45,66 @@ async def login(ctx: Context, email: str, password: str) -> SignedIn | Refused:
     ttl = timedelta(minutes=ctx.settings.access_token_ttl_minutes)
     token = issue_token(viewer, secret=ctx.settings.signing_key, now=ctx.now, ttl=ttl)
     return SignedIn(token, ctx.now + ttl, viewer)
+
+
+async def user_page(ctx: Context, first: int | None, after: str | None) -> Page[User]:
+    order = user_admin.USER_ORDER
+    request = forward_page(ctx, order, first, after)
+    rows = await ctx.db.read(
+        lambda session: user_admin.list_users(
+            session=session, limit=request.limit + 1, after=request.after
+        )
+    )
+    ctx.loaders.by_id(User).prime_rows(rows)
+    return page_of(ctx, order, request, rows)
+
+
+async def create_user(ctx: Context, new: NewUser) -> User:
+    production = ctx.settings.is_production
+    return await ctx.db.write(
+        lambda session: user_admin.add_user(
+            session=session, actor=ctx.viewer, new=new, production=production
+        )
+    )
+
+
+async def update_user(ctx: Context, change: UserChange) -> User:
+    return await ctx.db.write(
+        lambda session: user_admin.update_user(session=session, actor=ctx.viewer, change=change)
+    )
+
+
+async def set_password(ctx: Context, user_id: int, password: str) -> User:
+    production = ctx.settings.is_production
+    return await ctx.db.write(
+        lambda session: user_admin.reset_password(
+            session=session,
+            actor=ctx.viewer,
+            user_id=user_id,
+            password=password,
+            production=production,
+        )
+    )
+
+
+async def change_password(ctx: Context, old_password: str, new_password: str) -> User:
+    """The viewer's new password. A wrong old one counts as a failed sign-in of the account
+    from this address, and is refused as sign-ins are past the limits (``login``): a stolen
+    token must not be a way to guess the password at leisure."""
+    limits, address = ctx.limiter, ctx.client_address
+    email = ctx.viewer.email or f"user {ctx.viewer.user_id}"
+    if not await limits.admit(email=email, address=address):
+        raise RateLimited("too many wrong passwords; try again later", field="oldPassword")
+    try:
+        return await ctx.db.write(
+            lambda session: user_admin.change_own_password(
+                session=session,
+                actor=ctx.viewer,
+                old_password=old_password,
+                new_password=new_password,
+                production=ctx.settings.is_production,
+            )
+        )
+    except WrongPassword:
+        await limits.failed(email=email, address=address)
+        raise

@@ -6,9 +6,11 @@ from typing import Any
 
 import strawberry
 
+from schema.mutations.change_password import change_password
 from schema.mutations.correct_activity import correct_activity
 from schema.mutations.correct_clock_record import ClockRecordPayloadType, correct_clock_record
 from schema.mutations.create_api_key import CreateApiKeyPayloadType, create_api_key
+from schema.mutations.create_user import UserPayloadType, create_user
 from schema.mutations.login import LoginPayloadType, login
 from schema.mutations.map_employee import map_employee
 from schema.mutations.recalculate_scores import JobPayloadType, recalculate_scores
@@ -17,7 +19,9 @@ from schema.mutations.resolve_flag import FlagPayloadType, resolve_flag
 from schema.mutations.revoke_api_key import ApiKeyPayloadType, revoke_api_key
 from schema.mutations.set_job_paused import JobControlPayloadType, set_job_paused
 from schema.mutations.set_leaderboard_opt_out import set_leaderboard_opt_out
+from schema.mutations.set_password import set_password
 from schema.mutations.trigger_sync import trigger_sync
+from schema.mutations.update_user import update_user
 from schema.mutations.upsert_employee import EmployeePayloadType, upsert_employee
 from schema.mutations.upsert_role import RolePayloadType, upsert_role
 from schema.mutations.upsert_team import TeamPayloadType, upsert_team
@@ -74,4 +78,21 @@ class Mutation:
         permission_classes=[SignedIn],
         description="Whether an employee appears by name on leaderboards: your own choice "
         "(admins: anyone's, with `employeeId`).",
+    )
+    create_user: UserPayloadType = for_admins(
+        create_user, "A user who signs in: an ADMIN, a MANAGER of `teamIds`, or an EMPLOYEE "
+        "who is `employeeId` (audited).",
+    )  # fmt: skip
+    update_user: UserPayloadType = for_admins(
+        update_user, "Change a user (audited); a change of role, teams, employee record or "
+        "`active` ends their tokens.",
+    )  # fmt: skip
+    set_password: UserPayloadType = for_admins(
+        set_password, "Give a user a new password (audited); their tokens end."
+    )
+    change_password: UserPayloadType = strawberry.mutation(
+        resolver=change_password,
+        permission_classes=[SignedIn],
+        description="Your new password, given your current one (audited). Every token of "
+        "yours ends with it, this one too: sign in again.",
     )

@@ -21,6 +21,7 @@ from schema.flags import FlagType
 from schema.relay import Node, type_name
 from schema.roles import RoleType
 from schema.teams import TeamType
+from schema.users import UserType
 from services.errors import BadInput
 from services.users import UserRole
 
@@ -48,6 +49,7 @@ NODE_KINDS = (
     NodeKind(ClockRecordType, models.ClockRecord, owner=lambda row: row.employee_id),
     NodeKind(ApiKeyType, models.ApiKey, admin_only=True),
     NodeKind(FlagType, models.Flag, owner=lambda row: row.employee_id, staff_only=True),
+    NodeKind(UserType, models.User, admin_only=True),
 )
 _BY_NAME = {type_name(kind.node_type): kind for kind in NODE_KINDS}
 

@@ -15,6 +15,7 @@ from resolvers import leaderboard as board_resolvers
 from resolvers import reports as report_resolvers
 from resolvers import schedules as schedule_resolvers
 from resolvers import team_stats as team_resolvers
+from resolvers import users as user_resolvers
 from resolvers.api_keys import all_api_keys
 from resolvers.context import Info
 from resolvers.roles import all_roles
@@ -49,7 +50,7 @@ from schema.team_stats import (
     TeamStatsType,
 )
 from schema.teams import TeamType
-from schema.users import ViewerType
+from schema.users import UserType, ViewerType
 from services.analytics import Breakdown, Grouping
 from services.leaderboard import Metric
 
@@ -232,6 +233,17 @@ class Query:
     @strawberry.field(description="Every device key (admins).", permission_classes=[IsAdmin])
     async def api_keys(self, info: Info) -> list[ApiKeyType]:
         return [ApiKeyType.from_row(row) for row in await all_api_keys(info.context)]
+
+    @strawberry.field(
+        description="Everyone who signs in, by email (admins); page size at most 100.",
+        permission_classes=[IsAdmin],
+    )
+    async def users(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[UserType]:
+        page = await user_resolvers.user_page(info.context, first, after)
+        edges = [Edge(cursor=c, node=UserType.from_row(row)) for c, row in page.rows]
+        return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
 
     @strawberry.field(
         description="Runs of jobs, newest first (admins).", permission_classes=[IsAdmin]

@@ -1,4 +1,4 @@
-"""Who is asking: ``viewer``."""
+"""Who is asking (``viewer``), and the users who sign in (admins manage them)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import strawberry
 from db import models
 from resolvers.context import Info
 from schema.employees import EmployeeType
+from schema.relay import Node, global_id
 from schema.teams import TeamType
 from services.users import UserRole
 from services.viewers import Permission, Viewer
@@ -28,16 +29,11 @@ class ViewerType:
 
     @strawberry.field(description="The viewer's own employee record (role EMPLOYEE).")
     async def employee(self, info: Info) -> EmployeeType | None:
-        if self.employee_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.Employee).load(self.employee_id)
-        return EmployeeType.from_row(row) if row else None
+        return await _employee(info, self.employee_id)
 
     @strawberry.field(description="The teams a manager manages.")
     async def teams(self, info: Info) -> list[TeamType]:
-        loader = info.context.loaders.by_id(models.Team)
-        rows = [await loader.load(team_id) for team_id in sorted(self.team_ids)]
-        return [TeamType.from_row(row) for row in rows if row is not None]
+        return await _teams(info, self.team_ids)
 
     @classmethod
     def of(cls, viewer: Viewer) -> ViewerType:
@@ -49,3 +45,48 @@ class ViewerType:
             employee_id=viewer.employee_id,
             team_ids=viewer.team_ids,
         )
+
+
+@strawberry.type(
+    name="User", description="Someone who signs in (admins see them); never their password."
+)
+class UserType(Node):
+    email: str
+    role: UserRoleType  # type: ignore[valid-type]
+    active: bool = strawberry.field(description="An inactive user cannot sign in.")
+    employee_id: strawberry.Private[int | None]
+    team_ids: strawberry.Private[frozenset[int]]
+
+    @strawberry.field(description="The employee record the user is (role EMPLOYEE; optional "
+                      "for others).")  # fmt: skip
+    async def employee(self, info: Info) -> EmployeeType | None:
+        return await _employee(info, self.employee_id)
+
+    @strawberry.field(description="The teams a manager manages.")
+    async def teams(self, info: Info) -> list[TeamType]:
+        return await _teams(info, self.team_ids)
+
+    @classmethod
+    def from_row(cls, row: models.User) -> UserType:
+        return cls(
+            id=global_id(cls, row.id),
+            email=row.email,
+            role=UserRole(row.role),
+            active=row.active,
+            employee_id=row.employee_id,
+            team_ids=frozenset(row.team_ids or ()),
+        )
+
+
+async def _employee(info: Info, employee_id: int | None) -> EmployeeType | None:
+    if employee_id is None:
+        return None
+    row = await info.context.loaders.by_id(models.Employee).load(employee_id)
+    return EmployeeType.from_row(row) if row else None
+
+
+async def _teams(info: Info, team_ids: frozenset[int]) -> list[TeamType]:
+    """In order of id, loaded together (one batch for every user of a page)."""
+    loader = info.context.loaders.by_id(models.Team)
+    rows = await loader.load_many(sorted(team_ids))
+    return [TeamType.from_row(row) for row in rows if row is not None]

@@ -23,7 +23,15 @@ from db.models import User
 from services.errors import BadInput, Conflict
 from services.passwords import MAX_PASSWORD_LENGTH, check_password
 
-__all__ = ["Conflict", "UserRole", "authenticate", "create_user", "set_password"]
+__all__ = [
+    "Conflict",
+    "UserRole",
+    "authenticate",
+    "checked_email",
+    "create_user",
+    "password_matches",
+    "set_password",
+]
 
 MAX_EMAIL_LENGTH = 320
 
@@ -48,27 +56,35 @@ async def create_user(
     role: UserRole,
     employee_id: int | None = None,
     team_ids: Sequence[int] = (),
+    active: bool = True,
     production: bool = True,
 ) -> User:
     """A new user; ``Conflict`` when the email is taken (the unique key decides, atomically),
     ``BadInput`` when the password may not be set (``production``: whether the demo's public
     password is refused too; only the demo loader, outside production, passes False)."""
-    address = normalize_email(email)
-    if not 3 <= len(address) <= MAX_EMAIL_LENGTH or "@" not in address:
-        raise BadInput("`email` is not an email address")
+    address = checked_email(email)
     user = User(
         email=address,
         password_hash=await new_password_hash(password, email=address, production=production),
         role=role.value,
         employee_id=employee_id,
         team_ids=sorted(set(team_ids)),
+        active=active,
     )
     try:
         async with session.begin_nested():
             session.add(user)
     except IntegrityError:
-        raise Conflict(f"a user with email {address} exists") from None
+        raise Conflict(f"a user with email {address} exists", field="email") from None
     return user
+
+
+def checked_email(email: str) -> str:
+    """``email`` as users are known by (trimmed, lower-case); ``BadInput`` when it is not one."""
+    address = normalize_email(email)
+    if not 3 <= len(address) <= MAX_EMAIL_LENGTH or "@" not in address:
+        raise BadInput("`email` is not an email address", field="email")
+    return address
 
 
 async def set_password(
@@ -101,6 +117,13 @@ async def authenticate(*, session: AsyncSession, email: str, password: str) -> U
     if not await asyncio.to_thread(_matches, known, password):
         return None
     return user if user is not None and user.active else None
+
+
+async def password_matches(*, user: User, password: str) -> bool:
+    """Whether ``password`` is the user's (checked off the event loop, as ``authenticate``)."""
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return False
+    return await asyncio.to_thread(_matches, user.password_hash, password)
 
 
 def _matches(password_hash: str, password: str) -> bool:

@@ -223,3 +223,87 @@ def test_create_admin_refuses_the_demo_password_in_production(tmp_path: Path) ->
         1, "not created: this password is public (the demo's): choose another\n"
     )  # fmt: skip
     assert (development.returncode, development.stdout) == (0, "created admin dev@example.com\n")
+
+
+def create_user(
+    *args: str, typed: str, database: Path, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """``prodhub create-user`` with ``args`` and ``typed`` on its standard input."""
+    env = {**os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    return subprocess.run(
+        [sys.executable, "-m", "prodhub", "create-user", *args],
+        input=typed, env=env, cwd=cwd, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_create_user_links_teams_or_an_employee_record_and_is_audited(tmp_path: Path) -> None:
+    database = tmp_path / "users.db"
+    assert prodhub("migrate", database=database, cwd=tmp_path).returncode == 0
+    with sqlite3.connect(database) as connection:
+        stamp = "2026-11-20 00:00:00"
+        connection.executemany(
+            "INSERT INTO teams (key, name, timezone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [("north", "North", "America/Chicago", stamp, stamp),
+             ("south", "South", "America/Chicago", stamp, stamp)],
+        )  # fmt: skip
+        connection.execute(
+            "INSERT INTO employees (code, name, active, leaderboard_opt_out, created_at, "
+            "updated_at) VALUES ('E1', 'Ana', 1, 0, ?, ?)",
+            (stamp, stamp),
+        )
+
+    def run(*args: str, typed: str = "lamp stapler orbit\n") -> tuple[int, str]:
+        done = create_user(*args, typed=typed, database=database, cwd=tmp_path)
+        return done.returncode, done.stdout + done.stderr
+
+    manager = run("--email", "Lead@Example.com", "--role", "manager", "--team", "south",
+                  "--team", "north")  # fmt: skip
+    employee = run("--email", "ana@example.com", "--role", "EMPLOYEE", "--employee", "E1")
+    refused = [
+        run("--email", "x@example.com", "--role", "MANAGER", "--team", "west"),
+        run("--email", "x@example.com", "--role", "MANAGER"),
+        run("--email", "x@example.com", "--role", "EMPLOYEE"),
+        run("--email", "x@example.com", "--role", "EMPLOYEE", "--employee", "E9"),
+        run("--email", "x@example.com", "--role", "EMPLOYEE", "--employee", "E1"),
+        run("--email", "x@example.com", "--role", "ADMIN", typed="1234567890\n"),
+        run("--email", "lead@example.com", "--role", "ADMIN"),
+    ]
+
+    assert manager == (0, "created manager lead@example.com\n")
+    assert employee == (0, "created employee ana@example.com\n")
+    assert refused == [
+        (1, "not created: no team with key 'west'\n"),
+        (1, "not created: a MANAGER manages at least one team\n"),
+        (1, "not created: an EMPLOYEE user is linked to their employee record\n"),
+        (1, "not created: no employee with code 'E9'\n"),
+        (1, "not created: this employee record is already user ana@example.com's\n"),
+        (1, "not created: this password is too common or too easy to guess: "
+            "try three or four unrelated words\n"),
+        (1, "not created: a user with email lead@example.com exists\n"),
+    ]  # fmt: skip
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT email, role, team_ids, employee_id, substr(password_hash, 1, 9) FROM users"
+        ).fetchall()
+        trail = connection.execute(
+            "SELECT actor_user_id, actor_label, action, entity, after FROM audit_log"
+        ).fetchall()
+    assert rows == [
+        ("lead@example.com", "MANAGER", "[1, 2]", None, "$argon2id"),
+        ("ana@example.com", "EMPLOYEE", "[]", 1, "$argon2id"),
+    ]
+    assert [t[:4] for t in trail] == [(None, "command line", "create", "users")] * 2
+    assert "argon2" not in str(trail)
+
+
+def test_create_user_takes_no_password_on_the_command_line(tmp_path: Path) -> None:
+    database = tmp_path / "users.db"
+
+    given = create_user(
+        "--email", "boss@example.com", "--role", "ADMIN", "--password", "lamp stapler orbit",
+        typed="", database=database, cwd=tmp_path,
+    )  # fmt: skip
+
+    assert given.returncode == 2
+    assert "No such option: --password" in given.stderr
+    assert not database.exists()
