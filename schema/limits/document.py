@@ -16,8 +16,8 @@ reading the document, however far its fragments would expand.
 - Aliases: at most ``MAX_ALIASES`` in all operations, each fragment counted where it is
   spread (Strawberry's ``MaxAliasesLimiter``, its message kept).
 - Expansion: the operations, each spread replaced by its fragment, hold at most
-  ``MAX_SELECTIONS`` selections (fields, inline fragments, spreads). Without fragments the
-  token limit keeps a document under 2,000.
+  ``MAX_SELECTIONS`` selections (fields, inline fragments, spreads), and so does each
+  fragment. Without fragments the token limit keeps a document under 2,000.
 - Repeats: a selection set (with its inline fragments and spread fragments) selects one
   response key at most ``MAX_REPEATS`` times; fragments of a component tree repeat ``id``
   and ``__typename`` a few times, 500 copies only make validation slow.
@@ -65,7 +65,11 @@ def refusal(document: DocumentNode) -> list[GraphQLError]:
     for operation, reach in reached:
         if reach.nesting > MAX_INTROSPECTION_DEPTH:
             errors.append(_too_deep(reach.nesting, operation))
-    selections = sum(reach.selections for _, reach in reached)
+    # A fragment no operation spreads (which validation would refuse) is bounded all the same.
+    selections = max(
+        sum(reach.selections for _, reach in reached),
+        max((reach.selections for reach in shape.reach.values()), default=0),
+    )
     if selections > MAX_SELECTIONS:
         errors.append(_too_many_selections(selections))
     if errors:

@@ -275,3 +275,14 @@ async def test_batches_are_refused(production: httpx.AsyncClient) -> None:
     response = await production.post("/graphql", json=batch)
 
     assert (response.status_code, response.text) == (400, "the request body must be a JSON object")
+
+
+async def test_a_fragment_bomb_no_operation_spreads_is_refused(
+    production: httpx.AsyncClient,
+) -> None:
+    unused = doubling(30, "{}").replace("{ ...F0 }", "{ __typename }")
+
+    errors, took = await timed(production, unused)
+
+    assert errors == [too_many_selections(selections(30, 0, 1) - 1)]  # F0's, without a spread
+    assert took < FAST
