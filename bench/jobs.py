@@ -117,7 +117,11 @@ async def run(url: str, day: date, count: int, rounds: int) -> dict[str, Any]:
         async def call() -> int:
             recorded = await db.write(
                 lambda session: record_activities(
-                    session=session, items=batch, now=now, company_timezone=settings.timezone
+                    session=session,
+                    items=batch,
+                    now=now,
+                    company_timezone=settings.timezone,
+                    future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),
                 )
             )
             return recorded.accepted

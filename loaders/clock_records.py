@@ -32,6 +32,7 @@ class OpenClockRecordByEmployeeLoader(BatchLoader[int, ClockRecord | None]):
             .where(
                 ClockRecord.employee_id.in_(keys),
                 ClockRecord.clock_out.is_(None),
+                ClockRecord.voided_at.is_(None),
                 ClockRecord.clock_in > self.now - MAX_SHIFT,
                 ClockRecord.clock_in <= self.now,
             )

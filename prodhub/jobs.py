@@ -120,10 +120,9 @@ class JobQueue:
                 sent += 1
         return sent
 
-    async def recalculate(self, days: Iterable[date], now: datetime) -> int:
+    async def recalculate(self, days: Iterable[date], tick: str) -> int:
         if self.actors is None:
             raise JobsOff()
-        tick = write_tick(now)
         chosen = sorted(set(days))
         for day in chosen:  # finalized days included: a recalculation is for them too
             self.actors.refresh_scores.send_with_options(

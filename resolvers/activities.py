@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from db.models import Activity
 from loaders.activities import ACTIVITY_ORDER, ActivityPageKey
@@ -43,6 +43,7 @@ async def record_activities(ctx: Context, items: list[ActivityIn]) -> Recorded:
             items=items,
             now=ctx.now,
             company_timezone=ctx.settings.timezone,
+            future_tolerance=timedelta(minutes=ctx.settings.future_tolerance_minutes),
             source=source,
         )
     )

@@ -22,8 +22,9 @@ class Jobs(Protocol):
     async def refresh_soon(self, days: Iterable[date], now: datetime) -> int:
         """Refresh these work dates shortly, debounced; returns how many were enqueued."""
 
-    async def recalculate(self, days: Iterable[date], now: datetime) -> int:
-        """Refresh these work dates now (final ones too are left alone by the refresh)."""
+    async def recalculate(self, days: Iterable[date], tick: str) -> int:
+        """Refresh these work dates now, under ``tick`` (the caller's ``write_tick``), final
+        ones too; returns how many were enqueued."""
 
     @property
     def running(self) -> bool:

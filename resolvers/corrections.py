@@ -45,3 +45,15 @@ async def correct_clock_record(ctx: Context, fix: ClockFix) -> ClockRecord:
             session=session, actor=ctx.viewer, fix=fix, scoring=_scoring(ctx)
         )
     )
+
+
+async def void_clock_record(ctx: Context, record_id: int, reason: str) -> ClockRecord:
+    return await ctx.db.write(
+        lambda session: corrections.void_clock_record(
+            session=session,
+            actor=ctx.viewer,
+            record_id=record_id,
+            reason=reason,
+            scoring=_scoring(ctx),
+        )
+    )

@@ -17,12 +17,21 @@ class ClockBreakType:
     end: dt.datetime | None
 
 
+@strawberry.input(name="BreakInput", description="A break inside its clock record.")
+class BreakInputType:
+    start: dt.datetime
+    end: dt.datetime
+
+
 @strawberry.type(name="ClockRecord")
 class ClockRecordType(Node):
     clock_in: dt.datetime
     clock_out: dt.datetime | None
     work_date: dt.date
     source: str
+    voided_at: dt.datetime | None = strawberry.field(
+        description="When an admin voided it: a void record counts for nothing."
+    )
     db_id: strawberry.Private[int]
 
     @strawberry.field
@@ -39,4 +48,5 @@ class ClockRecordType(Node):
             clock_out=row.clock_out,
             work_date=row.work_date,
             source=row.source,
+            voided_at=row.voided_at,
         )

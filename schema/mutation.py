@@ -26,6 +26,7 @@ from schema.mutations.upsert_employee import EmployeePayloadType, upsert_employe
 from schema.mutations.upsert_role import RolePayloadType, upsert_role
 from schema.mutations.upsert_team import TeamPayloadType, upsert_team
 from schema.mutations.void_activity import ActivityPayloadType, void_activity
+from schema.mutations.void_clock_record import void_clock_record
 from schema.permissions import IsAdmin, MayRecordActivities, SignedIn
 
 
@@ -53,6 +54,11 @@ class Mutation:
     void_activity: ActivityPayloadType = for_admins(void_activity)
     correct_activity: ActivityPayloadType = for_admins(correct_activity)
     correct_clock_record: ClockRecordPayloadType = for_admins(correct_clock_record)
+    void_clock_record: ClockRecordPayloadType = for_admins(
+        void_clock_record,
+        "A wrong clock record stops counting, kept with `voidedAt` (audited with the reason); "
+        "its day is scored again, and a Connecteam sync does not bring it back.",
+    )
     recalculate_scores: JobPayloadType = for_admins(
         recalculate_scores,
         "Score every day from `from` to `to` again (at most 366 days) in the worker, finalized "

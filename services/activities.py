@@ -69,9 +69,12 @@ async def record_activities(
     items: Sequence[ActivityIn],
     now: datetime,
     company_timezone: str,
+    future_tolerance: timedelta,
     source: str = "scanner",
 ) -> Recorded:
+    """``future_tolerance``: how far past ``now`` a window may end (a device's clock ahead)."""
     recorded = Recorded()
+    latest_end = now + future_tolerance
     if len(items) > MAX_ITEMS:
         message = f"at most {MAX_ITEMS:,} items a call; those from index {MAX_ITEMS} were not read"
         recorded.errors.append(ItemError(MAX_ITEMS, None, "TOO_MANY_ITEMS", message))
@@ -80,7 +83,7 @@ async def record_activities(
     roles = await _roles(session, {i.role_key for i in items})
     valid: list[tuple[ActivityIn, _Worker, int]] = []
     for index, item in enumerate(items):
-        problem = _problem(index, item, workers, roles)
+        problem = _problem(index, item, workers, roles, latest_end)
         if problem is not None:
             recorded.errors.append(problem)
         else:
@@ -120,7 +123,11 @@ async def record_activities(
 
 
 def _problem(
-    index: int, item: ActivityIn, workers: dict[str, _Worker], roles: dict[str, int]
+    index: int,
+    item: ActivityIn,
+    workers: dict[str, _Worker],
+    roles: dict[str, int],
+    latest_end: datetime,
 ) -> ItemError | None:
     def error(field: str, code: str, message: str) -> ItemError:
         return ItemError(index, field, code, message)
@@ -136,6 +143,9 @@ def _problem(
         return error("windowStart", "BAD_WINDOW", "window instants need a UTC offset")
     if not item.window_start < item.window_end <= item.window_start + MAX_WINDOW:
         return error("windowEnd", "BAD_WINDOW", "a window ends after it starts, within 12 hours")
+    if item.window_end > latest_end:
+        late = latest_end.replace(microsecond=0).isoformat()
+        return error("windowEnd", "FUTURE_WINDOW", f"a window ends by {late}: is the clock right?")
     if item.external_ref is not None and not 1 <= len(item.external_ref) <= MAX_EXTERNAL_REF:
         return error("externalRef", "BAD_EXTERNAL_REF", f"1 to {MAX_EXTERNAL_REF} characters")
     return None
@@ -174,6 +184,7 @@ async def _clocks(
                ClockRecord.work_date)
         .where(
             ClockRecord.employee_id.in_({worker.id for _, worker, _ in valid}),
+            ClockRecord.voided_at.is_(None),
             ClockRecord.clock_in > min(starts) - MAX_SHIFT,
             ClockRecord.clock_in <= max(starts),
         )

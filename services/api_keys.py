@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey
 from services import audit, validation
-from services.errors import BadInput, NotFound
+from services.errors import Conflict, NotFound
 from services.viewers import Viewer
 
 PREFIX = "phk_"
@@ -66,7 +66,7 @@ async def revoke_api_key(
     if row is None:
         raise NotFound("no such API key", field="id")
     if row.revoked_at is not None:
-        raise BadInput("this API key is already revoked", field="id")
+        raise Conflict("this API key is already revoked", field="id")
     before = audit.snapshot(row)
     row.revoked_at = now
     await session.flush()

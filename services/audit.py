@@ -33,8 +33,11 @@ async def record(
     row: Any,
     before: dict[str, Any] | None,
     reason: str | None = None,
+    after: dict[str, Any] | None = None,
 ) -> AuditLog:
     """Note ``action`` on ``row`` in the caller's transaction: it commits or rolls back with it.
+    ``after`` is the row's snapshot unless given (a row with what belongs to it, e.g. a clock
+    record with its breaks).
 
     ``Unauthenticated`` when the actor's user no longer exists (deleted in another process
     that has not told this one yet: ``services.revocation``): the entry's only reference."""
@@ -46,7 +49,7 @@ async def record(
         entity=type(row).__tablename__,
         entity_id=":".join(str(part) for part in inspect(row).identity or ()),
         before=before,
-        after=snapshot(row),
+        after=snapshot(row) if after is None else after,
         reason=reason,
     )
     session.add(entry)

@@ -22,7 +22,8 @@ async def flag_forgotten_clock_outs(*, session: AsyncSession, now: datetime) -> 
         select(ClockRecord.id, ClockRecord.employee_id, Employee.team_id, ClockRecord.clock_in,
                ClockRecord.work_date)
         .join(Employee, Employee.id == ClockRecord.employee_id)
-        .where(ClockRecord.clock_out.is_(None), ClockRecord.clock_in < now - MAX_SHIFT)
+        .where(ClockRecord.clock_out.is_(None), ClockRecord.clock_in < now - MAX_SHIFT,
+               ClockRecord.voided_at.is_(None))
     )  # fmt: skip
     records = [OpenRecord(*row) for row in rows]
     values = [

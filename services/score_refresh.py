@@ -146,7 +146,7 @@ async def _clocks(session: AsyncSession, work_date: date) -> dict[int, list[Cloc
         await session.execute(
             select(ClockRecord.id, ClockRecord.employee_id, ClockRecord.clock_in,
                    ClockRecord.clock_out)
-            .where(ClockRecord.work_date == work_date)
+            .where(ClockRecord.work_date == work_date, ClockRecord.voided_at.is_(None))
             .order_by(ClockRecord.clock_in)
         )
     ).all()  # fmt: skip
@@ -154,7 +154,7 @@ async def _clocks(session: AsyncSession, work_date: date) -> dict[int, list[Cloc
     for record_id, start, end in await session.execute(
         select(ClockBreak.clock_record_id, ClockBreak.start, ClockBreak.end)
         .join(ClockRecord, ClockRecord.id == ClockBreak.clock_record_id)
-        .where(ClockRecord.work_date == work_date)
+        .where(ClockRecord.work_date == work_date, ClockRecord.voided_at.is_(None))
     ):
         breaks[record_id].append((start, end))
     found: dict[int, list[ClockSample]] = defaultdict(list)

@@ -108,6 +108,7 @@ async def team_days(
         .where(
             Employee.team_id.in_(team_ids),
             ClockRecord.clock_out.is_(None),
+            ClockRecord.voided_at.is_(None),
             ClockRecord.clock_in <= now,
             ClockRecord.clock_in > now - MAX_SHIFT,  # older ones were forgotten, not worked
         )
@@ -237,7 +238,9 @@ async def team_metrics(
                     select(ClockRecord.employee_id)
                     .distinct()
                     .where(
-                        ClockRecord.work_date == work_date, ClockRecord.employee_id.in_(members)
+                        ClockRecord.work_date == work_date,
+                        ClockRecord.employee_id.in_(members),
+                        ClockRecord.voided_at.is_(None),
                     ),
                     "clock_records",
                     {work_date},

@@ -1,4 +1,7 @@
-"""Clock records (from Connecteam's time clock or an admin correction) and their breaks."""
+"""Clock records (from Connecteam's time clock or an admin correction) and their breaks.
+
+A record an admin voided stays, with when and why (``voided_at``, ``void_reason``), and
+counts for nothing: every read that scores, dates or shows who is clocked in skips it."""
 
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ class ClockRecord(Timestamps, Base):
     work_date: Mapped[date]
     source: Mapped[str] = mapped_column(String(32), default="connecteam")
     external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class ClockBreak(Base):

@@ -36,4 +36,4 @@ async def recalculate_scores(
     result = await outcome(resolve.recalculate(info.context, from_, to))
     if isinstance(result, list):
         return JobPayloadType(enqueued=0, errors=result)
-    return JobPayloadType(enqueued=result, errors=[])
+    return JobPayloadType(enqueued=result.enqueued, errors=[], job=result.job, tick=result.tick)

@@ -267,6 +267,7 @@ async def _redate(
                     ),
                 )
                 .where(ClockRecord.id.in_(after_ids), Activity.work_date != ClockRecord.work_date)
+                .where(ClockRecord.voided_at.is_(None))
             )
         ).all()
         candidates |= {r.id: (r.employee_id, r.window_start, r.work_date) for r in held}
@@ -306,6 +307,7 @@ async def _redate(
             )
             .where(
                 ClockRecord.employee_id.in_({e for e, _, _ in candidates.values()}),
+                ClockRecord.voided_at.is_(None),
                 ClockRecord.clock_in > min(starts) - MAX_SHIFT,
                 ClockRecord.clock_in <= max(starts),
             )

@@ -81,7 +81,7 @@ async def test_voiding_an_activity_rescores_its_day(
 
     assert voided == {"activity": {"voidedAt": "2026-11-20T20:30:00+00:00"}, "errors": []}
     assert again["errors"] == [
-        {"field": "id", "code": "BAD_USER_INPUT", "message": "this activity is already void"}
+        {"field": "id", "code": "CONFLICT", "message": "this activity is already void"}
     ]
     assert no_reason["errors"] == [
         {"field": "reason", "code": "BAD_USER_INPUT", "message": "give 1 to 500 characters"}
@@ -236,3 +236,30 @@ async def test_only_admins_correct_and_a_refusal_changes_nothing(
         ]
     assert counted == [0, 0, 0]
     assert await trail(db) == []
+
+
+async def test_correcting_a_voided_activity_is_a_conflict_and_changes_nothing(
+    db: Database, gql: GraphQLClient, shift: dict[str, Any]
+) -> None:
+    activity = gid("Activity", shift["late"].id)
+    await gql.data(VOID, id=activity, reason="scanner double count")
+
+    corrected = await gql.data(CORRECT, input={"id": activity, "itemsCount": 5, "reason": "x"})
+
+    assert corrected["correctActivity"] == {
+        "activity": None,
+        "errors": [
+            {
+                "field": "id",
+                "code": "CONFLICT",
+                "message": "this activity is void: it cannot be corrected",
+            }
+        ],
+    }
+    async with db.read_session() as session:
+        items = await session.scalar(
+            select(models.Activity.items_count).where(models.Activity.id == shift["late"].id)
+        )
+    assert items == 30
+    assert await day_items(db) == {FRIDAY: 10}
+    assert await trail(db) == [("void", "activities", "scanner double count")]

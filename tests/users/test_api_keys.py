@@ -108,7 +108,7 @@ async def test_a_revoked_key_stops_working(db: Database, gql: GraphQLClient) -> 
 
     assert revoked == {"apiKey": {"revokedAt": NOW.isoformat()}, "errors": []}
     assert again["errors"] == [
-        {"field": "id", "code": "BAD_USER_INPUT", "message": "this API key is already revoked"}
+        {"field": "id", "code": "CONFLICT", "message": "this API key is already revoked"}
     ]
     assert missing["errors"] == [{"field": "id", "code": "NOT_FOUND", "message": "no such API key"}]
     for refused in (body, forged):
