@@ -102,10 +102,12 @@ def test_the_code_reads_of_a_viewer_only_what_the_scope_holds() -> None:
     unknown = {name: sorted(paths) for name, paths in read.items()
                if name not in DERIVED and name not in VISIBILITY and name not in IDENTITY}  # fmt: skip
     assert unknown == {}
-    # the identity: the token itself, writes, the PRIVATE ``viewer`` field, the key of
-    # PRIVATE responses and the check of a token
+    # the identity: the token itself, writes (users' own too: who changes their password, an
+    # admin who may not demote themselves), the PRIVATE ``viewer`` field, the key of PRIVATE
+    # responses and the check of a token
     assert set().union(*(read.get(name, set()) for name in IDENTITY)) <= {
         "services/viewers.py", "services/audit.py", "services/flags.py", "services/jobs.py",
+        "services/user_admin.py", "resolvers/users.py",
         "schema/users.py", "prodhub/graphql_app.py",
     }  # fmt: skip
     assert {"role", "team_ids", "employee_id", "is_admin", "may_see_employee"} <= set(read)
