@@ -1,11 +1,13 @@
-"""Recording activities from scanners and other devices, in bulk (SPEC §4).
+"""Recording activities from scanners and other devices, in bulk.
 
 A call of up to ``MAX_ITEMS`` items costs a fixed handful of statements whatever its size:
 one SELECT for the employees, one for the roles, one for the clock records that date the
 windows, and the INSERT, which the MySQL driver sends as multi-row statements. Every valid
-item is stored; every invalid one is reported by its index with a stable code. An item whose
-``externalRef`` was stored before (or comes twice in one call) is a duplicate, never stored
-twice: the unique key decides, atomically (``INSERT IGNORE`` / ``INSERT OR IGNORE``).
+item is stored; every invalid one is reported by its index with a stable code (a window that
+ends more than the tolerance after now is ``FUTURE_WINDOW``: a device's clock may run a little
+ahead, not months). An item whose ``externalRef`` was stored before (or comes twice in one
+call) is a duplicate, never stored twice: the unique key decides, atomically (``INSERT IGNORE``
+/ ``INSERT OR IGNORE``).
 """
 
 from __future__ import annotations

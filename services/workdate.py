@@ -26,8 +26,9 @@ def seconds_until_tomorrow(instant: datetime, timezone: str) -> float:
 def activity_work_date(
     start: datetime, clocks: Sequence[ClockSpan], timezone: str, now: datetime
 ) -> date:
-    """SPEC §4: the work date of the clock record whose interval holds ``start`` (a night
-    shift stays one day); when none does, the local date of ``start`` in the team's zone."""
+    """The work date of the clock record whose interval holds ``start`` (a night shift stays
+    one day); when none does, the local date of ``start`` in the team's zone. ``clocks`` are
+    live records: callers leave void ones out."""
     for clock_in, clock_out, work_date in clocks:
         begin, end = clock_interval(ClockSample(clock_in, clock_out), now)
         if begin <= start < end:
