@@ -19,6 +19,7 @@ from core.settings import Settings
 from prodhub.cache_front import CacheFront
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
+from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.health import readiness
 from prodhub.http_guard import PREFLIGHT_HEADERS, GraphQLRequestGuard
 from prodhub.jobs import EmbeddedJobs, JobQueue, build_broker
@@ -88,6 +89,7 @@ def create_app(
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST"],
         allow_headers=["authorization", "content-type", *PREFLIGHT_HEADERS],
+        expose_headers=[CACHE_HEADER],  # a browser client may read how the cache answered
         max_age=600,
     )
     front = Middleware(CacheFront, graphql=graphql)  # cached answers before routing

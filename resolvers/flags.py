@@ -1,8 +1,10 @@
-"""Flags for review: a team's to its managers, everyone's to admins; resolved by admins."""
+"""Flags for review: a team's to its managers, everyone's to admins, an employee's own to
+them; resolved by admins and the flag's team's managers (``services.flags.may_review``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from db.models import Flag
 from resolvers.context import Context
@@ -13,18 +15,28 @@ from services.flags import FlagResolution, FlagStatus
 from services.users import UserRole
 
 
-def _teams(ctx: Context, team_id: int | None) -> frozenset[int] | None:
-    """The teams whose flags the viewer asks for and may see (None: all of them)."""
+@dataclass(frozen=True)
+class _Scope:
+    """The flags a viewer asks for and may see."""
+
+    teams: frozenset[int] | None  # None: every team's
+    employee_id: int | None = None  # an employee's own only
+
+
+def _scope(ctx: Context, team_id: int | None) -> _Scope | None:
+    """None: there is nothing for the viewer to see (no statement is needed to say so)."""
     viewer = ctx.viewer
+    asked = None if team_id is None else frozenset({team_id})
     if viewer.is_admin:
-        return None if team_id is None else frozenset({team_id})
-    if viewer.role is not UserRole.MANAGER:
-        raise Forbidden("flags are for managers and admins")
-    if team_id is None:
-        return viewer.team_ids
-    if team_id not in viewer.team_ids:
-        raise Forbidden("a team's flags are for its managers and admins")
-    return frozenset({team_id})
+        return _Scope(asked)
+    if viewer.role is UserRole.MANAGER:
+        if team_id is not None and team_id not in viewer.team_ids:
+            raise Forbidden("a team's flags are for its managers and admins")
+        teams = asked or viewer.team_ids
+        return _Scope(teams) if teams else None
+    if viewer.employee_id is None:  # an employee without a record has no flags
+        return None
+    return _Scope(asked, employee_id=viewer.employee_id)
 
 
 async def flag_page(
@@ -35,15 +47,16 @@ async def flag_page(
     first: int | None,
     after: str | None,
 ) -> Page[Flag]:
-    teams = _teams(ctx, team_id)
+    scope = _scope(ctx, team_id)
     request = forward_page(ctx, flags.FLAG_ORDER, first, after)
     rows: Sequence[Flag] = []
-    if teams is None or teams:  # a manager of no team sees no flags, without a statement
+    if scope is not None:
         rows = await ctx.db.read(
             lambda session: flags.list_flags(
                 session=session,
                 status=status,
-                team_ids=teams,
+                team_ids=scope.teams,
+                employee_id=scope.employee_id,
                 limit=request.limit + 1,
                 after=request.after,
             )

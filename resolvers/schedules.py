@@ -1,4 +1,5 @@
-"""A team's schedule and staffing plan, for its managers and admins."""
+"""A team's schedule and staffing plan, for its managers and admins; an employee reads their
+own shifts in the schedule."""
 
 from __future__ import annotations
 
@@ -15,10 +16,18 @@ from services.users import UserRole
 MAX_SCHEDULE = timedelta(days=62)
 
 
-async def _team(ctx: Context, team_id: int, what: str) -> Team:
+def _staff(ctx: Context, team_id: int) -> bool:
     viewer = ctx.viewer
-    if not (viewer.is_admin or (viewer.role is UserRole.MANAGER and team_id in viewer.team_ids)):
+    return viewer.is_admin or (viewer.role is UserRole.MANAGER and team_id in viewer.team_ids)
+
+
+async def _team(ctx: Context, team_id: int, what: str) -> Team:
+    if not _staff(ctx, team_id):
         raise Forbidden(f"a team's {what} is for its managers and admins")
+    return await _existing(ctx, team_id)
+
+
+async def _existing(ctx: Context, team_id: int) -> Team:
     team = await ctx.loaders.by_id(Team).load(team_id)
     if team is None:
         raise NotFound("no such team", field="teamId")
@@ -32,10 +41,17 @@ async def team_schedule(
         raise BadInput("`from` must not be after `to`", field="from")
     if end - start >= MAX_SCHEDULE:
         raise BadInput("a schedule spans at most 62 days", field="to")
-    await _team(ctx, team_id, "schedule")
+    own: int | None = None  # the team's managers and admins see every shift
+    if not _staff(ctx, team_id):
+        own = ctx.viewer.employee_id if ctx.viewer.role is UserRole.EMPLOYEE else None
+        if own is None:
+            raise Forbidden(
+                "a team's schedule is for its managers and admins (employees: their own shifts)"
+            )
+    await _existing(ctx, team_id)
     return await ctx.db.read(
         lambda session: schedules.team_schedule(
-            session=session, team_id=team_id, start=start, end=end
+            session=session, team_id=team_id, start=start, end=end, employee_id=own
         )
     )
 

@@ -55,7 +55,9 @@ class FlagType(Node):
         row = await info.context.loaders.by_id(models.Activity).load(self.activity_id)
         return ActivityType.from_row(row) if row else None
 
-    @strawberry.field(description="The email of the admin who resolved or dismissed it.")
+    @strawberry.field(
+        description="The email of who resolved or dismissed it (an admin or a manager)."
+    )
     async def resolved_by(self, info: Info) -> str | None:
         if self.resolved_by_user_id is None:
             return None

@@ -65,10 +65,12 @@ class Mutation:
         "days included: they stay final, their streaks, badges and reports follow.",
     )
     set_job_paused: JobControlPayloadType = for_admins(set_job_paused)
-    resolve_flag: FlagPayloadType = for_admins(
-        resolve_flag,
-        "Close an open flag as RESOLVED or DISMISSED, with a note (audited); the score "
-        "refresh leaves it closed.",
+    resolve_flag: FlagPayloadType = strawberry.mutation(
+        resolver=resolve_flag,
+        permission_classes=[SignedIn],
+        description="Close an open flag as RESOLVED or DISMISSED, with a note (audited): "
+        "admins any flag, managers their teams' (others: FORBIDDEN); the score refresh leaves "
+        "it closed.",
     )
     trigger_sync: JobPayloadType = for_admins(
         trigger_sync,

@@ -23,7 +23,6 @@ from schema.roles import RoleType
 from schema.teams import TeamType
 from schema.users import UserType
 from services.errors import BadInput
-from services.users import UserRole
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,6 @@ class NodeKind:
     # reference data (teams, roles), which every signed-in viewer sees.
     owner: Callable[[Any], int] | None = None
     admin_only: bool = False  # to anyone else, such a node does not exist
-    staff_only: bool = False  # for admins and managers (of the owner's team) only
 
     def from_row(self, row: Any) -> Node:
         build: Callable[[Any], Node] = self.node_type.from_row  # type: ignore[attr-defined]
@@ -48,7 +46,7 @@ NODE_KINDS = (
     NodeKind(ActivityType, models.Activity, owner=lambda row: row.employee_id),
     NodeKind(ClockRecordType, models.ClockRecord, owner=lambda row: row.employee_id),
     NodeKind(ApiKeyType, models.ApiKey, admin_only=True),
-    NodeKind(FlagType, models.Flag, owner=lambda row: row.employee_id, staff_only=True),
+    NodeKind(FlagType, models.Flag, owner=lambda row: row.employee_id),
     NodeKind(UserType, models.User, admin_only=True),
 )
 _BY_NAME = {type_name(kind.node_type): kind for kind in NODE_KINDS}
@@ -60,8 +58,6 @@ async def resolve_node(info: Info, name: str, db_id: int) -> Node | None:
         raise BadInput(f"no node type {name!r}")
     viewer = info.context.viewer
     if kind.admin_only and not viewer.is_admin:
-        return None
-    if kind.staff_only and viewer.role not in (UserRole.ADMIN, UserRole.MANAGER):
         return None
     row = await info.context.loaders.by_id(kind.model).load(db_id)
     if row is None:

@@ -114,7 +114,8 @@ class Query:
 
     @strawberry.field(
         description="Flags to review, newest work date first: a team's (teamId) or all the "
-        "viewer may see (managers: their teams'; admins: everyone's); page size at most 100.",
+        "viewer may see (managers: their teams'; admins: everyone's; employees: their own, "
+        "with how they were resolved); page size at most 100.",
         permission_classes=[SignedIn],
         directives=cached(60),
     )
@@ -269,7 +270,8 @@ class Query:
 
     @strawberry.field(
         description="A team's scheduled shifts from `from` to `to` (work dates, at most 62 "
-        "days), in order of start (its managers and admins).",
+        "days), in order of start: every shift to its managers and admins, an employee's own "
+        "to them.",
         permission_classes=[SignedIn],
         directives=cached(300),
     )

@@ -3,8 +3,9 @@ discipline. Each is unique per rule and subject, so recomputing a day never dupl
 
 ``detect`` is pure: it takes one employee's day and returns the flags it raises (the score
 refresh, ``services.score_refresh``, raises and withdraws OPEN flags with it). ``list_flags``
-is the list a manager works through; ``resolve_flag`` an admin's resolution, which the refresh
-never undoes.
+is the list a manager works through (and an employee reads their own in); ``resolve_flag`` a
+reviewer's resolution (an admin, or a manager of the flag's team), which the refresh never
+undoes.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Flag
 from services import audit
-from services.errors import BadInput, Conflict, NotFound
+from services.errors import BadInput, Conflict, Forbidden, NotFound
 from services.intervals import Interval, minutes, subtract
 from services.keyset import Key, Keyset
 from services.scores import MAX_SHIFT, RoleStandard
+from services.users import UserRole
 from services.viewers import Viewer
 
 RATE_FACTOR = 3  # items per hour over 3 x the engineered standard
@@ -174,12 +176,15 @@ async def list_flags(
     team_ids: Collection[int] | None,  # None: every team's (and those of no team)
     limit: int,
     after: Sequence[Any] | None,
+    employee_id: int | None = None,  # one employee's only
 ) -> Sequence[Flag]:
     statement = select(Flag).order_by(*FLAG_ORDER.order_by()).limit(limit)
     if status is not None:
         statement = statement.where(Flag.status == status.value)
     if team_ids is not None:
         statement = statement.where(Flag.team_id.in_(sorted(team_ids)))
+    if employee_id is not None:
+        statement = statement.where(Flag.employee_id == employee_id)
     if after is not None:
         statement = statement.where(FLAG_ORDER.after(after))
     return (await session.scalars(statement)).all()
@@ -194,11 +199,15 @@ async def resolve_flag(
     note: str | None,
     now: datetime,
 ) -> Flag:
-    """Close an open flag with ``resolution`` and the admin's note (audited)."""
+    """Close an open flag with ``resolution`` and the reviewer's note (audited)."""
     why = _note(note)
+    if not reviews_flags(actor):
+        raise Forbidden(REVIEWERS, field="id")
     row = await session.get(Flag, flag_id, with_for_update=True)
     if row is None:
         raise NotFound("no such flag", field="id")
+    if not may_review(actor, row.team_id):
+        raise Forbidden(REVIEWERS, field="id")
     if row.status != FlagStatus.OPEN:
         raise Conflict(f"this flag is already {row.status.lower()}", field="id")
     before = audit.snapshot(row)
@@ -211,6 +220,22 @@ async def resolve_flag(
         session=session, actor=actor, action="resolve_flag", row=row, before=before, reason=why
     )
     return row
+
+
+REVIEWERS = "a flag is reviewed by the managers of its team and by admins"
+
+
+def reviews_flags(viewer: Viewer) -> bool:
+    """Whether ``viewer`` reviews any flags at all (admins and managers)."""
+    return viewer.is_admin or viewer.role is UserRole.MANAGER
+
+
+def may_review(viewer: Viewer, team_id: int | None) -> bool:
+    """Whether ``viewer`` may resolve a flag of ``team_id`` (the employee's team when it was
+    raised): admins any; managers their teams'."""
+    return viewer.is_admin or (
+        viewer.role is UserRole.MANAGER and team_id is not None and team_id in viewer.team_ids
+    )
 
 
 def _note(note: str | None) -> str | None:

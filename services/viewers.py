@@ -87,6 +87,7 @@ class Viewer:
                     Permission.READ_REFERENCE_DATA,
                     Permission.MANAGE_REFERENCE_DATA,
                     Permission.MANAGE_API_KEYS,
+                    Permission.RECORD_ACTIVITIES,  # admins record too (`recordActivities`)
                 ]
             case UserRole.MANAGER:
                 return [Permission.READ_TEAM_EMPLOYEES, Permission.READ_REFERENCE_DATA]

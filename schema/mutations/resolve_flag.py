@@ -1,5 +1,5 @@
-"""``resolveFlag``: an admin closes an open flag as RESOLVED or DISMISSED, with a note
-(audited). The score refresh leaves a closed flag alone."""
+"""``resolveFlag``: an admin, or a manager of the flag's team, closes an open flag as RESOLVED
+or DISMISSED, with a note (audited). The score refresh leaves a closed flag alone."""
 
 from __future__ import annotations
 

@@ -37,7 +37,13 @@ async def floor(db: Database) -> Floor:
         employee_id=n1.id, clock_in=utc(2026, 11, 20, 14), work_date=utc(2026, 11, 20).date()
     )
     activity = helpers.activity(s1, role, utc(2026, 11, 20, 14), 5)
-    await helpers.add(db, clock, activity)
+    shifts = [  # north's schedule: Nora's shift, and one nobody is mapped to
+        models.ScheduledShift(employee_id=employee, team_id=north.id, title=title,
+                              start=utc(2026, 11, 20, hour), end=utc(2026, 11, 20, hour + 8),
+                              work_date=utc(2026, 11, 20).date())
+        for employee, title, hour in ((n1.id, "Nora's", 13), (None, "open", 14))
+    ]  # fmt: skip
+    await helpers.add(db, clock, activity, *shifts)
     return Floor(north, south, n1, s1, clock, activity)
 
 
@@ -70,6 +76,12 @@ def operations(f: Floor) -> dict[str, tuple[str, dict[str, Any]]]:
             {"id": gid("ClockRecord", f.north_clock.id)},
         ),
         "teams": ("{ teams { key } }", {}),
+        "north schedule": (
+            'query($t: ID!) { schedule(teamId: $t, from: "2026-11-20", to: "2026-11-20") '
+            "{ title employee { code } } }",
+            {"t": gid("Team", f.north.id)},
+        ),
+        "permissions": ("{ viewer { permissions } }", {}),
     }
 
 
@@ -79,38 +91,56 @@ def expected(f: Floor) -> dict[tuple[str, str], Any]:
     activity = {"id": gid("Activity", f.south_activity.id)}
     clock = {"id": gid("ClockRecord", f.north_clock.id)}
     teams = [{"key": "north"}, {"key": "south"}]
+    noras = {"title": "Nora's", "employee": {"code": "N1"}}
+    schedule = [noras, {"title": "open", "employee": None}]
+    admins = ["READ_ALL_EMPLOYEES", "READ_REFERENCE_DATA", "MANAGE_REFERENCE_DATA",
+              "MANAGE_API_KEYS", "RECORD_ACTIVITIES"]  # fmt: skip
+    employees = ["READ_OWN_DATA", "READ_REFERENCE_DATA"]
     return {
         ("admin", "employees"): {"employees": {"edges": every}},
         ("admin", "employee in south"): {"employee": {"code": "S1"}},
         ("admin", "south activity"): {"node": activity},
         ("admin", "north clock record"): {"node": clock},
         ("admin", "teams"): {"teams": teams},
+        ("admin", "north schedule"): {"schedule": schedule},
+        ("admin", "permissions"): {"viewer": {"permissions": admins}},
         ("north manager", "employees"): {"employees": {"edges": north_only}},
         ("north manager", "employee in south"): {"employee": None},
         ("north manager", "south activity"): {"node": None},
         ("north manager", "north clock record"): {"node": clock},
         ("north manager", "teams"): {"teams": teams},
+        ("north manager", "north schedule"): {"schedule": schedule},
+        ("north manager", "permissions"): {
+            "viewer": {"permissions": ["READ_TEAM_EMPLOYEES", "READ_REFERENCE_DATA"]}
+        },
         ("Nora", "employees"): {"employees": {"edges": north_only}},
         ("Nora", "employee in south"): {"employee": None},
         ("Nora", "south activity"): {"node": None},
         ("Nora", "north clock record"): {"node": clock},
         ("Nora", "teams"): {"teams": teams},
+        ("Nora", "north schedule"): {"schedule": [noras]},  # her own shifts only
+        ("Nora", "permissions"): {"viewer": {"permissions": employees}},
         ("employee without record", "employees"): {"employees": {"edges": []}},
         ("employee without record", "employee in south"): {"employee": None},
         ("employee without record", "south activity"): {"node": None},
         ("employee without record", "north clock record"): {"node": None},
         ("employee without record", "teams"): {"teams": teams},
+        ("employee without record", "north schedule"): ("FORBIDDEN", None),
+        ("employee without record", "permissions"): {"viewer": {"permissions": employees}},
         # Refused: nullable roots are null, the others null the whole response.
         ("anonymous", "employees"): (UNAUTHENTICATED, None),
         ("anonymous", "employee in south"): (UNAUTHENTICATED, {"employee": None}),
         ("anonymous", "south activity"): (UNAUTHENTICATED, {"node": None}),
         ("anonymous", "north clock record"): (UNAUTHENTICATED, {"node": None}),
         ("anonymous", "teams"): (UNAUTHENTICATED, None),
+        ("anonymous", "north schedule"): (UNAUTHENTICATED, None),
+        ("anonymous", "permissions"): {"viewer": {"permissions": []}},
     }
 
 
 VIEWERS = ["admin", "north manager", "Nora", "employee without record", "anonymous"]
-OPERATIONS = ["employees", "employee in south", "south activity", "north clock record", "teams"]
+OPERATIONS = ["employees", "employee in south", "south activity", "north clock record", "teams",
+              "north schedule", "permissions"]  # fmt: skip
 
 
 @pytest.mark.parametrize("who", VIEWERS)
