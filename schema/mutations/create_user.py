@@ -4,7 +4,7 @@ answers with."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 
@@ -19,8 +19,6 @@ from schema.users import UserRoleType, UserType
 from services.errors import BadInput
 from services.user_admin import NewUser
 from services.users import UserRole
-
-T = TypeVar("T")
 
 
 @strawberry.input(name="CreateUserInput")
