@@ -41,7 +41,7 @@ from tests.helpers import ADMIN, LEADERBOARD_PAGE, bearer
 # The board as a wall display shows it: what the day's scores say (refreshed by the job).
 BOARD = """
 query Board($first: Int!, $day: Date!) {
-  leaderboard(from: $day, first: $first) {
+  leaderboard(from: $day, to: $day, first: $first) {
     totalCount
     edges { node { rank pointsEarned itemsProcessed productivity
                    employee { name team { name } } } }

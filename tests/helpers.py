@@ -58,7 +58,7 @@ query Dashboard($first: Int!, $date: Date!) {
 # bench/leaderboard.py run it.
 LEADERBOARD_PAGE = """
 query Board($first: Int!, $day: Date!) {
-  leaderboard(from: $day, first: $first) {
+  leaderboard(from: $day, to: $day, first: $first) {
     totalCount
     edges { cursor node {
       rank pointsEarned itemsProcessed productivity

@@ -134,7 +134,7 @@ async def test_a_page_asked_through_fragments_costs_the_same(
     """What the page loads in bulk for its employees is found in fragments too."""
     await _board(db, 30)
     query = """
-    query($day: Date!) { leaderboard(from: $day, first: 30) { edges { node { ...Entry } } } }
+    query($day: Date!) { leaderboard(from: $day, to: $day, first: 30) { edges { node { ...Entry } } } }
     fragment Entry on LeaderboardEntry {
       employee { ... on Employee { team { name } } ...Day }
     }
@@ -158,7 +158,7 @@ async def test_breakdowns_of_two_days_are_one_read_with_the_page(
     """Breakdowns of several days (aliases) are read in one statement alongside the page."""
     await _board(db, 10)
     query = """
-    query($day: Date!, $before: Date!) { leaderboard(from: $day, first: 10) { edges { node {
+    query($day: Date!, $before: Date!) { leaderboard(from: $day, to: $day, first: 10) { edges { node {
       employee { today: activityBreakdown(date: $day) { items }
                  before: activityBreakdown(date: $before) { items } } } } } }
     """
@@ -182,7 +182,7 @@ async def test_a_page_joins_the_days_scores_only_when_asked(
     and does not read them otherwise; either way the page and its ranks are two statements."""
     await _board(db, 10)
     score = "score(date: $day) { pointsEarned }" if asked else ""
-    query = f"""query($day: Date!) {{ leaderboard(from: $day, first: 3) {{ edges {{ node {{
+    query = f"""query($day: Date!) {{ leaderboard(from: $day, to: $day, first: 3) {{ edges {{ node {{
       rank employee {{ name {score} }} }} }} }} }}"""
     await uncached.data(query, day=DAY.isoformat())
 
