@@ -2,21 +2,25 @@
 its resources (built by ``build_resources``, so its writes drop cached responses too).
 
 With ``PRODHUB_REDIS_URL`` messages go through Redis to ``prodhub worker`` processes; without
-it (the embedded default, and the tests) a ``StubBroker`` keeps them in process.
+it (the embedded default, and the tests) a ``StubBroker`` keeps them in process. A process has
+one set of resources: the embedded worker and scheduler run on the web app's, so what a job
+writes drops the web's cached responses at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from cachetools import TTLCache
 from dramatiq import Broker, Middleware, Worker
-from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.asyncio import EventLoopThread, get_event_loop_thread, set_event_loop_thread
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.logging import get_logger
 from dramatiq.middleware import AsyncIO
 from redis.asyncio import Redis
 
@@ -67,12 +71,49 @@ def build_broker(settings: Settings, **redis_options: Any) -> Broker:
     return broker
 
 
-class EmbeddedJobs:
-    """The embedded default's worker and scheduler, inside the one web process: a StubBroker
-    carries the messages, a worker thread runs them, the scheduler runs on the web loop."""
+class RunningLoop(EventLoopThread):
+    """Dramatiq's event loop for async actors, on a loop that runs already (the web app's): a
+    worker thread hands each actor's coroutine to it and waits for the result. Never started
+    or stopped here: the loop belongs to the web server."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        threading.Thread.__init__(self, name="prodhub-web-loop")  # no loop of its own
+        self.loop, self.interrupt_check_ival = loop, 0.1
+        self.logger = get_logger(__name__, type(self))  # type: ignore[no-untyped-call]
+
+    def stop(self) -> None:
+        return None
+
+
+class WebResources(Middleware):
+    """The embedded worker's resources are the web app's, and its actors run on the web app's
+    event loop, where those engines and that cache were made. A set of its own would make its
+    writes drop entries of its own in-memory cache, never the web's: stale scores for a TTL."""
 
     def __init__(self, resources: Resources) -> None:
-        self.broker = build_broker(resources.settings.model_copy(update={"redis_url": None}))
+        self.resources = resources
+        self.loop: asyncio.AbstractEventLoop | None = None  # set by ``EmbeddedJobs.start``
+
+    def before_worker_boot(self, broker: Broker, worker: Worker) -> None:
+        # A worker started on the web loop itself (rather than from it, in a thread) runs there.
+        loop = self.loop or asyncio.get_running_loop()
+        set_event_loop_thread(RunningLoop(loop))
+        install(Runtime(self.resources.db, self.resources.settings))
+
+    def after_worker_shutdown(self, broker: Broker, worker: Worker) -> None:
+        install(None)
+        set_event_loop_thread(None)
+
+
+class EmbeddedJobs:
+    """The embedded default's worker and scheduler, inside the one web process and on its
+    resources: a StubBroker carries the messages, a worker thread takes them and runs each
+    actor on the web loop, where the scheduler runs too."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.broker = StubBroker()
+        self.web = WebResources(resources)
+        self.broker.add_middleware(self.web)
         self.actors = declare(self.broker)
         self.worker = Worker(self.broker, worker_threads=1)
         self.scheduler = Scheduler(resources, self.actors)
@@ -80,6 +121,7 @@ class EmbeddedJobs:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self.web.loop = asyncio.get_running_loop()
         await asyncio.to_thread(self.worker.start)
         self._task = asyncio.create_task(self.scheduler.run(self._stop))
 
