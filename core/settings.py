@@ -48,12 +48,12 @@ class Settings(BaseSettings):
     # the responses that read what they changed, whatever their age.
     cache_ttl_seconds: float = Field(default=300, ge=0, le=3600)
     cache_max_mb: int = Field(default=64, ge=1)  # per process: the memory store, or body copies
-    # A gap in available time counts as idle from this length on (SPEC §4).
+    # A gap in available time counts as idle from this length on.
     idle_threshold_minutes: int = Field(default=15, ge=1, le=480)
     # An activity whose window ends later than this after now is refused (FUTURE_WINDOW): a
     # device's clock may run a little ahead, not months.
     future_tolerance_minutes: int = Field(default=5, ge=0, le=24 * 60)
-    # Connecteam (SPEC §6): without a key the sync jobs report "not configured" and do nothing.
+    # Connecteam: without a key the sync jobs report "not configured" and do nothing.
     connecteam_api_key: SecretStr | None = None
     connecteam_base_url: str = "https://api.connecteam.com"
     # Push-back (off while empty): each finalized day's KPIs of mapped employees, written to

@@ -1,4 +1,4 @@
-"""``GET /metrics`` in Prometheus' text format, for the operators (SPEC §1, §3).
+"""``GET /metrics`` in Prometheus' text format, for the operators.
 
 Per process, kept by ``prometheus_client``: requests by route and status, their durations,
 and how the response cache answered GraphQL (the ``x-prodhub-cache`` header: hit, miss, or

@@ -1,4 +1,4 @@
-"""Analytics over daily scores (SPEC §4): totals per day, ISO week or month, for everyone in
+"""Analytics over daily scores: totals per day, ISO week or month, for everyone in
 scope or per team or per employee, summed in SQL (one statement for the series, one for the
 totals). A period's first day is computed by the database from the stored work date: date
 arithmetic, never a timezone function.

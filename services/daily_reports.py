@@ -1,4 +1,4 @@
-"""Daily reports (SPEC §4): each team's finalized day, built once by ``build_daily_reports``
+"""Daily reports: each team's finalized day, built once by ``build_daily_reports``
 and kept, whatever changes later — what the day looked like when it was closed.
 
 A report holds the team's totals (as ``teamStats`` shows them), its top performers (by

@@ -1,4 +1,4 @@
-"""Review flags of a work date (SPEC §4): items for a person to look at, never automatic
+"""Review flags of a work date: items for a person to look at, never automatic
 discipline. Each is unique per rule and subject, so recomputing a day never duplicates one.
 
 ``detect`` is pure: it takes one employee's day and returns the flags it raises (the score

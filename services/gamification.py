@@ -1,4 +1,4 @@
-"""Streaks and badges (SPEC §4), settled when a day is finalized.
+"""Streaks and badges, settled when a day is finalized.
 
 A **streak** counts consecutive worked days (a final score with clocked time or items) at or
 above the productivity goal; days not worked do not break it. ``current`` ends at the

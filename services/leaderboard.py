@@ -1,4 +1,4 @@
-"""Leaderboards over daily scores (SPEC §4): a page of standings and their competition ranks.
+"""Leaderboards over daily scores: a page of standings and their competition ranks.
 
 A board is a period, a metric and an optional team. Its entries are the employees with a daily
 score in the period (for PRODUCTIVITY, only those with at least an hour of available time: a

@@ -1,4 +1,4 @@
-"""The daily rollover: flag the clock records somebody forgot to close (SPEC §5, 00:05)."""
+"""The daily rollover: flag the clock records somebody forgot to close (at 00:05 company time)."""
 
 from __future__ import annotations
 

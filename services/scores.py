@@ -1,4 +1,4 @@
-"""The daily score of one employee on one work date (SPEC §4), as a pure computation.
+"""The daily score of one employee on one work date, as a pure computation.
 
 The scoring jobs feed it rows and persist what it returns; the demo seeder uses it too, so a
 seeded database holds the same numbers the engine would compute.
@@ -13,7 +13,7 @@ from typing import Protocol
 
 from services.intervals import Interval, intersect, minutes, subtract, union
 
-# An open clock record counts up to now, and no record counts for more than this (SPEC §4).
+# An open clock record counts up to now, and no record counts for more than this.
 MAX_SHIFT = timedelta(hours=16)
 
 

@@ -1,4 +1,4 @@
-"""A team's staffing plan for a day, per local hour (SPEC §4), in three statements.
+"""A team's staffing plan for a day, per local hour, in three statements.
 
 - **Forecast items** of an hour: the mean, over the same weekday of the last 4 weeks, of the
   items the team's employees recorded in that local hour (by each activity's start), per role.

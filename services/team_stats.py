@@ -1,4 +1,4 @@
-"""A team's day (SPEC §4): the overview every dashboard shows, and the drill-down metrics
+"""A team's day: the overview every dashboard shows, and the drill-down metrics
 (bottlenecks, capacity, health).
 
 The overview of any number of teams is four grouped statements: the day's scores, the active

@@ -1,1 +1,1 @@
-"""Dramatiq actors for periodic and heavy jobs (SPEC §5). Never imports the GraphQL layer."""
+"""Dramatiq actors for periodic and heavy jobs. Never imports the GraphQL layer."""

@@ -1,4 +1,4 @@
-"""When each periodic job is due, as pure functions of company time (SPEC §5).
+"""When each periodic job is due, as pure functions of company time.
 
 A tick names the slot a message is for (``"2026-11-22T10:05"``, company time). Only the
 latest slot of an interval job is due: a scheduler that was down does not enqueue the slots

@@ -1,1 +1,1 @@
-"""Connecteam's REST API (SPEC §6): the client and the parts of its payloads we read."""
+"""Connecteam's REST API: the client and the parts of its payloads we read."""

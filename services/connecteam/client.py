@@ -1,4 +1,4 @@
-"""An async client of Connecteam's API, on httpx, as its document and SPEC §6 describe it.
+"""An async client of Connecteam's API, on httpx, as its published OpenAPI document describes it.
 
 - Auth is the ``X-API-KEY`` header; the key is never part of a log line or an error.
 - Answers are ``{requestId, data, paging?}``; lists page with ``limit``/``offset`` (500 at

@@ -1,10 +1,10 @@
-"""Connecteam's shifts into clock records, one work date per transaction (issue 11).
+"""Connecteam's shifts into clock records, one work date per transaction.
 
 ``apply_day`` makes the day's Connecteam clock records what Connecteam says (``wanted``, the
 shifts of mapped users whose work date it is): new shifts are inserted, changed ones updated
 with their breaks replaced, shifts gone from Connecteam deleted. A record an admin corrected
 (``source`` no longer ``connecteam``) is left alone. Then the employees' activities whose
-start a changed record held, before or after, are dated again (SPEC §4), and every work date
+start a changed record held, before or after, are dated again, and every work date
 whose clock data or activities changed is refreshed in the same transaction: a day is never
 half-synced, and a day that did not change costs one SELECT.
 """

@@ -1,4 +1,4 @@
-"""Which employee each Connecteam user is (issue 11): kept when already mapped, else matched
+"""Which employee each Connecteam user is: kept when already mapped, else matched
 automatically by email (case-insensitive), then by exact full name, and only when exactly one
 employee fits; every other user is listed for an admin to map by hand (``mapEmployee``).
 

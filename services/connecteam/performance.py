@@ -1,4 +1,4 @@
-"""Push-back (issue 11, optional): a finalized day's KPIs of every mapped employee, written to
+"""Push-back (optional): a finalized day's KPIs of every mapped employee, written to
 Connecteam's performance indicators the settings name. A PUT replaces a user's values of the
 day, so a run repeated, or retried after dying half way, leaves Connecteam the same."""
 

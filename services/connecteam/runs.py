@@ -1,4 +1,4 @@
-"""Sync runs: what each Connecteam sync did, as admins see it (issue 11, SPEC §5).
+"""Sync runs: what each Connecteam sync did, as admins see it.
 
 A run is one row in ``sync_runs``, named by its kind and its key (the job's tick, with the
 first date of a backfill's chunk): QUEUED when ``triggerSync`` asked for it, RUNNING once a

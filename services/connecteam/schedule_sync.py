@@ -1,4 +1,4 @@
-"""Connecteam's scheduled shifts into ``scheduled_shifts`` (issue 11), set-based, in the
+"""Connecteam's scheduled shifts into ``scheduled_shifts``, set-based, in the
 caller's transaction.
 
 A shift is a row per assigned user mapped to an employee, keyed ``<shift id>:<user id>``; its

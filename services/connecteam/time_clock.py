@@ -1,4 +1,4 @@
-"""Connecteam's time activities as clock records (SPEC §4, §6): pure, for ``sync_time_clock``.
+"""Connecteam's time activities as clock records: pure, for ``sync_time_clock``.
 
 A shift is a clock record keyed by Connecteam's shift id; without ``end`` the user is still
 clocked in. Its work date is the local date of its clock-in in the punch's own IANA zone (a

@@ -1,4 +1,4 @@
-"""Connecteam users into employees, set-based and in the caller's transaction (issue 11).
+"""Connecteam users into employees, set-based and in the caller's transaction.
 
 Every user seen is kept in ``connecteam_users``. Each one is then an employee: the one already
 mapped to it, else the one it matches (``services.connecteam.mapping``), else (when it matches

@@ -1,4 +1,4 @@
-"""Hostile and malformed requests get a 4xx or a typed error, never a 500 (issue 8's probe)."""
+"""Hostile and malformed requests get a 4xx or a typed error, never a 500."""
 
 from __future__ import annotations
 

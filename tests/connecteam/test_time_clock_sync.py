@@ -199,7 +199,7 @@ async def test_changed_and_deleted_shifts_and_a_correction_that_stays(
                     "connecteam")],
         "breaks": [],
         "activity_dates": [TWENTIETH],  # no shift holds it now: its local date again
-        # not clocked: earned over active time (10 minutes), SPEC §4
+        # not clocked: earned over active time (10 minutes)
         "scores": [("K1", TWENTIETH, 30, 0.0, 0.0, 0.0, 30.0, 300.0),
                    ("K2", TWENTIETH, 0, 120.0, 0.0, 120.0, 0.0, 0.0)],
     }  # fmt: skip

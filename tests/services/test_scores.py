@@ -1,4 +1,4 @@
-"""The daily score formulas of SPEC §4, on hand-computed cases."""
+"""The daily score formulas, on hand-computed cases."""
 
 from __future__ import annotations
 
