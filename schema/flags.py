@@ -21,7 +21,10 @@ FlagStatusType = strawberry.enum(FlagStatus, name="FlagStatus")
 FlagResolutionType = strawberry.enum(FlagResolution, name="FlagResolution")
 
 
-@strawberry.type(name="Flag", description="Something for a person to look at: a rule a day's data broke, never discipline.")
+@strawberry.type(
+    name="Flag",
+    description="Something for a person to look at: a rule a day's data broke, never discipline.",
+)
 class FlagType(Node):
     rule: FlagRuleType  # type: ignore[valid-type]
     status: FlagStatusType  # type: ignore[valid-type]
