@@ -142,7 +142,9 @@ async def test_a_default_today_is_kept_until_midnight_at_most(
 ) -> None:
     """23:58 in Chicago: the board of "today" may be kept 120 s, not the hint's 300."""
     clock.now = now
-    dated = await ask(app_client, '{ leaderboard(from: "2026-11-20", to: "2026-11-20") { totalCount } }', now=now)
+    dated = await ask(
+        app_client, '{ leaderboard(from: "2026-11-20", to: "2026-11-20") { totalCount } }', now=now
+    )
     today = await ask(app_client, "{ leaderboard { from totalCount } }", now=now)
 
     assert caching(dated) == ("miss", "private, max-age=300", "0")
