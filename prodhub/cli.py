@@ -20,6 +20,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.progress import Progress
+from sqlalchemy.ext.asyncio import AsyncSession
 from uvicorn.supervisors import Multiprocess
 
 from core.settings import Settings
@@ -30,9 +31,11 @@ from prodhub.scheduler import Scheduler
 from services import api_keys, user_admin
 from services.api_keys import ApiKeyScope
 from services.demo import load as demo
+from services.demo.extend import extend_demo
+from services.demo.extend import last_day as last_demo_day
 from services.demo.profiles import PROFILES, Profile
 from services.demo.users import PASSWORD as DEMO_PASSWORD
-from services.demo.users import add_demo_users
+from services.demo.users import add_demo_users, has_demo_users
 from services.errors import UserError
 from services.users import UserRole, create_user, normalize_email
 from services.viewers import Viewer
@@ -138,7 +141,10 @@ def seed_demo(
         str | None, typer.Option(help="Last day of data (YYYY-MM-DD); default: today")
     ] = None,
     replace: Annotated[bool, typer.Option(help="Delete existing data first")] = False,
-    if_empty: Annotated[bool, typer.Option(help="Do nothing if there is data")] = False,
+    if_empty: Annotated[
+        bool,
+        typer.Option(help="If there is data: carry the demo on to today, else do nothing"),
+    ] = False,
 ) -> None:
     """Load a deterministic synthetic dataset (S: 50 employees, M: 500, L: 2,000)."""
     chosen = PROFILES.get(profile.upper())
@@ -178,8 +184,8 @@ async def _seed(
         db = resources.db
         async with db.session() as session, session.begin():
             if await demo.has_data(session):
-                if if_empty:
-                    typer.echo("database already has data; not seeding")
+                if if_empty:  # a demo seeded on an earlier day is carried on to today
+                    await _carry_on(session, settings, seed, today, now)
                     return
                 if not replace:
                     typer.echo("database already has data; use --replace to start over", err=True)
@@ -203,6 +209,25 @@ async def _seed(
             await demo.analyze(session)
         typer.echo(f"demo sign-ins (password {DEMO_PASSWORD!r}): {', '.join(sign_ins)}")
         typer.echo(f"seeded: {counts}")
+
+
+async def _carry_on(
+    session: AsyncSession, settings: Settings, seed: int, today: date, now: datetime
+) -> None:
+    last = await last_demo_day(session)
+    if last is None or last >= today or not await has_demo_users(session=session):
+        typer.echo("database already has data; not seeding")
+        return
+    counts = await extend_demo(
+        session=session,
+        seed=seed,
+        today=today,
+        now=now,
+        idle_threshold=timedelta(minutes=settings.idle_threshold_minutes),
+        productivity_goal=settings.productivity_goal,
+    )
+    typer.echo(f"the demo data ended {last}; carried it on to {today}")
+    typer.echo(f"added: {counts}")
 
 
 @app.command()

@@ -13,11 +13,47 @@ WINDOW = timedelta(minutes=10)
 @dataclass(frozen=True, slots=True)
 class Worker:
     employee_id: int
+    code: str
     team_timezone: str
     default_role_id: int
     skill: float  # multiplies the engineered rate
     day_off: int  # weekday (0 = Monday) this worker never works
     shift_hour: int  # local start hour
+
+
+def demo_code(position: int) -> str:
+    """The demo's employee codes: ``E00001``, ``E00002``, ... (by position, never by id)."""
+    return f"E{position + 1:05d}"
+
+
+def is_demo_code(code: str) -> bool:
+    return len(code) == 6 and code[0] == "E" and code[1:].isdigit()
+
+
+def worker(
+    seed: int, *, employee_id: int, code: str, team_timezone: str, default_role_id: int
+) -> Worker:
+    """A demo employee's habits, drawn from the seed and their code alone, so a demo carried
+    on to a later day finds them again without the rest of the seeding."""
+    rng = random.Random(f"{seed}/{code}")
+    return Worker(
+        employee_id=employee_id,
+        code=code,
+        team_timezone=team_timezone,
+        default_role_id=default_role_id,
+        skill=rng.uniform(0.7, 1.3),
+        day_off=(int(code[1:]) - 1) % 7 if is_demo_code(code) else rng.randrange(7),
+        shift_hour=rng.choice((5, 6, 7, 8, 14)),
+    )
+
+
+def day_rngs(seed: int, worker: Worker, day: date) -> tuple[random.Random, random.Random]:
+    """The RNGs of one employee-day: its plan's, and the one that picks an odd day to flag.
+    Keyed by the seed, the code and the date, so a day comes out the same whatever range it is
+    generated in: a demo carried on to a later day gets the days a seeding up to that day
+    would have, and a day cut off at ``now`` is the start of the same day in full."""
+    key = f"{seed}/{worker.code}/{day.isoformat()}"
+    return random.Random(key), random.Random(f"{key}/quirks")
 
 
 @dataclass(slots=True)
@@ -33,6 +69,7 @@ class DayPlan:
 LONG_IDLE_DAYS, BURST_DAYS, LATE_SCAN_DAYS = 0.02, 0.02, 0.01
 LONG_IDLE_AT, LONG_IDLE = timedelta(hours=3), timedelta(minutes=70)  # between two breaks
 BURST = 4  # times the window's usual count: over the 3x of IMPOSSIBLE_RATE
+BURST_AT = timedelta(hours=4)  # the first window from then on (not the middle of what was cut)
 
 
 def plan_day(
@@ -84,9 +121,10 @@ def plan_day(
         items = max(0, round(rng.gauss(mean, mean * 0.15)))
         plan.windows.append((role, items, cursor, cursor + WINDOW))
         cursor += WINDOW
-    if LONG_IDLE_DAYS <= quirk < LONG_IDLE_DAYS + BURST_DAYS and plan.windows:
-        role, items, start, stop = plan.windows[len(plan.windows) // 2]
-        plan.windows[len(plan.windows) // 2] = (role, max(items, 1) * BURST, start, stop)
+    burst = next((n for n, w in enumerate(plan.windows) if w[2] >= clock_in + BURST_AT), None)
+    if LONG_IDLE_DAYS <= quirk < LONG_IDLE_DAYS + BURST_DAYS and burst is not None:
+        role, items, start, stop = plan.windows[burst]
+        plan.windows[burst] = (role, max(items, 1) * BURST, start, stop)
     late = LONG_IDLE_DAYS + BURST_DAYS <= quirk < LONG_IDLE_DAYS + BURST_DAYS + LATE_SCAN_DAYS
     if late and plan.clock_out is not None and plan.windows:
         start = plan.clock_out + timedelta(minutes=30)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
 from services.daily_reports import build_reports
-from services.demo.generate import DayPlan, Worker, plan_day
+from services.demo.generate import DayPlan, Worker, day_rngs, demo_code, plan_day, worker
 from services.demo.profiles import (
     FIRST_NAMES,
     LAST_NAMES,
@@ -84,13 +84,13 @@ async def seed_demo(
 ) -> SeedCounts:
     """Load ``profile`` for the days up to ``today``; ``progress`` is told of each employee.
     Days before today are final, with the streaks and badges ``finalize_day`` settles and (the
-    last week's) the daily reports; each worked day has its scheduled shift."""
+    last week's) the daily reports; each worked day has its scheduled shift. Each employee-day
+    is drawn from its own RNG (``generate.day_rngs``): the same whatever range is seeded."""
     rng = random.Random(seed)
-    quirks = random.Random(seed + 1)  # the odd days to flag; ``rng`` stays what it was
     counts = SeedCounts()
     roles = await _insert_roles(session, profile)
     teams = await _insert_teams(session, profile, company_timezone)
-    workers = await _insert_employees(session, rng, profile, teams, list(roles))
+    workers = await _insert_employees(session, rng, seed, profile, teams, list(roles))
     counts.roles, counts.teams, counts.employees = len(roles), len(teams), profile.employees
     progress(profile.employees - len(workers))  # inactive employees have no days to plan
 
@@ -100,14 +100,15 @@ async def seed_demo(
     # The last week and today are left to the jobs' own code (flags raised, days finalized);
     # the days before arrive final, scored here, with their streaks and badges settled.
     recent = days[-1 - REPORTED_DAYS :]
-    batch = _Batch(session, counts, idle_threshold)
-    for worker, team_id in workers:
+    batch = Batch(session, counts, idle_threshold)
+    for person, team_id in workers:
         for day in days:
-            plan = plan_day(rng, worker, day, rates, now, quirks)
+            plan_rng, quirks = day_rngs(seed, person, day)
+            plan = plan_day(plan_rng, person, day, rates, now, quirks)
             if plan is None:
                 continue
             final = day not in recent
-            batch.add_day(next_clock_id, worker, team_id, day, plan, roles, now, final=final)
+            batch.add_day(next_clock_id, person, team_id, day, plan, roles, now, final=final)
             next_clock_id += 1
         await batch.flush_if_full()
         progress(1)
@@ -162,6 +163,7 @@ async def _insert_teams(
 async def _insert_employees(
     session: AsyncSession,
     rng: random.Random,
+    seed: int,
     profile: Profile,
     teams: Sequence[models.Team],
     role_ids: list[int],
@@ -171,7 +173,7 @@ async def _insert_employees(
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         rows.append(
             models.Employee(
-                code=f"E{n + 1:05d}",
+                code=demo_code(n),
                 name=f"{first} {last}",
                 email=f"{first}.{last}.{n + 1}@example.com".lower(),
                 team_id=teams[n % len(teams)].id,
@@ -184,17 +186,16 @@ async def _insert_employees(
     zones = {team.id: team.timezone for team in teams}
     return [
         (
-            Worker(
+            worker(
+                seed,
                 employee_id=row.id,
+                code=row.code,
                 team_timezone=zones[row.team_id or 0],
                 default_role_id=row.default_role_id or role_ids[0],
-                skill=rng.uniform(0.7, 1.3),
-                day_off=n % 7,  # by position, never by database id: ids differ by backend
-                shift_hour=rng.choice((5, 6, 7, 8, 14)),
             ),
             row.team_id or 0,
         )
-        for n, row in enumerate(rows)
+        for row in rows
         if row.active
     ]
 
@@ -203,7 +204,7 @@ SCHEDULED_SHIFT = timedelta(hours=8, minutes=30)
 REPORTED_DAYS = 7
 
 
-class _Batch:
+class Batch:
     """Rows waiting to be inserted, written in chunks with one multi-row INSERT per table."""
 
     def __init__(self, session: AsyncSession, counts: SeedCounts, idle: timedelta) -> None:
@@ -226,7 +227,10 @@ class _Batch:
         now: datetime,
         *,
         final: bool,
+        scored: bool = True,
     ) -> None:
+        """The day's rows; its score and idle periods too unless not ``scored`` (a refresh
+        will score it)."""
         employee_id = worker.employee_id
         self.rows[models.ClockRecord].append(
             {"id": clock_id, "employee_id": employee_id, "clock_in": plan.clock_in,
@@ -239,15 +243,10 @@ class _Batch:
              "end": planned + SCHEDULED_SHIFT, "work_date": day, "title": "Shift",
              "created_at": now, "updated_at": now}
         )  # fmt: skip
-        self.rows[models.ClockBreak].extend(
-            {"clock_record_id": clock_id, "start": start, "end": end} for start, end in plan.breaks
-        )
-        self.rows[models.Activity].extend(
-            {"employee_id": employee_id, "role_id": role, "items_count": items,
-             "window_start": start, "window_end": end, "work_date": day, "source": "scanner",
-             "created_at": end}
-            for role, items, start, end in plan.windows
-        )  # fmt: skip
+        self.add_breaks(clock_id, plan.breaks)
+        self.add_windows(employee_id, day, plan.windows)
+        if not scored:
+            return
         score = compute_day(
             work=[WorkSample(role, items, start, end) for role, items, start, end in plan.windows],
             clocks=[ClockSample(plan.clock_in, plan.clock_out, plan.breaks)],
@@ -268,6 +267,21 @@ class _Batch:
             {"employee_id": employee_id, "work_date": day, "start": start, "end": end,
              "minutes": (end - start) / timedelta(minutes=1)}
             for start, end in score.idle_periods
+        )  # fmt: skip
+
+    def add_breaks(self, clock_id: int, breaks: list[tuple[datetime, datetime]]) -> None:
+        self.rows[models.ClockBreak].extend(
+            {"clock_record_id": clock_id, "start": start, "end": end} for start, end in breaks
+        )
+
+    def add_windows(
+        self, employee_id: int, day: date, windows: list[tuple[int, int, datetime, datetime]]
+    ) -> None:
+        self.rows[models.Activity].extend(
+            {"employee_id": employee_id, "role_id": role, "items_count": items,
+             "window_start": start, "window_end": end, "work_date": day, "source": "scanner",
+             "created_at": end}
+            for role, items, start, end in windows
         )  # fmt: skip
 
     async def flush_if_full(self) -> None:

@@ -46,5 +46,11 @@ async def add_demo_users(*, session: AsyncSession) -> list[str]:
     return [ADMIN, MANAGER, EMPLOYEE]
 
 
+async def has_demo_users(*, session: AsyncSession) -> bool:
+    """Whether the data is the demo's: its sign-ins are there."""
+    found = await session.scalar(select(models.User.id).where(models.User.email == ADMIN))
+    return found is not None
+
+
 async def remove_demo_users(*, session: AsyncSession) -> None:
     await session.execute(delete(models.User).where(models.User.email.endswith(DOMAIN)))

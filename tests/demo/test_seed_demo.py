@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
@@ -15,7 +18,7 @@ from sqlalchemy import func, select
 from core.cache.backends import EPOCH
 from db import models
 from db.engine import Database
-from services.demo import load
+from services.demo import extend, load
 from services.demo.profiles import Profile
 from tests.helpers import REDIS_URL
 
@@ -23,18 +26,24 @@ TINY = Profile("T", employees=12, teams=3, roles=4, days=3)
 # 10 days: the 2 oldest are scored by the seeder's own path, the rest by the jobs' code
 LONGER = Profile("T", employees=12, teams=3, roles=4, days=10)
 TODAY = date(2026, 11, 20)
+BOARD_ON_MONDAY = 39  # employees of profile S who worked on 2026-11-23
 END = datetime.combine(TODAY + timedelta(days=1), time(), ZoneInfo("America/Chicago")).astimezone(
     UTC
 )
 
 
 async def _seed(
-    db: Database, seed: int, idle_minutes: int = 15, profile: Profile = TINY
+    db: Database,
+    seed: int,
+    idle_minutes: int = 15,
+    profile: Profile = TINY,
+    today: date = TODAY,
+    now: datetime = END,
 ) -> load.SeedCounts:
     async with db.session() as session, session.begin():
         await load.clear_domain_data(session)
         return await load.seed_demo(
-            session=session, profile=profile, seed=seed, today=TODAY, now=END,
+            session=session, profile=profile, seed=seed, today=today, now=now,
             company_timezone="America/Chicago", idle_threshold=timedelta(minutes=idle_minutes),
         )  # fmt: skip
 
@@ -120,7 +129,7 @@ async def test_the_idle_threshold_decides_which_gaps_are_idle(db: Database) -> N
     lenient = await _seed(db, seed=3, idle_minutes=40)  # gaps of 10-30 minutes no longer count
 
     assert usual.activities == lenient.activities
-    assert (usual.idle_periods, lenient.idle_periods) == (35, 9)
+    assert (usual.idle_periods, lenient.idle_periods) == (25, 10)  # each employee-day its own RNG
 
 
 def test_cli_seeds_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -307,3 +316,129 @@ async def test_the_last_week_is_finalized_by_the_jobs_own_code_flags_included(
             if (flag_team, flag_day) == (team_id, day):
                 raised[rule] = raised.get(rule, 0) + 1
         assert content["flags"] == raised
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(
+        day + timedelta(days=1), time(), ZoneInfo("America/Chicago")
+    ).astimezone(UTC)
+
+
+async def _extend(db: Database, today: date, seed: int = 7) -> load.SeedCounts:
+    async with db.session() as session, session.begin():
+        return await extend.extend_demo(
+            session=session, seed=seed, today=today, now=_end_of(today),
+            idle_threshold=timedelta(minutes=15),
+        )  # fmt: skip
+
+
+async def _days(db: Database) -> dict[str, Any]:
+    """Every employee-day as the demo has it: activities, shifts, breaks, scores; and the
+    flags and reports."""
+    async with db.read_session() as session:
+        activities = await session.execute(
+            select(models.Employee.code, models.Activity.work_date, models.Activity.window_start,
+                   models.Activity.items_count, models.Activity.role_id)
+            .join(models.Employee).order_by(models.Employee.code, models.Activity.window_start)
+        )  # fmt: skip
+        clocks = await session.execute(
+            select(models.Employee.code, models.ClockRecord.work_date, models.ClockRecord.clock_in,
+                   models.ClockRecord.clock_out, func.count(models.ClockBreak.id))
+            .join(models.Employee)
+            .outerjoin(models.ClockBreak)
+            .group_by(models.ClockRecord.id, models.Employee.code)
+            .order_by(models.Employee.code, models.ClockRecord.work_date)
+        )  # fmt: skip
+        scores = await session.execute(
+            select(models.Employee.code, models.DailyScore.work_date,
+                   models.DailyScore.items_processed, models.DailyScore.points_earned,
+                   models.DailyScore.idle_minutes, models.DailyScore.is_final)
+            .join(models.Employee)
+            .order_by(models.Employee.code, models.DailyScore.work_date)
+        )  # fmt: skip
+        flags = await session.execute(
+            select(models.Employee.code, models.Flag.work_date, models.Flag.rule)
+            .join(models.Employee, models.Employee.id == models.Flag.employee_id)
+            .order_by(models.Employee.code, models.Flag.work_date, models.Flag.rule)
+        )
+        reports = await session.execute(
+            select(models.DailyReport.work_date, func.count()).group_by(
+                models.DailyReport.work_date
+            )
+        )
+        shifts = await session.scalar(select(func.count()).select_from(models.ScheduledShift))
+        return {
+            "activities": [tuple(r) for r in activities],
+            "clocks": [tuple(r) for r in clocks],
+            "scores": [(c, d, i, round(p, 6), m, f) for c, d, i, p, m, f in scores],
+            "flags": [tuple(r) for r in flags],
+            "reports": {day: n for day, n in reports},
+            "shifts": shifts,
+        }
+
+
+async def test_a_demo_carried_on_to_a_later_day_is_the_demo_seeded_that_day(
+    db: Database,
+) -> None:
+    """Seeded on Friday at noon, the demo is carried on to Monday: Friday's shifts are completed
+    and the days after are added, exactly as a seeding on Monday makes them (the days of
+    both, Wednesday to Monday); carried on again the same day, nothing changes."""
+    monday = TODAY + timedelta(days=3)
+    noon = datetime(2026, 11, 20, 18, tzinfo=UTC)  # 12:00 in Chicago: Friday's shifts are open
+    await _seed(db, seed=7, now=noon)
+    seeded = await _days(db)
+
+    added = await _extend(db, monday)
+    carried = await _days(db)
+    again = await _extend(db, monday)
+    after_again = await _days(db)
+    await _seed(db, seed=7, profile=Profile("T", 12, 3, 4, days=6), today=monday,
+                now=_end_of(monday))  # fmt: skip
+    fresh = await _days(db)
+
+    windows = [(code, start) for code, _, start, *_ in carried["activities"]]
+    assert len(windows) == len(set(windows))  # nothing doubled
+    assert {day for _, day, *_ in seeded["clocks"]} == {
+        TODAY - timedelta(days=n) for n in (0, 1, 2)
+    }
+    assert any(out is None for _, day, _, out, _ in seeded["clocks"] if day == TODAY)
+    today_board = [s for s in carried["scores"] if s[1] == monday and s[2] > 0]
+    assert len(today_board) == 7  # today's board is not empty
+    assert carried == fresh
+    assert added.activities == len(carried["activities"]) - len(seeded["activities"]) > 0
+    assert added.clock_records == len(carried["clocks"]) - len(seeded["clocks"]) > 0
+    assert again == load.SeedCounts()
+    assert after_again == carried
+
+
+def test_cli_carries_the_demo_on_to_a_later_day_once(tmp_path: Path) -> None:
+    """``scripts/start`` runs ``seed-demo --if-empty``: on a later day it carries the demo on
+    to that day (today's boards are not empty), once; a database without the demo's sign-ins
+    is left alone."""
+    env = {**os.environ, "PRODHUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
+
+    def seed(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "prodhub", "seed-demo", "--profile", "S", *args],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    first = seed("--today", "2026-11-20")
+    later = seed("--if-empty", "--today", "2026-11-23")
+    again = seed("--if-empty", "--today", "2026-11-23")
+
+    assert first.returncode == later.returncode == again.returncode == 0, later.stderr
+    assert later.stdout.splitlines()[0] == (
+        "the demo data ended 2026-11-20; carried it on to 2026-11-23"
+    )
+    assert again.stdout.strip() == "database already has data; not seeding"
+    with contextlib.closing(sqlite3.connect(tmp_path / "demo.db")) as connection:
+        board = connection.execute(
+            "SELECT count(*) FROM daily_scores WHERE work_date = '2026-11-23' "
+            "AND items_processed > 0"
+        ).fetchone()
+        doubled = connection.execute(
+            "SELECT count(*) FROM (SELECT employee_id, window_start FROM activities "
+            "GROUP BY employee_id, window_start HAVING count(*) > 1)"
+        ).fetchone()
+    assert (board, doubled) == ((BOARD_ON_MONDAY,), (0,))
