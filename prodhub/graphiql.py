@@ -1,7 +1,10 @@
-"""GraphiQL without a CDN: Strawberry's page, pointed at assets this app serves itself."""
+"""GraphiQL without a CDN: Strawberry's page, pointed at assets this app serves itself, and
+opening on an example of this API (how to sign in, where the token goes, a dashboard query)
+rather than Strawberry's welcome text."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from strawberry.http.ides import get_graphql_ide_html
@@ -22,8 +25,48 @@ LOCAL_COPIES = {
 }  # fmt: skip
 
 
+# What the editor shows first (a document of this API: both operations run as they stand).
+# GraphiQL is served outside production only, where the demo's sign-ins work.
+EXAMPLE = """\
+# Productivity Hub. Sign in first: run SignIn (the run button asks which operation).
+# The demo's sign-ins are admin@demo.example, manager@demo.example or employee@demo.example,
+# all with the password demo-password (only in development: GraphiQL is off in production,
+# and the demo's password is refused there).
+#
+# Then put the token it answers in the Headers tab below, as
+#   {"Authorization": "Bearer <token>"}
+# and run Dashboard: today's numbers of the employees you may see (an admin all of them, a
+# manager their teams', an employee their own). Ctrl-Space completes, Ctrl-Enter runs.
+
+mutation SignIn {
+  login(email: "admin@demo.example", password: "demo-password") {
+    token
+    errors { code message }
+  }
+}
+
+query Dashboard {
+  employees(first: 10) {
+    edges { node {
+      name
+      team { name }
+      score { pointsEarned productivity idleMinutes }
+      activityBreakdown { role { key } items points }
+      isClockedIn
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+# Strawberry's page keeps its welcome text in this JavaScript template literal.
+_WELCOME = re.compile(r"const EXAMPLE_QUERY = `.*?`;", re.DOTALL)
+
+
 def local_graphiql_html() -> str:
     html = get_graphql_ide_html("graphiql")
     for url, name in LOCAL_COPIES.items():
         html = html.replace(url, f"{ASSETS_PATH}/{name}")
+    html, replaced = _WELCOME.subn(lambda _: f"const EXAMPLE_QUERY = `{EXAMPLE}`;", html)
+    if replaced != 1:
+        raise RuntimeError("Strawberry's GraphiQL page no longer has the example to replace")
     return html
