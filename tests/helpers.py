@@ -36,7 +36,7 @@ REDIS_URL = os.environ.get("PRODHUB_TEST_REDIS_URL")
 
 NOW = datetime(2026, 11, 20, 20, 30, tzinfo=UTC)  # 14:30 in Chicago, a Friday
 
-# The dashboard's query (issue 2): the statement-count test and bench/dashboard.py run it.
+# The dashboard's query: the statement-count test and bench/dashboard.py run it.
 DASHBOARD = """
 query Dashboard($first: Int!, $date: Date!) {
   employees(first: $first) {
@@ -54,7 +54,7 @@ query Dashboard($first: Int!, $date: Date!) {
 """
 
 
-# A leaderboard page as a dashboard shows it (issue 10): the statement-count test and
+# A leaderboard page as a dashboard shows it: the statement-count test and
 # bench/leaderboard.py run it.
 LEADERBOARD_PAGE = """
 query Board($first: Int!, $day: Date!) {

@@ -64,7 +64,7 @@ class DayPlan:
     windows: list[tuple[int, int, datetime, datetime]] = field(default_factory=list)  # role, items
 
 
-# A few days in a hundred have something a manager should look at (SPEC §4's flags): a
+# A few days in a hundred have something a manager should look at (the review flags): a
 # long idle stretch, a burst no one can scan by hand, a scan after clocking out.
 LONG_IDLE_DAYS, BURST_DAYS, LATE_SCAN_DAYS = 0.02, 0.02, 0.01
 LONG_IDLE_AT, LONG_IDLE = timedelta(hours=3), timedelta(minutes=70)  # between two breaks
