@@ -33,6 +33,7 @@ from tests.helpers import (
     GraphQLClient,
     ServerStatements,
     StatementCounter,
+    admin_client,
     bearer,
 )
 
@@ -171,11 +172,5 @@ def gql(client: httpx.AsyncClient) -> GraphQLClient:
 @pytest.fixture
 async def uncached(backend: Backend) -> AsyncIterator[GraphQLClient]:
     """A client of an app without the response cache: every request is computed."""
-    settings = backend.settings.model_copy(update={"cache_ttl_seconds": 0})
-    resources = build_resources(settings, db=backend.db)
-    app = create_app(resources, clock=lambda: NOW)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
-        yield GraphQLClient(http, bearer(ADMIN))
-    await resources.aclose()
+    async with admin_client(backend, cache_ttl_seconds=0) as client:
+        yield client

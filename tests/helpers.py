@@ -25,7 +25,9 @@ from sqlalchemy.engine import make_url
 from core.settings import Settings
 from db import models
 from db.engine import Database
+from prodhub.app import create_app
 from prodhub.jobs import build_broker
+from prodhub.resources import build_resources
 from services.score_refresh import refresh_day
 from services.users import UserRole
 from services.viewers import Viewer, issue_token
@@ -399,3 +401,15 @@ async def running_worker(settings: Settings) -> AsyncIterator[tuple[StubBroker, 
         yield broker, declared
     finally:
         await asyncio.to_thread(worker.stop)
+
+
+@asynccontextmanager
+async def admin_client(backend: Backend, **changed: Any) -> AsyncIterator[GraphQLClient]:
+    """A signed-in admin's client of an app on ``backend`` whose settings differ by
+    ``changed`` (``cache_ttl_seconds=0``: no response cache), at ``NOW``."""
+    resources = build_resources(backend.settings.model_copy(update=changed), db=backend.db)
+    app = create_app(resources, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        yield GraphQLClient(http, bearer(ADMIN))
+    await resources.aclose()

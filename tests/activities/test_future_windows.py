@@ -8,17 +8,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from core.settings import Settings
 from db import models
 from db.engine import Database
-from prodhub.app import create_app
-from prodhub.resources import build_resources
 from tests import helpers
-from tests.helpers import ADMIN, NOW, Backend, GraphQLClient, bearer
+from tests.helpers import NOW, Backend, GraphQLClient, admin_client
 
 RECORD = """mutation($items: [ActivityInput!]!) {
   recordActivities(input: $items) { accepted duplicates errors { index field code message } }
@@ -78,14 +75,8 @@ async def test_a_window_ending_months_ahead_is_refused_and_the_others_stored(
 @pytest.fixture
 async def strict(backend: Backend) -> AsyncIterator[GraphQLClient]:
     """An app whose tolerance is none: PRODHUB_FUTURE_TOLERANCE_MINUTES=0."""
-    settings = backend.settings.model_copy(update={"future_tolerance_minutes": 0})
-    resources = build_resources(settings, db=backend.db)
-    app = create_app(resources, clock=lambda: NOW)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
-        yield GraphQLClient(http, bearer(ADMIN))
-    await resources.aclose()
+    async with admin_client(backend, future_tolerance_minutes=0) as client:
+        yield client
 
 
 async def test_the_tolerance_is_a_setting(
