@@ -338,8 +338,10 @@ async def _days(db: Database) -> dict[str, Any]:
     async with db.read_session() as session:
         activities = await session.execute(
             select(models.Employee.code, models.Activity.work_date, models.Activity.window_start,
-                   models.Activity.items_count, models.Activity.role_id)
-            .join(models.Employee).order_by(models.Employee.code, models.Activity.window_start)
+                   models.Activity.items_count, models.Role.key)  # ids differ between seedings
+            .select_from(models.Activity).join(models.Employee)
+            .join(models.Role, models.Role.id == models.Activity.role_id)
+            .order_by(models.Employee.code, models.Activity.window_start)
         )  # fmt: skip
         clocks = await session.execute(
             select(models.Employee.code, models.ClockRecord.work_date, models.ClockRecord.clock_in,
