@@ -12,7 +12,8 @@ the client sends:
 - **Writes** run in transactions on their own pool (pre-pinged: a write should not fail on a
   stale connection), in sessions that report committed writes (``db.sessions``). A write
   costs the server its statements and one COMMIT: sessions end their transactions
-  themselves, so the pool does not reset connections with another ROLLBACK.
+  themselves, so the pool does not reset connections with another ROLLBACK. On SQLite a
+  write also sends its ``BEGIN`` (see ``_begin_on_sqlite``).
 
 Nothing here connects at import time or on construction.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -58,6 +59,8 @@ class Database:
             self._engine = self._create_engine(
                 pool_pre_ping=not self.settings.is_sqlite, pool_reset_on_return=None
             )
+            if self.settings.is_sqlite:
+                _begin_on_sqlite(self._engine)
         return self._engine
 
     @property
@@ -182,6 +185,31 @@ def _deadlocked(exc: BaseException) -> bool:
             return True
         seen = seen.__context__
     return False
+
+
+def _begin_on_sqlite(engine: AsyncEngine) -> None:
+    """Every transaction of ``engine`` begins with a ``BEGIN`` of its own, at its first statement.
+
+    The sqlite3 driver (under aiosqlite) begins a transaction only before an INSERT, UPDATE or
+    DELETE: a SAVEPOINT sent first began one of SQLite's, which its RELEASE committed, so a
+    unit of work that failed after its savepoint kept what the savepoint wrote. SQLAlchemy's
+    remedy ("Serializable isolation / Savepoints / Transactional DDL"): the driver begins
+    nothing (``isolation_level = None``) and SQLAlchemy's ``begin`` event sends the BEGIN.
+
+    ``BEGIN IMMEDIATE`` takes the write lock at once (waiting up to ``busy_timeout`` for
+    another writer), as the driver's BEGIN did at the first write: a transaction that read
+    first and then wrote after another writer committed would fail at once instead ("database
+    is locked": a read snapshot cannot be upgraded, and SQLite does not wait for that)."""
+    event.listen(engine.sync_engine, "connect", _driver_begins_nothing)
+    event.listen(engine.sync_engine, "begin", _begin_immediate)
+
+
+def _driver_begins_nothing(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -196,7 +196,8 @@ async def test_a_sync_is_two_statements_for_1_shift_or_40(
 
     created, changed = await apply(8), await apply(9)
 
-    assert (created[0], changed[0]) == (2, 2)
+    begin = 1 if db.settings.is_sqlite else 0  # the BEGIN db/engine.py sends on SQLite
+    assert (created[0], changed[0]) == (2 + begin, 2 + begin)
     if server is not None:  # and the COMMIT, as MariaDB counts them, and the pre-ping
         counted = [(seen or {}).get(k) for seen in (created[1], changed[1])
                    for k in ("Questions", "Com_admin_commands")]  # fmt: skip

@@ -336,6 +336,9 @@ async def test_a_shift_another_sync_inserted_first_is_found_on_a_second_reading(
     """A backfill and the 5-minute tick sync the 20th on two workers: the other one commits
     K2's open shift between this sync's reading and its insert. The unique key refuses the
     insert; the day is read again and the run succeeds, without creating the shift twice."""
+    if backend.name == "sqlite":
+        pytest.skip("on SQLite a write transaction holds the one write lock from its BEGIN "
+                    "IMMEDIATE (db/engine.py): no other sync can commit in between")  # fmt: skip
     broker, declared = actors
     real, raced = clock_sync._stored, list[date]()
 
