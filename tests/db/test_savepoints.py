@@ -30,12 +30,13 @@ async def count(db: Database, model: type[models.User | models.Team]) -> int:
 
 async def test_a_user_created_in_a_failed_unit_of_work_is_not_kept(db: Database) -> None:
     async def create_then_fail(session: AsyncSession) -> None:
+        # its first statement is the SAVEPOINT (the password is hashed off the database)
         await create_user(
             session=session,
             email=EMAIL,
             password="a long and unusual passphrase 7",
             role=UserRole.ADMIN,
-        )  # fmt: skip  (its first statement is the SAVEPOINT)
+        )
         raise Refused()
 
     with pytest.raises(Refused):
