@@ -35,6 +35,7 @@ from tests.helpers import (
     StatementCounter,
     admin_client,
     bearer,
+    warm_reads,
 )
 
 # The developer's own configuration must not leak into the tests.
@@ -137,9 +138,15 @@ def mariadb_server() -> Iterator[ServerStatements | None]:
 
 
 @pytest.fixture
-def server(backend: Backend, mariadb_server: ServerStatements | None) -> ServerStatements | None:
-    """The server's own statement counter on MariaDB; None on SQLite, which has no server."""
-    return mariadb_server if backend.name == "mariadb" else None
+async def server(
+    backend: Backend, mariadb_server: ServerStatements | None
+) -> ServerStatements | None:
+    """The server's own statement counter on MariaDB (its read pool warm: ``warm_reads``);
+    None on SQLite, which has no server."""
+    if backend.name != "mariadb":
+        return None
+    await warm_reads(backend.db)
+    return mariadb_server
 
 
 @pytest.fixture

@@ -118,9 +118,21 @@ class StatementCounter:
         return len(self.statements)
 
 
-async def warm_reads(db: Database) -> None:
-    """Have the read pool hold a connection, so opening one is not counted as the test's."""
-    await db.ping()
+WARM_READ_CONNECTIONS = 8  # more than any request here reads at once
+
+
+async def warm_reads(db: Database, connections: int = WARM_READ_CONNECTIONS) -> None:
+    """Have the read pool hold ``connections`` connections, so that opening one is never
+    counted as a test's: a request's loader batches run side by side, each on a connection of
+    its own, and how many overlap depends on timing (a warm-up request may have needed fewer
+    than the counted one, which then opened one: its connection set-up is statements too)."""
+    together = asyncio.Barrier(connections)
+
+    async def hold(session: Any) -> None:
+        await session.execute(text("SELECT 1"))
+        await together.wait()  # every connection is checked out at once
+
+    await asyncio.gather(*(db.read(hold) for _ in range(connections)))
 
 
 async def wait_for(db: Database, sql: str, seconds: float = 30) -> bool:
