@@ -26,7 +26,8 @@ from hashlib import blake2b
 from cachetools import LRUCache
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from prodhub.graphql_app import ONE_AUTHORIZATION, GraphQLApp
+from prodhub.credentials import ONE_AUTHORIZATION
+from prodhub.graphql_app import GraphQLApp
 from prodhub.graphql_requests import ROUTED, Routed, send_hit
 from prodhub.http_guard import BodyTimeout, read_body, refuse, replay
 from services import api_keys

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError, OperationDefinitionNode
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -33,7 +31,9 @@ from strawberry.types import ExecutionResult
 
 from core.cache import Lookup, Policy
 from core.cache.tags import collect
+from prodhub.credentials import authorization_of, read_credentials
 from prodhub.graphiql import local_graphiql_html
+from prodhub.graphql_json import decode_body, encode_response
 from prodhub.graphql_requests import (
     CACHE_HEADER,
     MAX_DOCUMENT_BYTES,
@@ -50,14 +50,11 @@ from prodhub.graphql_requests import (
 )
 from prodhub.http_guard import DEVICE
 from prodhub.resources import Resources
-from resolvers.api_keys import device_viewer
 from resolvers.context import Context, Jobs
 from schema.build import MAX_TOKENS, build_schema
 from schema.document_cache import DocumentStore
 from schema.errors import bounded, request_error_code
-from services import api_keys
-from services.errors import Unauthenticated
-from services.viewers import ANONYMOUS, Viewer, read_token
+from services.viewers import Viewer
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's request adapter type
@@ -65,11 +62,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXECUTION_TIMEOUT_SECONDS = 10.0  # a request that takes longer is stopped, its work cancelled
-MAX_RESPONSE_BYTES = 16 << 20
-REVOKED = "the access token is no longer valid; sign in again"
-ONE_AUTHORIZATION = "send one Authorization header"
-# Valid UTF-8 holds no surrogate; in JSON text only such an escape can write one.
-SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class RequestAdapter(StarletteRequestAdapter):
@@ -131,34 +123,10 @@ class GraphQLApp(GraphQL[Context, None]):
         return response
 
     def encode_json(self, data: object) -> str | bytes:
-        """The response, unless it is over ``MAX_RESPONSE_BYTES``: then an error in its place
-        (the cost limit keeps this rare; this is the last bound, on what goes out)."""
-        # Text, not bytes: a websocket would send bytes as binary frames.
-        encoded = orjson.dumps(data).decode()  # compact; many times the standard library's speed
-        if len(encoded) <= MAX_RESPONSE_BYTES:
-            return encoded
-        log.warning("response of %d characters not sent", len(encoded))
-        too_large = {
-            "message": f"the response is over {MAX_RESPONSE_BYTES:,} bytes: ask for less",
-            "extensions": {"code": "RESPONSE_TOO_LARGE"},
-        }
-        return json.dumps({"data": None, "errors": [too_large]}, separators=(",", ":"))
+        return encode_response(data)
 
     def decode_json(self, data: str | bytes) -> object:
-        """The request body: strict UTF-8, a JSON object, nesting bounded, no lone surrogates
-        (which no database accepts). Anything else is a 400, never a 500."""
-        try:
-            text = data.decode("utf-8") if isinstance(data, bytes) else data
-            decoded = json.loads(text)
-            if isinstance(data, str) or SURROGATE_ESCAPE.search(text):  # else none can be in it
-                json.dumps(decoded, ensure_ascii=False).encode("utf-8")  # lone surrogates fail
-        except UnicodeError:
-            raise HTTPException(400, "the request body is not valid UTF-8 text") from None
-        except RecursionError:
-            raise HTTPException(400, "the request body's JSON is nested too deeply") from None
-        if not isinstance(decoded, dict):
-            raise HTTPException(400, "the request body must be a JSON object") from None
-        return decoded
+        return decode_body(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """HTTP requests are prepared first (persisted queries resolved, the cache asked);
@@ -337,31 +305,12 @@ class GraphQLApp(GraphQL[Context, None]):
     async def viewer(
         self, authorization: str | None, now: datetime, *, read_stamps: bool = True
     ) -> tuple[Viewer, str | None]:
-        """The viewer, and why its credentials were refused (None when they were not). A user's
-        token is checked without a statement while this process's user stamps are fresh
-        (``services.revocation``; stale, they are read first, unless ``read_stamps`` is False:
-        then it is refused); an API key costs one indexed SELECT."""
-        if authorization is None:
-            return ANONYMOUS, None
-        scheme, _, token = authorization.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            return ANONYMOUS, "send `Authorization: Bearer <token>`"
-        if api_keys.is_api_key(token):
-            device = await device_viewer(self.db, token, now)
-            return (device, None) if device else (ANONYMOUS, "the API key is not valid")
-        try:
-            viewer = read_token(token, secret=self.settings.signing_key, now=now)
-        except Unauthenticated as refused:
-            return ANONYMOUS, refused.message
-        if viewer.stamp is None or viewer.user_id is None:  # issued before stamps: ends at expiry
-            return viewer, None
-        stamps = self.stamps
-        if read_stamps:
-            current = await stamps.vouches(viewer.user_id, viewer.stamp)
-        else:
-            current = stamps.known(viewer.user_id, viewer.stamp) is True
-        return (viewer, None) if current else (ANONYMOUS, REVOKED)
+        """The viewer of these credentials, and why they were refused (None when they were
+        not): ``prodhub.credentials.read_credentials`` on this app's database and stamps."""
+        return await read_credentials(
+            authorization, now, db=self.db, secret=self.settings.signing_key,
+            stamps=self.stamps, read_stamps=read_stamps,
+        )  # fmt: skip
 
     async def execute_single(
         self,
@@ -455,16 +404,6 @@ class GraphQLApp(GraphQL[Context, None]):
         await self.cache.store(
             lookup, body=body, tags=tags, policy=policy, stored_at=self.clock().timestamp()
         )
-
-
-def authorization_of(headers: Headers) -> str | None:
-    """The request's credentials. Several ``Authorization`` headers are a 400: every layer
-    that reads credentials (the cache's front door, this view, the CSV route) must read the
-    same ones."""
-    values = headers.getlist("authorization")
-    if len(values) > 1:
-        raise HTTPException(400, ONE_AUTHORIZATION)
-    return values[0] if values else None
 
 
 def _timed_out() -> GraphQLError:

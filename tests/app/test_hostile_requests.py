@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from core.settings import Settings
-from prodhub import graphql_app
+from prodhub import graphql_app, graphql_json
 from prodhub.app import create_app
 from prodhub.http_guard import CSRF_REFUSAL, MAX_BODY_BYTES
 from resolvers import teams as team_resolvers
@@ -323,7 +323,7 @@ async def test_an_operation_that_runs_too_long_is_stopped(
 async def test_a_response_over_the_bound_is_not_sent(
     http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(graphql_app, "MAX_RESPONSE_BYTES", 40)
+    monkeypatch.setattr(graphql_json, "MAX_RESPONSE_BYTES", 40)
 
     small = await http.post("/graphql", json={"query": "{ viewer { role } }"})
     large = await http.post("/graphql", json={"query": "{ viewer { email role authenticated } }"})
