@@ -7,7 +7,7 @@ or the correction are answered afresh (``miss``) with the new numbers right afte
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -95,8 +95,12 @@ def cached(answers: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("hit", data) for _, data in answers]
 
 
-async def scenario(db: Database, app: Starlette, clock: Clock) -> list[list[tuple[str, Any]]]:
-    """Read, write, let the worker run, read again: what each read answered."""
+async def scenario(
+    db: Database, app: Starlette, clock: Clock, settle: Callable[[], Awaitable[None]] | None = None
+) -> list[list[tuple[str, Any]]]:
+    """Read, write, let the worker run, read again: what each read answered. ``settle`` waits
+    for the worker to have finished the job whose run is recorded (a separate worker commits
+    the run, then tells the cache what it wrote, then acknowledges the message)."""
     role = await helpers.role(db, key="pick", points_per_item=1.0)
     person = await helpers.employee(db, code="E1", name="Ann")
     first = helpers.activity(person, role, utc(2026, 11, 20, 15), 30, work_date=NOW.date())
@@ -113,6 +117,8 @@ async def scenario(db: Database, app: Starlette, clock: Clock) -> list[list[tupl
                                    "windowEnd": "2026-11-20T16:10:00Z"}])  # fmt: skip
         seen += [await reads(gql, employee), await reads(gql, employee)]
         await wait_for_run(db, lambda found: (f"{tick}/2026-11-20", "SUCCEEDED") in found)
+        if settle is not None:
+            await settle()
         seen.append(await reads(gql, employee))
 
         # Activities changed behind the scores' back: the scores wait for a recalculation.
@@ -124,6 +130,8 @@ async def scenario(db: Database, app: Starlette, clock: Clock) -> list[list[tupl
         tick = clock.tick()
         assert (await gql.data(RECALCULATE))["recalculateScores"] == {"enqueued": 1, "errors": []}
         await wait_for_run(db, lambda found: (f"{tick}/2026-11-20", "SUCCEEDED") in found)
+        if settle is not None:
+            await settle()
         seen.append(await reads(gql, employee))
 
         clock.tick()
@@ -142,6 +150,12 @@ def expected() -> list[list[tuple[str, Any]]]:
         numbers(30),  # recalculated: 20 + 10
         numbers(15),  # corrected: 5 + 10, rescored in the correction's own transaction
     ]
+
+
+async def finished(broker: dramatiq.Broker) -> None:
+    """Every message of the scores' queue handled: delayed ones first, then the queue."""
+    for queue in ("scores.DQ", "scores"):
+        await asyncio.to_thread(broker.join, queue, timeout=30_000)
 
 
 @pytest.fixture
@@ -194,7 +208,7 @@ async def test_a_separate_worker_on_redis_drops_the_web_apps_cached_answers(
     async with emptied_afterwards(db):
         worker.start()
         try:
-            seen = await scenario(db, app, clock)
+            seen = await scenario(db, app, clock, settle=lambda: finished(broker))
         finally:
             await asyncio.to_thread(worker.stop)
             await resources.aclose()
