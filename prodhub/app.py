@@ -22,7 +22,8 @@ from prodhub.graphql_app import GraphQLApp
 from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.health import readiness
 from prodhub.http_guard import PREFLIGHT_HEADERS, GraphQLRequestGuard
-from prodhub.jobs import EmbeddedJobs, JobQueue, build_broker
+from prodhub.job_queue import JobQueue
+from prodhub.jobs import EmbeddedJobs, build_broker
 from prodhub.metrics import RequestMetrics, metrics
 from prodhub.report_files import csv_route
 from prodhub.resources import Resources, build_resources

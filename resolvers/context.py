@@ -17,7 +17,7 @@ from services.viewers import Viewer
 
 
 class Jobs(Protocol):
-    """What resolvers may ask of the job queue (``prodhub.jobs.JobQueue`` is one)."""
+    """What resolvers may ask of the job queue (``prodhub.job_queue.JobQueue`` is one)."""
 
     async def refresh_soon(self, days: Iterable[date], now: datetime) -> int:
         """Refresh these work dates shortly, debounced; returns how many were enqueued."""

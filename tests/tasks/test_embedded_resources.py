@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 
 from db import models
 from db.engine import Database
-from prodhub import jobs
+from prodhub import job_queue
 from prodhub.app import create_app
 from prodhub.jobs import build_broker
 from prodhub.resources import build_resources
@@ -161,7 +161,7 @@ async def finished(broker: dramatiq.Broker) -> None:
 @pytest.fixture
 def short_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
     """A scan's refresh is due a second after it, not thirty."""
-    monkeypatch.setattr(jobs, "DEBOUNCE_SECONDS", 1)
+    monkeypatch.setattr(job_queue, "DEBOUNCE_SECONDS", 1)
 
 
 @asynccontextmanager

@@ -14,7 +14,8 @@ from dramatiq.brokers.stub import StubBroker
 from db import models
 from db.engine import Database
 from prodhub.app import create_app
-from prodhub.jobs import DEBOUNCE_SECONDS, JobQueue, build_broker
+from prodhub.job_queue import DEBOUNCE_SECONDS, JobQueue
+from prodhub.jobs import build_broker
 from prodhub.resources import Resources, build_resources
 from tasks.registry import declare
 from tests import helpers
