@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from pymysql.constants.CR import CR_SERVER_LOST
+from pymysql.err import OperationalError
 from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -38,6 +40,8 @@ from db.sessions import ReadOnlySession, WriteListener, WriteTrackingSession
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 3
+# A server that does not answer a new connection within this is down for this request.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 class Database:
@@ -157,13 +161,50 @@ class Database:
             )
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             return engine
-        return create_async_engine(
+        engine = create_async_engine(
             self.settings.database_url,
             pool_size=self.settings.db_pool_size,
             max_overflow=self.settings.db_max_overflow,
             pool_recycle=self.settings.db_pool_recycle_seconds,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
             **options,
         )
+        event.listen(engine.sync_engine, "connect", _lost_when_transport_closed)
+        return engine
+
+
+def _lost_when_transport_closed(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """A pooled connection whose socket the event loop closed fails as a lost connection.
+
+    When a connection resting in the pool is reset by its peer (MariaDB restarted, or failed
+    over, behind anything that answers a dead connection with RST), uvloop closes its
+    transport at once, unseen by aiomysql; the next statement then raises uvloop's
+    ``RuntimeError: unable to perform operation on <TCPTransport closed=True>``, which
+    SQLAlchemy does not take for a disconnect: the dead connection went back to the pool and
+    failed every request that drew it, for good (asyncio's loop ignores the write and fails the
+    read as a lost connection instead). Checked before every write of a packet, so the error
+    is MySQL's own "lost connection" (2013) on either loop: the pool invalidates the
+    connection and every other one older than it, ``Database.read`` runs the read again on a
+    fresh one, and the write pool's pre-ping reconnects."""
+    driver = dbapi_connection.driver_connection
+    write_packet, say_goodbye = driver._write_bytes, driver.ensure_closed
+
+    def closed() -> bool:
+        writer = driver._writer
+        return writer is not None and writer.transport.is_closing()
+
+    def write_bytes(data: bytes) -> None:
+        if closed():
+            driver.close()
+            raise OperationalError(CR_SERVER_LOST, "Lost connection to MySQL server (closed)")
+        write_packet(data)
+
+    async def ensure_closed() -> None:  # the pool discarding it: no goodbye on a dead socket
+        if closed():
+            driver.close()
+        await say_goodbye()
+
+    driver._write_bytes, driver.ensure_closed = write_bytes, ensure_closed
 
 
 def _deadlocked(exc: BaseException) -> bool:

@@ -62,6 +62,7 @@ class FaultProxy:
         self.accepted = 0  # connections accepted since the start
         self._server: asyncio.Server | None = None
         self._links: set[_Link] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def live(self) -> int:
@@ -105,7 +106,12 @@ class FaultProxy:
             await self.start()
 
     async def stop(self) -> None:
+        """Refuse, and wait until every connection's task has ended."""
         await self.refuse()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _stop_listening(self) -> None:
         if self._server is not None:
@@ -114,6 +120,10 @@ class FaultProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         link = _Link(writer, held=self.mode == "black-hole")
         self._links.add(link)
         try:
@@ -123,6 +133,8 @@ class FaultProxy:
             )
         except (ConnectionError, OSError):
             pass
+        except asyncio.CancelledError:
+            pass  # stopped: this connection's task ends here (asyncio logs a cancelled one)
         finally:
             self._links.discard(link)
             link.close(abort=True)
