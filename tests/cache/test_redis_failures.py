@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
+from bench.faults.proxy import FaultProxy
 from core.cache import RedisBackend
 from core.cache.breaker import State
 from db import models
@@ -22,7 +23,7 @@ from prodhub.app import create_app
 from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import BREAKER_WINDOW_SECONDS, Resources, build_resources
 from tests import helpers
-from tests.helpers import ADMIN, NOW, Backend, FaultyProxy, bearer
+from tests.helpers import ADMIN, NOW, Backend, bearer
 
 NAME = "query Name($code: String!) { employees(search: $code) { edges { node { name } } } }"
 
@@ -40,7 +41,7 @@ class Clock:
 
 @dataclass
 class Setup:
-    proxy: FaultyProxy
+    proxy: FaultProxy
     resources: Resources
     http: httpx.AsyncClient
     clock: Clock
@@ -66,7 +67,7 @@ async def setup(backend: Backend) -> AsyncIterator[Setup]:
     if backend.settings.redis_url is None:
         pytest.skip("the cache is in memory on this backend")
     target = make_url(backend.settings.redis_url)
-    proxy = FaultyProxy(target.host or "127.0.0.1", target.port or 6379)
+    proxy = FaultProxy(target.host or "127.0.0.1", target.port or 6379)
     await proxy.start()
     settings = backend.settings.model_copy(
         update={"redis_url": f"redis://127.0.0.1:{proxy.port}/{target.database or 0}"}
@@ -99,11 +100,11 @@ async def test_refused_then_black_holed_then_back(setup: Setup, backend: Backend
     setup.clock.pass_the_window()
     await setup.proxy.restore()
     setup.proxy.black_hole()
-    opened = setup.proxy.connections
+    opened = setup.proxy.accepted
     black_holed = [await setup.ask() for _ in range(3)]
     assert black_holed == [(None, ["Ana"])] * 3
     assert setup.failures == 2
-    assert setup.proxy.connections == opened + 1  # one probe, one connection, no retries
+    assert setup.proxy.accepted == opened + 1  # one probe, one connection, no retries
 
     # A write while the cache cannot hear about it.
     async with backend.db.session() as session, session.begin():
