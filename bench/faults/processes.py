@@ -209,3 +209,44 @@ def _user() -> str:
     import pwd
 
     return pwd.getpwuid(os.getuid()).pw_name
+
+
+@dataclass
+class Redis:
+    """A redis-server of its own in ``directory``, on a loopback port, without persistence
+    (``redis-server`` from Debian; ``available()`` says whether it is here)."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+    popen: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("redis-server") is not None
+
+    def url(self, *, port: int | None = None, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{port or self.port}/{db}"
+
+    def start(self) -> Redis:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        log = (self.directory / "redis.log").open("ab")
+        self.popen = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory),
+             "--maxmemory", "256mb", "--maxmemory-policy", "volatile-lru"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        wait_until(self._answers, 30, "Redis")
+        return self
+
+    def _answers(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+
+    def stop(self) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.terminate()
+            self.popen.wait(30)
+        self.popen = None
