@@ -26,8 +26,10 @@ from uvicorn.supervisors import Multiprocess
 from core.settings import Settings
 from db.migrate import upgrade_sync
 from prodhub.jobs import build_broker
+from prodhub.redis_broker import RecoveringRedisBroker
 from prodhub.resources import open_resources
 from prodhub.scheduler import Scheduler
+from prodhub.worker_watch import Watchdog
 from services import api_keys, user_admin
 from services.api_keys import ApiKeyScope
 from services.demo import load as demo
@@ -239,11 +241,19 @@ def worker(
     settings: Settings = context.obj
     _need_redis(settings, "worker")
     broker = build_broker(settings)
+    assert isinstance(broker, RecoveringRedisBroker)  # PRODHUB_REDIS_URL is set
     declare(broker)
     runner = dramatiq.Worker(broker, worker_threads=threads)
     runner.start()
+    # A thread that died, or consumers that stopped beating: the process exits (non-zero).
+    watchdog = Watchdog(
+        runner, broker.client, heartbeats=broker.heartbeats_key(), broker_id=broker.broker_id
+    )
+    watchdog.count_start()
+    watchdog.start()
     typer.echo(f"worker: {threads} threads on the Redis queue")
     _wait_for_a_signal()
+    watchdog.stop()
     runner.stop()
 
 

@@ -15,12 +15,12 @@ from typing import Any
 
 from dramatiq import Broker, Middleware, Worker
 from dramatiq.asyncio import EventLoopThread, get_event_loop_thread, set_event_loop_thread
-from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.logging import get_logger
 from dramatiq.middleware import AsyncIO
 
 from core.settings import Settings
+from prodhub.redis_broker import RecoveringRedisBroker
 from prodhub.resources import Resources, build_resources
 from prodhub.scheduler import Scheduler
 from tasks.registry import declare
@@ -56,7 +56,7 @@ REDIS_BROKER_OPTIONS = {"heartbeat_timeout": 60_000, "maintenance_chance": 10_00
 
 def build_broker(settings: Settings, **redis_options: Any) -> Broker:
     broker: Broker = (
-        RedisBroker(url=settings.redis_url, **REDIS_BROKER_OPTIONS | redis_options)  # type: ignore[no-untyped-call]
+        RecoveringRedisBroker(url=settings.redis_url, **REDIS_BROKER_OPTIONS | redis_options)
         if settings.redis_url
         else StubBroker()
     )
