@@ -192,3 +192,5 @@ class ProxyThread:
         self._run(self.proxy.stop())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self._loop.close()  # its self-pipe's sockets too
