@@ -7,7 +7,10 @@ the processes a shared ``PROMETHEUS_MULTIPROC_DIR``, so a scrape of any one of t
 all of them (the library's multiprocess mode).
 
 Read at each scrape: the jobs (paused, when their latest run finished and whether it failed:
-two statements, the same as ``systemStatus``), the database pools, and the cache breaker.
+two statements, the same as ``systemStatus``), the database pools, the cache breaker, and with
+Redis the ``prodhub worker`` processes as their watchdogs report them (``prodhub/worker_watch.py``:
+how many were healthy lately, when one last was, how many started and how many their
+watchdog ended): alert on no worker alive for minutes, and on workers restarting.
 Routes are a fixed set, so a client cannot grow the label space with made-up paths.
 """
 
@@ -29,7 +32,10 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,12 +44,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core.cache.breaker import State
 from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import Resources
+from prodhub.worker_watch import EVERY_SECONDS, EXITS, STARTS, WORKERS
 from services import jobs
 
 log = logging.getLogger(__name__)
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 DATABASE_SECONDS = 2.0
+REDIS_SECONDS = 1.0
+ALIVE_SECONDS = 5 * EVERY_SECONDS  # a watchdog beats every EVERY_SECONDS while healthy
 ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/reports/daily.csv"})
 _CACHE_HEADER = CACHE_HEADER.encode()
 
@@ -154,7 +163,61 @@ async def _state(resources: Resources) -> CollectorRegistry:
     )
     found = resources.cache.breaker if resources.cache is not None else None
     breaker.set(int(found is not None and found.state is not State.CLOSED))
+    if resources.redis is not None:  # else the one web process runs the jobs itself
+        await _workers(resources, registry)
     return registry
+
+
+async def _workers(resources: Resources, registry: CollectorRegistry) -> None:
+    """The worker processes, from what their watchdogs write to Redis. A Redis that fails or
+    does not answer within ``REDIS_SECONDS`` costs these gauges, never the scrape."""
+    assert resources.redis is not None
+    ok = Gauge(
+        "prodhub_metrics_redis_ok",
+        "1 when this scrape could read the workers' state from Redis.",
+        registry=registry,
+    )
+    now = time.time()
+    try:
+        async with asyncio.timeout(REDIS_SECONDS):
+            pipe = resources.redis.pipeline(transaction=False)
+            pipe.zcount(WORKERS, now - ALIVE_SECONDS, "+inf")
+            pipe.zrange(WORKERS, -1, -1, withscores=True)
+            pipe.get(STARTS)
+            pipe.get(EXITS)
+            alive, latest, starts, exits = await pipe.execute()
+    except (RedisError, OSError, TimeoutError) as error:
+        log.warning("metrics: the workers' state could not be read: %s", type(error).__name__)
+        ok.set(0)
+        return
+    ok.set(1)
+    Gauge("prodhub_workers_alive",
+          f"prodhub worker processes whose watchdog found them working in the last "
+          f"{ALIVE_SECONDS:g} s (all their threads alive, their heartbeat moving).",
+          registry=registry).set(alive)  # fmt: skip
+    if latest:
+        Gauge("prodhub_worker_last_alive_timestamp_seconds",
+              "When a worker's watchdog last found it working (absent before any did).",
+              registry=registry).set(latest[0][1])  # fmt: skip
+    registry.register(_Counts(int(starts or 0), int(exits or 0)))
+
+
+class _Counts(Collector):
+    """Counters kept in Redis by every worker process (they outlive any one of them)."""
+
+    def __init__(self, starts: int, exits: int) -> None:
+        self.starts, self.exits = starts, exits
+
+    def collect(self) -> Iterable[Metric]:
+        yield CounterMetricFamily(
+            "prodhub_worker_starts", "prodhub worker processes started.", value=self.starts
+        )
+        yield CounterMetricFamily(
+            "prodhub_worker_watchdog_exits",
+            "prodhub worker processes their watchdog ended (a thread died, or their heartbeat "
+            "stopped while Redis answered); each exits 70 for its supervisor to start again.",
+            value=self.exits,
+        )
 
 
 def _pools(resources: Resources) -> Iterable[tuple[str, int]]:

@@ -115,20 +115,19 @@ class Watchdog(threading.Thread):
             return "dead: " + ", ".join(dead)
         now = self.clock()
         try:
+            score = self.client.zscore(self.heartbeats, self.broker_id)
+            if self.answered_since is None:
+                self.answered_since = now
+            beat = None if score is None else float(score) / 1000  # Dramatiq's are milliseconds
+            if stale_heartbeat(now, self.answered_since, beat):
+                return "its heartbeat stopped while Redis answered"
             with self.client.pipeline(transaction=False) as pipe:
-                pipe.zscore(self.heartbeats, self.broker_id)
                 pipe.zadd(WORKERS, {self.name_in_redis: now})
                 pipe.zremrangebyscore(WORKERS, 0, now - FORGET_SECONDS)
-                score = pipe.execute()[0]
+                pipe.execute()
         except Exception as error:  # Redis down: the consumers ride it out
             log.warning("watchdog: Redis did not answer: %s", type(error).__name__)
             self.answered_since = None
-            return None
-        if self.answered_since is None:
-            self.answered_since = now
-        beat = None if score is None else float(score) / 1000  # Dramatiq's are milliseconds
-        if stale_heartbeat(now, self.answered_since, beat):
-            return "its heartbeat stopped while Redis answered"
         return None
 
     def count_start(self) -> None:

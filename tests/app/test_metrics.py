@@ -4,15 +4,18 @@ cache's answers, and the jobs, pools and breaker as they are at the scrape."""
 from __future__ import annotations
 
 import socket
+import time
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from db import models
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import Resources, build_resources
+from prodhub.worker_watch import EXITS, STARTS, WORKERS
 from services.jobs import PERIODIC_JOBS
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, bearer, utc
@@ -126,3 +129,29 @@ async def test_a_database_that_cannot_be_reached_costs_the_job_gauges_not_the_sc
     assert found[("prodhub_metrics_database_ok", ())] == 0.0
     assert not [name for name, _ in found if name.startswith("prodhub_job_")]
     assert delta(before, found, "prodhub_http_requests_total", route="/healthz", status="200") == 1
+
+
+async def test_the_workers_as_their_watchdogs_report_them(
+    backend: Backend, client: httpx.AsyncClient, resources: Resources
+) -> None:
+    if resources.redis is None:  # the embedded default: the web process runs the jobs
+        found = await scrape(client)
+        assert not [name for name, _ in found if "worker" in name]
+        return
+    now = time.time()
+    await resources.redis.zadd(WORKERS, {"host:1": now - 1, "host:2": now - 3600})
+    await resources.redis.set(STARTS, 3)
+    await resources.redis.set(EXITS, 1)
+    found = await scrape(client)
+    await resources.redis.zrem(WORKERS, "host:1")
+    none_alive = await scrape(client)
+
+    assert found[("prodhub_metrics_redis_ok", ())] == 1.0
+    assert found[("prodhub_workers_alive", ())] == 1.0  # the other beat an hour ago
+    assert found[("prodhub_worker_last_alive_timestamp_seconds", ())] == pytest.approx(now - 1)
+    assert found[("prodhub_worker_starts_total", ())] == 3.0
+    assert found[("prodhub_worker_watchdog_exits_total", ())] == 1.0
+    assert none_alive[("prodhub_workers_alive", ())] == 0.0
+    assert none_alive[("prodhub_worker_last_alive_timestamp_seconds", ())] == pytest.approx(
+        now - 3600
+    )
