@@ -5,6 +5,17 @@ With Redis, any number of ``prodhub scheduler`` processes may run: one holds the
 take over within a lease when it stops. Each tick is also claimed with ``SET NX`` before it
 is enqueued, so even two leaders at once (a paused process waking up) enqueue it once. In the
 embedded default there is one process: the lease and the claims live in memory.
+
+A claim never outlives a send that failed. It is taken for ``PENDING_SECONDS``; once the
+message is sent it is kept for ``CLAIM_SECONDS`` (the tick is done); a send that fails
+releases it at once, so the next round (``every`` seconds later) sends the tick again; a
+process that dies in between leaves a claim that runs out within ``PENDING_SECONDS``. A send
+that failed after Redis had taken the message (a timeout) may thus enqueue a tick twice:
+``run_job`` skips a tick that succeeded, and every job is idempotent. Losing a tick would
+cost more: a claimed ``finalize_day`` that was never sent held its day for two days.
+
+Dramatiq's ``send`` blocks on Redis: it runs in a thread, never on the event loop, bounded
+by the broker's socket timeouts (``prodhub/redis_broker.py``).
 """
 
 from __future__ import annotations
@@ -31,11 +42,24 @@ log = logging.getLogger(__name__)
 
 LEASE = "prodhub:scheduler:leader"
 CLAIM = "prodhub:scheduler:tick:"
-CLAIM_SECONDS = 2 * 24 * 3600
+CLAIM_SECONDS = 2 * 24 * 3600  # a tick sent is never sent again
+PENDING_SECONDS = 120  # a claim whose send has not finished: far longer than a send may take
 CATCH_UP_DAYS = 7
 RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+KEEP = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
 end
 return 0
 """
@@ -68,9 +92,15 @@ class Scheduler:
         now = self.clock().astimezone(self.resources.settings.zone)
         enqueued = []
         for item in due(now, await self._unfinalized(now.date())):
-            if await self._claim(item):
-                getattr(self.actors, item.job).send(*item.args)
-                enqueued.append(item)
+            if not await self._claim(item):
+                continue
+            try:
+                await asyncio.to_thread(getattr(self.actors, item.job).send, *item.args)
+            except BaseException:
+                await self._release(item)  # the next round sends it again
+                raise
+            await self._sent(item)
+            enqueued.append(item)
         return enqueued
 
     async def run(self, stop: asyncio.Event, every: float = 5.0) -> None:
@@ -98,7 +128,21 @@ class Scheduler:
                 return False
             self._claims[item.key] = True
             return True
-        return bool(await self.redis.set(CLAIM + item.key, 1, nx=True, ex=CLAIM_SECONDS))
+        return bool(await self.redis.set(CLAIM + item.key, self.ident, nx=True, ex=PENDING_SECONDS))
+
+    async def _sent(self, item: Due) -> None:
+        if self.redis is not None:
+            await self.redis.eval(KEEP, 1, CLAIM + item.key, self.ident, CLAIM_SECONDS)  # type: ignore[misc]
+
+    async def _release(self, item: Due) -> None:
+        """Best effort: a claim that cannot be released runs out within PENDING_SECONDS."""
+        if self.redis is None:
+            self._claims.pop(item.key, None)
+            return
+        try:
+            await self.redis.eval(RELEASE, 1, CLAIM + item.key, self.ident)  # type: ignore[misc]
+        except Exception as error:
+            log.warning("claim of %s not released: %s", item.key, type(error).__name__)
 
     async def _unfinalized(self, today: date) -> list[date]:
         async def days(session: AsyncSession) -> list[date]:

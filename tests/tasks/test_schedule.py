@@ -172,3 +172,26 @@ async def test_a_second_scheduler_waits_and_takes_over_without_repeating_a_tick(
     assert taken_over == [0, 0]  # the tick was claimed already; the first is now standby
     assert next_tick == 2
     assert len(queued(broker)) == 6
+
+
+async def test_two_leaders_at_once_enqueue_each_tick_once(
+    scheduling_with_redis: Scheduling,
+) -> None:
+    """Two processes that both believe they lead (one paused past its lease, now awake) run
+    their rounds at the same time: the claims let each tick through once."""
+    broker, actors, resources = scheduling_with_redis
+    clock = [utc(2026, 11, 21, 0, 6)]  # 18:06 in Chicago: the day's finalization is due too
+    leaders = [Scheduler(resources, actors, clock=lambda: clock[0]) for _ in range(2)]
+    for leader in leaders:
+        leader._lead = _always  # type: ignore[method-assign]
+
+    rounds = await asyncio.gather(*(leader.step() for leader in leaders for _ in range(3)))
+
+    assert sum(len(found) for found in rounds) == 5
+    assert queued(broker) == sorted(
+        (d.job, d.args) for d in due(clock[0].astimezone(resources.settings.zone), [])
+    )
+
+
+async def _always() -> bool:
+    return True
