@@ -9,12 +9,22 @@ HEAD = ("| fault | code | requests | failed (after heal) | how they failed | lon
         "|---|---|---:|---:|---|---:|---:|---|---:|---|---|")  # fmt: skip
 
 
+LEGEND = """Each fault starts on freshly started processes, with the load running (sign-ins,
+dashboard reads, a scanner's recordActivities: about 10 requests a second over both web
+processes). Counted from the fault to the end of the watch after the heal: requests, the
+failed ones (those started after the heal in brackets) and how they failed; the longest
+request; recovery = from the heal to the first of 10 successes in a row; /readyz answers
+during the fault and after the heal; the longest /healthz; rows = every scan a device was
+told was stored is there once (and those stored though the answer was a failure, which the
+device sent again)."""
+
+
 def table(columns: dict[str, dict[str, Any]]) -> str:
     by_name: dict[str, dict[str, dict[str, Any]]] = {}
     for label, col in columns.items():
         for row in col["scenarios"]:
             by_name.setdefault(row["name"], {})[label] = row
-    lines = [HEAD]
+    lines = [LEGEND, "", HEAD]
     for name, rows in by_name.items():
         for label, row in rows.items():
             lines.append(_line(name, label, row))
@@ -81,11 +91,12 @@ def _scenario_notes(row: dict[str, Any]) -> str:
             return f"no commit fell in the black hole ({row['recalculated']}/{row['days']} run)"
         worst = [v for v in served.values()]
         text = "still old" if None in worst else f"{max(v for v in worst if v is not None)} s"
-        return (f"{len(served)} days' tags not bumped; old board served on the other process:"
-                f" {text} (watched {20} s)")  # fmt: skip
+        return (f"{len(served)} days committed while the worker's Redis was silent; the other"
+                f" process served their old board for: {text} (watched 15 s)")  # fmt: skip
     if "delayed_queue_after" in row:
         q = row["delayed_queue_after"]
-        return (f"after the last scan's debounce: {q['delayed']} delayed messages left, "
-                f"{q['dead']} dead-lettered, {row['debounced_refreshes_run_after_heal']} "
-                "debounced refreshes run after the heal")  # fmt: skip
+        scheduled = row["scheduled_refreshes_run"]
+        return (f"once the held refresh was due: {row['debounced_refreshes_run']} debounced "
+                f"refreshes run, {q['delayed']} delayed messages left in Redis, {q['dead']} "
+                f"dead-lettered ({scheduled} scheduled refreshes meanwhile)")  # fmt: skip
     return ""

@@ -19,9 +19,9 @@ from bench.faults.load import LOGIN, TIMEOUT, Load, graphql_outcome
 from bench.faults.measure import Marks
 from bench.faults.shape import Shape
 
-BEFORE = 2.0  # load before the fault
+BEFORE = 1.5  # load before the fault
 FAULT = 5.0  # how long a fault lasts
-WATCH = 10.0  # watched after the heal
+WATCH = 8.0  # watched after the heal
 REDIS_ROLES = ("web", "worker", "scheduler")
 LIMITED = "limits@demo.example"  # signs in nowhere else: its failures are counted here only
 LIMITED_PASSWORD = "quiet amber harbour lantern"

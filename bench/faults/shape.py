@@ -117,16 +117,34 @@ class Shape:
         self.stop()
         self.start()
 
-    def sql(self, statement: str, *args: Any) -> list[tuple[Any, ...]]:
-        """A statement straight to MariaDB (not through the proxy), committed."""
-        conn = pymysql.connect(
+    def _connect(self) -> pymysql.Connection[Any]:
+        """Straight to MariaDB, not through the proxy."""
+        return pymysql.connect(
             host="127.0.0.1", port=self.mariadb.port, user="prodhub", password="prodhub",
-            database="prodhub", autocommit=True, connect_timeout=5,
+            database="prodhub", connect_timeout=5,
         )  # fmt: skip
+
+    def sql(self, statement: str, *args: Any) -> list[tuple[Any, ...]]:
+        """One statement, committed."""
+        conn = self._connect()
         try:
+            conn.autocommit(True)
             with conn.cursor() as cursor:
                 cursor.execute(statement, args or None)
                 return list(cursor.fetchall())
+        finally:
+            conn.close()
+
+    @contextmanager
+    def locked(self, statement: str, *args: Any) -> Iterator[None]:
+        """``statement`` (a ``SELECT ... FOR UPDATE``) in a transaction held open meanwhile."""
+        conn = self._connect()
+        try:
+            with conn.cursor() as cursor:
+                conn.begin()
+                cursor.execute(statement, args or None)
+                yield
+            conn.commit()
         finally:
             conn.close()
 

@@ -1,12 +1,13 @@
 """Faults of the worker's own Redis connections (the web processes' Redis stays healthy):
 
-- ``worker_redis``: black-holed for a while under ingestion, then healed. The debounced
-  refreshes that ingestion asked for (delayed messages, 30 s) must still run: after the
-  last scan and its debounce, the delayed queue is empty, nothing is dead-lettered, and the
-  scores of the scanned days equal a clean recalculation.
+- ``worker_redis``: black-holed 25 s while the worker holds a debounced refresh (a delayed
+  message, due 30 s after the scans that asked for it), then healed. The refresh must still
+  run: once it is due, the delayed queue is empty, nothing is dead-lettered, and the scores
+  of the scanned days equal a clean recalculation.
 - ``failed_invalidation``: a recalculation of past days whose commits land while the
-  worker's Redis is black-holed (the cache's tags cannot be bumped then); how long does the
-  other web process go on serving the old leaderboard of those days?"""
+  worker's Redis is black-holed (the cache's tags cannot be bumped then: the bench holds the
+  days' score rows locked until the black hole begins); how long does the other web process
+  go on serving the old leaderboard of those days?"""
 
 from __future__ import annotations
 
@@ -21,36 +22,44 @@ from bench.faults.scenarios import BEFORE, WATCH, Outcome
 from bench.faults.shape import Shape
 
 DEBOUNCE = 30.0  # prodhub's debounce of refreshes after a write
-STALE_WATCH = 20.0  # how long the old leaderboard is watched for after a recalculation
+STALE_WATCH = 15.0  # how long the old leaderboard is watched for after a recalculation
 PAST_DAYS = 6
 
 
 def worker_redis(shape: Shape, load: Load, admin: str) -> Outcome:
+    """Scans open a debounce window (its refresh is a delayed message, due in 30 s, that the
+    worker fetches at once and holds), then stop; the worker's Redis goes silent 25 s and
+    comes back. Nothing else refreshes the scanned day in time but that held message."""
     proxy = shape.proxies["worker"]
-    time.sleep(BEFORE)
+    shape.forget_debounce()
+    time.sleep(BEFORE)  # a scan opens a window: its refresh is held by the worker
+    opened = time.monotonic() - BEFORE
+    load.ingest = False
+    time.sleep(1.0)  # the last scan's answer
     start = time.monotonic()
     proxy.black_hole()
-    time.sleep(8.0)
+    time.sleep(25.0)  # long enough for Dramatiq's consumer to fail and restart a few times
     proxy.restore()
-    healed, healed_at = time.monotonic(), datetime.now(UTC).replace(tzinfo=None)
-    time.sleep(WATCH)  # scans go on after the heal: they ask for new delayed refreshes
+    healed = time.monotonic()
+    time.sleep(max(WATCH, opened + DEBOUNCE + 6.0 - healed))  # the held refresh is due, and run
     end = time.monotonic()
-    load.ingest = False
-    time.sleep(DEBOUNCE + 8.0)  # the last scan's refresh is due, and has run
     queue = checks.delayed_queue(shape)
-    write_ticks = shape.sql(
-        "SELECT COUNT(*) FROM job_runs WHERE job = 'refresh_scores' AND tick LIKE %s"
-        " AND started_at >= %s",
+    since = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=end - opened)
+    ran = shape.sql(
+        "SELECT SUM(tick LIKE %s), SUM(tick NOT LIKE %s) FROM job_runs"
+        " WHERE job = 'refresh_scores' AND started_at >= %s",
         "%Z/%",
-        healed_at,
-    )[0][0]
+        "%Z/%",
+        since,
+    )[0]
     days = checks.scan_days(shape, load.scanner)
     compared = checks.clean_recalculation(shape, shape.webs[0].url, admin, days)
     load.ingest = True
-    extra = {"delayed_queue_after": queue, "debounced_refreshes_run_after_heal": write_ticks,
+    extra = {"delayed_queue_after": queue, "debounced_refreshes_run": int(ran[0] or 0),
+             "scheduled_refreshes_run": int(ran[1] or 0),
              "scores_vs_clean_recalculation": compared}  # fmt: skip
-    return Outcome("worker-redis", "the worker's Redis silent 8 s, then delivered",
-                   Marks(start, healed, end), extra)  # fmt: skip
+    return Outcome("worker-redis", "the worker's Redis silent 25 s while it holds a delayed "
+                   "refresh, then delivered", Marks(start, healed, end), extra)  # fmt: skip
 
 
 def failed_invalidation(shape: Shape, load: Load, admin: str) -> Outcome:
@@ -65,17 +74,20 @@ def failed_invalidation(shape: Shape, load: Load, admin: str) -> Outcome:
               " AND MOD(id, 5) = 0", *days)  # fmt: skip
     time.sleep(BEFORE)
     start = time.monotonic()
-    tick = checks.recalculate(shape.webs[0].url, admin, days[0], days[-1])
-    checks.wait_runs(shape, tick, 1, 30)  # the first day committed: black-hole the rest
     proxy = shape.proxies["worker"]
-    proxy.black_hole()
-    hole_from = datetime.now(UTC).replace(tzinfo=None)
+    # The days' scores are locked: the worker's recalculation computes, then waits to write;
+    # its Redis goes silent; the lock is released, so every day commits in the black hole.
+    with shape.locked(f"SELECT id FROM daily_scores WHERE work_date IN ({marks}) FOR UPDATE",
+                      *days):  # fmt: skip
+        tick = checks.recalculate(shape.webs[0].url, admin, days[0], days[-1])
+        time.sleep(2.0)  # the worker fetched the messages and waits for the lock
+        proxy.black_hole()
     time.sleep(1.5)
+    in_hole = sorted(t.split("/")[-1] for t, status, _ in checks.runs(shape, tick)
+                     if status == "SUCCEEDED")  # fmt: skip
     proxy.restore()
     healed = time.monotonic()
-    hole_to = datetime.now(UTC).replace(tzinfo=None)
     done = checks.wait_runs(shape, tick, len(days), 30)
-    in_hole = sorted(t.split("/")[-1] for t, _, f in done if f and hole_from <= f <= hole_to)
     stale = _stale_seconds(other, admin, [d for d in days if str(d) in in_hole])
     extra = {"days": len(days), "recalculated": len(done), "committed_in_black_hole": in_hole,
              "old_board_served_s": stale}  # fmt: skip
