@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from core.redis import connect_broker_redis
 from core.settings import Settings
 from prodhub.cache_front import CacheFront
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
@@ -50,7 +51,9 @@ def create_app(
     if jobs is not None:
         queue = JobQueue(jobs.actors, None)
     elif settings.redis_url:  # to the prodhub worker processes
-        queue = JobQueue(declare(build_broker(settings)), resources.redis)
+        # Dramatiq's client blocks: the queue sends in a thread of its own, with short timeouts.
+        broker = build_broker(settings, client=connect_broker_redis(settings.redis_url))
+        queue = JobQueue(declare(broker), resources.cache_redis)
     else:  # several processes without Redis: nothing would run what is enqueued
         queue = JobQueue(None, None)
     graphql = GraphQLApp(resources, jobs=queue, clock=clock)
@@ -63,13 +66,17 @@ def create_app(
         yield
         if jobs is not None:
             await jobs.stop()
+        await queue.aclose()
         await resources.aclose()
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> JSONResponse:
-        report = await readiness(resources.db, resources.redis)
+        # Redis is checked on the cache's client, behind its breaker: it answers fast or not
+        # at all. Its failure degrades the process (uncached, jobs owed), it does not stop it.
+        breaker = resources.cache.breaker if resources.cache is not None else None
+        report = await readiness(resources.db, resources.cache_redis, breaker)
         return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
     routes: list[BaseRoute] = [

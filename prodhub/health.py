@@ -1,4 +1,14 @@
-"""Readiness: is the database (and Redis, when configured) reachable, and how is the pool."""
+"""Readiness: is the database reachable, how are its pools, and does Redis (when configured)
+answer.
+
+Only the database decides: without it nothing can be answered, so ``ready`` is false and the
+route answers 503 (out of rotation). Without Redis every read still answers (uncached), sign-in
+limits count in memory and refreshes are owed (``prodhub.job_queue``): the process is
+``degraded``, still ready (HTTP 200), and says so in the body. Both checks run at once and are
+bounded: the database's by ``CHECK_TIMEOUT_SECONDS``, Redis's by the cache client's short
+timeout, ``REDIS_CHECK_SECONDS`` and the cache's circuit breaker (while it is open Redis is
+not asked: a black-holed Redis costs a probe nothing).
+"""
 
 from __future__ import annotations
 
@@ -10,19 +20,35 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
+from core.cache.breaker import Breaker, guarded
 from db.engine import Database
 
 CHECK_TIMEOUT_SECONDS = 3.0
+REDIS_CHECK_SECONDS = 0.5
+
+
+class RedisDown(Exception):
+    """Redis did not answer the probe (or its breaker is open)."""
+
 
 log = logging.getLogger(__name__)
 
 
-async def readiness(db: Database, redis: Redis | None) -> dict[str, Any]:
-    """Checks with the process's own engine and Redis client: a probe opens no new clients."""
-    checks: dict[str, Any] = {"database": await _database(db)}
-    if redis is not None:
-        checks["redis"] = await _redis(redis)
-    return {"ready": all(c["ok"] for c in checks.values()), "checks": checks}
+async def readiness(
+    db: Database, redis: Redis | None, breaker: Breaker | None = None
+) -> dict[str, Any]:
+    """Checks with the process's own engine and Redis client (``redis``: one that gives up
+    fast, behind ``breaker``): a probe opens no new clients. ``status`` is ``ok``,
+    ``degraded`` (ready, something other than the database fails) or ``unavailable``."""
+    if redis is None:
+        checks: dict[str, Any] = {"database": await _database(db)}
+    else:
+        database, cache = await asyncio.gather(_database(db), _redis(redis, breaker))
+        checks = {"database": database, "redis": cache}
+    ready = bool(checks["database"]["ok"])
+    failing = [name for name, check in checks.items() if not check["ok"]]
+    status = "unavailable" if not ready else "degraded" if failing else "ok"
+    return {"ready": ready, "status": status, "checks": checks}
 
 
 async def _database(db: Database) -> dict[str, Any]:
@@ -51,11 +77,18 @@ def _pool_status(engine: AsyncEngine) -> dict[str, int]:
     }
 
 
-async def _redis(redis: Redis) -> dict[str, Any]:
+async def _redis(redis: Redis, breaker: Breaker | None) -> dict[str, Any]:
+    async def ping() -> None:
+        try:
+            async with asyncio.timeout(REDIS_CHECK_SECONDS):
+                await redis.ping()
+        except Exception as exc:
+            raise RedisDown(type(exc).__name__) from exc
+
     try:
-        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            await redis.ping()
-    except Exception as exc:
-        log.warning("readiness: Redis unreachable", exc_info=True)
-        return {"ok": False, "error": type(exc).__name__}
+        await guarded(breaker, ping, RedisDown)
+    except RedisDown as down:  # the reason is logged; the body names its kind only
+        log.warning("readiness: Redis unreachable: %s", down)
+        reason = str(down) if down.__cause__ is not None else "CircuitOpen"
+        return {"ok": False, "error": reason}
     return {"ok": True}

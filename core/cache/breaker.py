@@ -1,9 +1,11 @@
-"""A circuit breaker for the cache's Redis: after a failure, nobody waits on Redis for a while.
+"""A circuit breaker for Redis: after a failure, nobody waits on Redis for a while. The
+response cache and the login limits share one; the web's job queue has its own.
 
 CLOSED: every call goes to Redis. A failure (a refused connection, a timeout) opens the
 breaker: for ``window_seconds`` every call is skipped at once (the request runs uncached).
 Then HALF-OPEN: exactly one call, the probe, goes to Redis while the others keep skipping; its
-success closes the breaker, its failure opens it for another window. So a Redis that drops
+success closes the breaker, its failure opens it for another window; a probe that ends
+without an answer (cancelled with its request) lets the next call probe. So a Redis that drops
 packets costs at most one timeout per window in each process, never one per request, and
 the cache comes back by itself.
 
@@ -31,9 +33,16 @@ class State(Enum):
 
 
 class Breaker:
-    def __init__(self, *, window_seconds: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        window_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        name: str = "cache Redis",
+    ) -> None:
         self.window_seconds = window_seconds
         self.clock = clock
+        self.name = name  # what the log lines say failed
         self.state = State.CLOSED
         self._opened_at = 0.0
         self.failures = 0  # since the process started, for metrics and tests
@@ -49,15 +58,23 @@ class Breaker:
 
     def succeeded(self) -> None:
         if self.state is not State.CLOSED:
-            log.warning("cache Redis answers again: caching resumes")
+            log.warning("%s answers again", self.name)
         self.state = State.CLOSED
 
     def failed(self) -> None:
         self.failures += 1
         if self.state is not State.OPEN:
-            log.warning("cache Redis failed: no caching for %.1f s", self.window_seconds)
+            log.warning("%s failed: not asked for %.1f s", self.name, self.window_seconds)
         self.state = State.OPEN
         self._opened_at = self.clock()
+
+    def abandoned(self) -> None:
+        """A call ended without telling whether Redis answers (cancelled, or an error of its
+        own): a probe's turn passes to the next call, rather than the breaker staying
+        half-open, skipping every call, for ever."""
+        if self.state is State.HALF_OPEN:
+            self.state = State.OPEN
+            self._opened_at = self.clock() - self.window_seconds
 
 
 async def guarded(
@@ -73,6 +90,9 @@ async def guarded(
         result = await operation()
     except failure:
         breaker.failed()
+        raise
+    except BaseException:
+        breaker.abandoned()
         raise
     breaker.succeeded()
     return result

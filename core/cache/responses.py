@@ -11,12 +11,18 @@ entry is kept as already stale, which still tells the next lookup which tags to 
 
 Redis trouble never fails a request: every call goes through a circuit breaker
 (``core.cache.breaker``) and any failure means "not cached". A write whose tags could not be
-bumped makes this process bump the ``all`` tag, which every entry carries, as soon as Redis
-answers again; the TTL bounds what a process that died in between leaves behind.
+bumped makes this process owe a bump of the ``all`` tag, which every entry carries: a task on
+the writer's event loop (a web process's, or a worker's, which never looks anything up) tries
+it every ``SETTLE_MAX_SECONDS`` at most, whatever the breaker says (it is nobody's request),
+until Redis takes it, so other processes stop serving what the write changed within about that
+long of Redis answering again; a lookup in the writer pays it first too. Closing the cache
+tries once more; the TTL bounds what a process that died owing leaves behind.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -37,6 +43,9 @@ log = logging.getLogger(__name__)
 
 PREFIX = "prodhub:response:"
 ALL = "all"
+SETTLE_FIRST_SECONDS = 0.1  # an owed bump of ``all`` is tried again after this, doubling up to
+SETTLE_MAX_SECONDS = 1.0
+CLOSE_SECONDS = 1.0  # the last try of an owed bump when the cache closes
 T = TypeVar("T")
 
 
@@ -69,7 +78,15 @@ class ResponseCache:
         self.max_ttl_seconds = max_ttl_seconds
         self.breaker = breaker
         self.clock = clock
-        self._owe_all = False  # a write's tags could not be bumped
+        # Writes whose tags could not be bumped, and how many of them a bump of ``all`` has
+        # settled (one that began after they failed).
+        self._owed = self._settled = 0
+        self._settling: asyncio.Task[None] | None = None
+
+    @property
+    def owes(self) -> bool:
+        """Whether a write's tags could not be bumped and ``all`` is not bumped since."""
+        return self._settled < self._owed
 
     @staticmethod
     def key(
@@ -83,9 +100,8 @@ class ResponseCache:
     async def lookup(self, key: str) -> Lookup | None:
         """The entry if valid; None when the cache cannot be asked (then do not store)."""
         try:
-            if self._owe_all:
-                await self._call(lambda: self.backend.bump([ALL]))
-                self._owe_all = False
+            if self.owes:
+                await self._settle()
             found = await self._call(lambda: self.backend.lookup(key))
         except CacheError:
             return None
@@ -130,13 +146,63 @@ class ResponseCache:
         try:
             await self._call(lambda: self.backend.bump(tags))
         except CacheError:
-            self._owe_all = True
+            self._owed += 1
             log.warning("cache tags not bumped; every entry is dropped when the cache is back")
+            self._settle_later()
 
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
         return await guarded(self.breaker, operation, CacheError)
 
+    async def _settle(self, *, past_the_breaker: bool = False) -> None:
+        """Bump ``all`` for the writes that failed before it began. ``past_the_breaker``: for
+        what no request waits on (an answer closes the breaker)."""
+        owed = self._owed
+        if past_the_breaker:
+            await self.backend.bump([ALL])
+            if self.breaker is not None:
+                self.breaker.succeeded()
+        else:
+            await self._call(lambda: self.backend.bump([ALL]))
+        if self._settled < owed:
+            self._settled = owed
+            log.warning("cache tags bumped after a failure: every entry is dropped")
+
+    def _settle_later(self) -> None:
+        if self._settling is not None and not self._settling.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (never so in the app): the next lookup pays it
+            return
+        self._settling = loop.create_task(self._settle_until_done())
+
+    async def _settle_until_done(self) -> None:
+        delay = SETTLE_FIRST_SECONDS
+        while self.owes:
+            await asyncio.sleep(delay)
+            try:
+                await self._settle(past_the_breaker=True)
+            except CacheError:
+                pass
+            except Exception:  # not Redis's: keep trying, the entries must go
+                log.exception("cache tags not bumped")
+            delay = min(delay * 2, SETTLE_MAX_SECONDS)
+
     async def aclose(self) -> None:
+        if self._settling is not None:
+            self._settling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._settling
+            self._settling = None
+        if self.owes:
+            with contextlib.suppress(CacheError, TimeoutError):
+                async with asyncio.timeout(CLOSE_SECONDS):
+                    await self._settle(past_the_breaker=True)
+        if self.owes:
+            log.error(
+                "closing with cache tags not bumped: entries may be served stale for up to "
+                "%.0f s", self.max_ttl_seconds,
+            )  # fmt: skip
         await self.backend.aclose()
 
 

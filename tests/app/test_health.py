@@ -53,7 +53,7 @@ async def test_readyz_reports_database_and_pools(backend: Backend) -> None:
 
     body = response.json()
     assert response.status_code == 200
-    assert body["ready"] is True
+    assert (body["ready"], body["status"]) == (True, "ok")
     assert body["checks"]["database"]["ok"] is True
     pools = body["checks"]["database"]["pools"]
     assert list(pools) == ["reads"]  # nothing written yet: no write pool
@@ -81,6 +81,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     assert response.status_code == 503
     assert response.json() == {
         "ready": False,
+        "status": "unavailable",
         "checks": {
             "database": {"ok": False, "error": "OperationalError"},
             "redis": {"ok": False, "error": "ConnectionError"},
@@ -88,7 +89,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     }
 
 
-async def test_readiness_probes_reuse_the_process_redis_client(tmp_path: Path) -> None:
+async def test_readiness_probes_reuse_one_redis_connection(tmp_path: Path) -> None:
     if REDIS_URL is None:
         pytest.skip("needs Redis")
     settings = Settings(
