@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 
 from bench.faults.proxy import FaultProxy
 from core.cache import RedisBackend
-from core.cache.breaker import State
+from core.cache.backends import CacheError
+from core.cache.breaker import Breaker, State, guarded
 from db import models
 from prodhub.app import create_app
 from prodhub.graphql_requests import CACHE_HEADER
@@ -139,3 +140,29 @@ async def test_requests_in_flight_together_wait_out_one_timeout(
     assert together == [(None, ["Ana"])] * 4
     assert cache.backend.batcher.batches == sent + 1
     assert cache.breaker is not None and cache.breaker.state is State.OPEN
+
+
+async def test_a_probe_cancelled_with_its_request_passes_the_turn_to_the_next_call() -> None:
+    """A probe that ends without an answer (its request cancelled) must not leave the breaker
+    half-open, skipping every call for ever: the next call probes."""
+    clock = Clock()
+    breaker = Breaker(window_seconds=BREAKER_WINDOW_SECONDS, clock=clock)
+    breaker.failed()
+    clock.pass_the_window()
+    started = asyncio.Event()
+
+    async def hangs() -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    probe = asyncio.create_task(guarded(breaker, hangs, CacheError))
+    await started.wait()
+    probe.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await probe
+
+    async def answers() -> str:
+        return "pong"
+
+    assert await guarded(breaker, answers, CacheError) == "pong"
+    assert (breaker.state, breaker.failures) == (State.CLOSED, 1)

@@ -3,16 +3,19 @@ run after the burst; across web processes too (the window is in Redis when there
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import dramatiq.brokers.stub
 import httpx
 import pytest
+import redis.exceptions
 from dramatiq import Message
 from dramatiq.brokers.stub import StubBroker
 
 from db import models
 from db.engine import Database
+from prodhub import job_queue
 from prodhub.app import create_app
 from prodhub.job_queue import DEBOUNCE_SECONDS, JobQueue
 from prodhub.jobs import build_broker
@@ -95,3 +98,33 @@ async def test_without_a_worker_nothing_is_enqueued_and_a_recalculation_is_refus
 
     assert answer == {"recalculateScores": {"enqueued": 0, "errors": [{"code": "JOBS_OFF"}]}}
     assert sent == 0
+
+
+async def test_refreshes_the_queue_does_not_take_are_owed_bounded_and_sent_when_it_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(job_queue, "MAX_OWED", 2)
+    monkeypatch.setattr(job_queue, "RETRY_FIRST_SECONDS", 0.05)
+    broker = StubBroker()
+    actors = declare(broker)
+    jobs = JobQueue(actors, None)
+    take = broker.enqueue
+
+    def refuse(*_: object, **__: object) -> None:
+        raise redis.exceptions.ConnectionError("refused")
+
+    monkeypatch.setattr(broker, "enqueue", refuse)
+    days = [MONDAY, TUESDAY, TUESDAY + timedelta(days=1)]
+    sent = await jobs.refresh_soon(days, NOW)
+    owed = list(jobs.owed)
+    monkeypatch.setattr(broker, "enqueue", take)
+    for _ in range(100):
+        if not jobs.owed:
+            break
+        await asyncio.sleep(0.02)
+    await jobs.aclose()
+
+    assert sent == 0
+    assert owed == [TUESDAY, TUESDAY + timedelta(days=1)]  # the oldest dropped past the bound
+    assert jobs.owed == []
+    assert [args[0] for args in delayed(broker)] == ["2026-11-17", "2026-11-18"]
