@@ -29,6 +29,7 @@ from prodhub.jobs import build_broker
 from prodhub.redis_broker import RecoveringRedisBroker
 from prodhub.resources import open_resources
 from prodhub.scheduler import Scheduler
+from prodhub.worker_memory import limit_malloc_arenas
 from prodhub.worker_watch import Watchdog
 from services import api_keys, user_admin
 from services.api_keys import ApiKeyScope
@@ -240,6 +241,7 @@ def worker(
     """Run jobs from the Redis queue until stopped (SIGINT/SIGTERM finish the running ones)."""
     settings: Settings = context.obj
     _need_redis(settings, "worker")
+    limit_malloc_arenas()  # before the worker's threads start
     broker = build_broker(settings)
     assert isinstance(broker, RecoveringRedisBroker)  # PRODHUB_REDIS_URL is set
     declare(broker)
