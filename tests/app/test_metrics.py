@@ -155,3 +155,23 @@ async def test_the_workers_as_their_watchdogs_report_them(
     assert none_alive[("prodhub_worker_last_alive_timestamp_seconds", ())] == pytest.approx(
         now - 3600
     )
+
+
+async def test_a_redis_that_cannot_be_reached_costs_the_worker_gauges_not_the_scrape(
+    backend: Backend,
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on: refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = backend.settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    resources = build_resources(settings, db=backend.db)
+    app = create_app(resources, clock=lambda: NOW)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        found = await scrape(http)
+    await resources.aclose()
+
+    assert found[("prodhub_metrics_redis_ok", ())] == 0.0
+    assert not [name for name, _ in found if "worker" in name]
+    assert found[("prodhub_metrics_database_ok", ())] == 1.0
