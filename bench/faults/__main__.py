@@ -35,7 +35,8 @@ def main() -> None:
         print(f"==> {label}: {source}", flush=True)
         columns[label] = column(source.resolve(), args.only, args.keep)
     machine = {"cpus": _cpus(), "python": platform.python_version()}
-    results.keep("faults", {"machine": machine, "columns": columns}, table(columns))
+    report = f"Machine: {machine['cpus']}, Python {machine['python']}.\n\n{table(columns)}"
+    results.keep("faults", {"machine": machine, "columns": columns}, report)
 
 
 def _cpus() -> str:

@@ -70,6 +70,8 @@ def _rows(row: dict[str, Any]) -> str:
     if compared and compared.get("days"):
         text += (f"; scores: {compared['differ']} of {compared['employee_days']} employee-days"
                  " differ from a clean recalculation")  # fmt: skip
+        if not compared["recalculated"]:
+            text += " (which did not finish within 60 s)"
     return text
 
 
