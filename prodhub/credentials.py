@@ -11,7 +11,10 @@ from cross_web import HTTPException
 from starlette.datastructures import Headers
 
 from db.engine import Database
+from db.outages import database_unavailable
+from prodhub.request_budget import Budget
 from resolvers.api_keys import device_viewer
+from schema.errors import UNAVAILABLE_MESSAGE
 from services import api_keys
 from services.errors import Unauthenticated
 from services.revocation import UserStamps
@@ -19,6 +22,16 @@ from services.viewers import ANONYMOUS, Viewer, read_token
 
 REVOKED = "the access token is no longer valid; sign in again"
 ONE_AUTHORIZATION = "send one Authorization header"
+
+
+class CredentialsUnchecked(Exception):
+    """The credentials could not be checked: the database failed, or did not answer within
+    the request's budget. Not a refusal (they may be good): the request is answered
+    ``SERVICE_UNAVAILABLE``, and the client tries again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def authorization_of(headers: Headers) -> str | None:
@@ -64,3 +77,28 @@ async def read_credentials(
     else:
         current = stamps.known(viewer.user_id, viewer.stamp) is True
     return (viewer, None) if current else (ANONYMOUS, REVOKED)
+
+
+async def checked_credentials(
+    authorization: str | None,
+    now: datetime,
+    *,
+    budget: Budget,
+    db: Database,
+    secret: bytes,
+    stamps: UserStamps,
+) -> tuple[Viewer, str | None]:
+    """``read_credentials`` within the request's budget: ``CredentialsUnchecked`` when the
+    database fails or does not answer in time (its work is cancelled then)."""
+    try:
+        async with budget.spend():
+            return await read_credentials(authorization, now, db=db, secret=secret, stamps=stamps)
+    except TimeoutError:
+        raise CredentialsUnchecked(
+            "the credentials could not be checked: the database did not answer in time; "
+            "try again in a few seconds"
+        ) from None
+    except Exception as failed:
+        if database_unavailable(failed):
+            raise CredentialsUnchecked(UNAVAILABLE_MESSAGE) from failed
+        raise

@@ -31,7 +31,8 @@ from strawberry.types import ExecutionResult
 
 from core.cache import Lookup, Policy
 from core.cache.tags import collect
-from prodhub.credentials import authorization_of, read_credentials
+from prodhub import credentials
+from prodhub.credentials import CredentialsUnchecked, authorization_of
 from prodhub.graphiql import local_graphiql_html
 from prodhub.graphql_json import decode_body, encode_response
 from prodhub.graphql_requests import (
@@ -41,6 +42,7 @@ from prodhub.graphql_requests import (
     Prepared,
     Routed,
     cache_control,
+    graphql_error,
     persisted_document,
     prepared_of,
     query_params,
@@ -49,11 +51,12 @@ from prodhub.graphql_requests import (
     text,
 )
 from prodhub.http_guard import DEVICE
+from prodhub.request_budget import budget_of
 from prodhub.resources import Resources
 from resolvers.context import Context, Jobs
 from schema.build import MAX_TOKENS, build_schema
 from schema.document_cache import DocumentStore
-from schema.errors import bounded, request_error_code
+from schema.errors import UNAVAILABLE, bounded, request_error_code
 from services.viewers import Viewer
 
 if TYPE_CHECKING:
@@ -61,7 +64,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXECUTION_TIMEOUT_SECONDS = 10.0  # a request that takes longer is stopped, its work cancelled
+# A request's credentials and operation in all (``prodhub.request_budget``); then it is stopped.
+EXECUTION_TIMEOUT_SECONDS = 10.0
 
 
 class RequestAdapter(StarletteRequestAdapter):
@@ -147,6 +151,8 @@ class GraphQLApp(GraphQL[Context, None]):
                 response = await self.run(request)
         except HTTPException as e:  # its reason may echo the request (an operation's name)
             response = PlainTextResponse(bounded(e.reason), status_code=e.status_code)
+        except CredentialsUnchecked as unchecked:
+            response = graphql_error(unchecked.message, UNAVAILABLE)
         await response(scope, receive, send)
 
     async def _prepare(self, request: Request) -> Prepared | Response | None:
@@ -296,18 +302,24 @@ class GraphQLApp(GraphQL[Context, None]):
         checked = request.scope.get(DEVICE)
         if checked is not None and checked[0] == authorization:
             return checked[1]  # type: ignore[no-any-return]
-        return await self.viewer(authorization, now)
+        return await self.device(request.scope, authorization, now)
 
-    async def device(self, authorization: str) -> tuple[Viewer, str | None]:
-        """A device's credentials checked now (for the request guard)."""
-        return await self.viewer(authorization, self.clock())
+    async def device(
+        self, scope: Scope, authorization: str | None, now: datetime | None = None
+    ) -> tuple[Viewer, str | None]:
+        """The viewer of these credentials within the request's budget (``CredentialsUnchecked``
+        past it, or when the database fails): a device's for the request guard, anyone's here."""
+        return await credentials.checked_credentials(
+            authorization, now or self.clock(), budget=budget_of(scope, EXECUTION_TIMEOUT_SECONDS),
+            db=self.db, secret=self.settings.signing_key, stamps=self.stamps,
+        )  # fmt: skip
 
     async def viewer(
         self, authorization: str | None, now: datetime, *, read_stamps: bool = True
     ) -> tuple[Viewer, str | None]:
         """The viewer of these credentials, and why they were refused (None when they were
         not): ``prodhub.credentials.read_credentials`` on this app's database and stamps."""
-        return await read_credentials(
+        return await credentials.read_credentials(
             authorization, now, db=self.db, secret=self.settings.signing_key,
             stamps=self.stamps, read_stamps=read_stamps,
         )  # fmt: skip
@@ -325,10 +337,11 @@ class GraphQLApp(GraphQL[Context, None]):
         the answer when its policy allows."""
 
         self._check_document(request_data)
+        budget = budget_of(request.scope, EXECUTION_TIMEOUT_SECONDS)
 
         async def execute() -> ExecutionResult:
             try:
-                async with asyncio.timeout(EXECUTION_TIMEOUT_SECONDS):
+                async with budget.spend():
                     return await super(GraphQLApp, self).execute_single(
                         request, request_adapter, sub_response, context, root_value, request_data
                     )

@@ -16,6 +16,10 @@
 - **Bodies arrive in time.** A body whose next part takes longer than ``BODY_IDLE_SECONDS``,
   or whose whole takes longer than ``BODY_TOTAL_SECONDS``, is answered 408: a client that
   declares 500 bytes and sends 40 does not hold a request open forever.
+- **A device's key is checked in time.** The check spends from the request's budget
+  (``prodhub.request_budget``); a database that fails it, or does not answer within it, is
+  answered as a GraphQL error coded ``SERVICE_UNAVAILABLE`` (its body read and dropped, as a
+  refusal's is), never a hang or a bare 500.
 - **A refusal is read.** A client that sends its body without waiting for ``100 Continue``
   is still sending when a 413 is ready; closing the socket with its bytes unread makes the
   client's kernel see a reset, and the client never reads the 413. As nginx's lingering close
@@ -34,11 +38,14 @@ from collections.abc import Awaitable, Callable
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from prodhub.credentials import CredentialsUnchecked
+from schema.errors import UNAVAILABLE
 from services.api_keys import PREFIX as API_KEY_PREFIX
 from services.viewers import Viewer
 
-# How a device's credentials are checked: the viewer, or why it was refused.
-DeviceCheck = Callable[[str], Awaitable[tuple[Viewer, str | None]]]
+# How a device's credentials (the request's scope, its Authorization) are checked: the
+# viewer, or why it was refused; ``CredentialsUnchecked`` when they could not be.
+DeviceCheck = Callable[[Scope, str], Awaitable[tuple[Viewer, str | None]]]
 DEVICE = "prodhub.device"  # the scope key of the guard's check: (authorization, its result)
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB
@@ -86,7 +93,13 @@ class GraphQLRequestGuard:
         if headers.get("content-encoding", "identity").lower() != "identity":
             await refuse(send, 415, "compressed request bodies are not accepted")
             return
-        limit = await self._limit(scope, headers)
+        try:
+            limit = await self._limit(scope, headers)
+        except CredentialsUnchecked as unchecked:
+            if not _waits_to_continue(headers):
+                await drain(receive)
+            await refuse(send, 200, unchecked.message, code=UNAVAILABLE)
+            return
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             if int(declared) <= DRAIN_MAX_BYTES and not _waits_to_continue(headers):
@@ -113,7 +126,7 @@ class GraphQLRequestGuard:
         scheme, _, token = credentials[0].partition(" ")
         if scheme.lower() != "bearer" or not token.strip().startswith(API_KEY_PREFIX):
             return self.max_body_bytes
-        checked = await self.devices(credentials[0])
+        checked = await self.devices(scope, credentials[0])
         scope[DEVICE] = (credentials[0], checked)
         viewer, refused = checked
         return (
@@ -205,13 +218,17 @@ def replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-async def refuse(send: Send, status: int, reason: str) -> None:
+async def refuse(send: Send, status: int, reason: str, *, code: str | None = None) -> None:
     """A refusal before the body was read through: the connection ends with it (408 and 413),
     since what the client may still send is not a request."""
-    body = json.dumps({"errors": [{"message": reason}]}, separators=(",", ":")).encode()
+    error: dict[str, object] = {"message": reason}
+    if code is not None:
+        error["extensions"] = {"code": code}
+    body = json.dumps({"errors": [error]}, separators=(",", ":")).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
     ]
     if status in (408, 413):
         headers.append((b"connection", b"close"))

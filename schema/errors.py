@@ -5,9 +5,12 @@ from __future__ import annotations
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from db.outages import database_unavailable
 from services.errors import UserError
 
 MAX_MESSAGE_CHARS = 300
+UNAVAILABLE = "SERVICE_UNAVAILABLE"
+UNAVAILABLE_MESSAGE = "the database is unavailable; try again in a few seconds"
 
 
 class PublicErrors(MaskErrors):
@@ -17,6 +20,8 @@ class PublicErrors(MaskErrors):
     - an error about the request itself (no path: syntax, validation, variable values) keeps
       its message, coded ``GRAPHQL_PARSE_FAILED``, ``BAD_USER_INPUT`` or
       ``GRAPHQL_VALIDATION_FAILED`` as Apollo Server codes them;
+    - the database failing (down, restarting, unreachable: ``database_unavailable``) is
+      ``UNAVAILABLE_MESSAGE``, code ``SERVICE_UNAVAILABLE``: the client may try again;
     - any other exception raised while executing becomes "Unexpected error.", code
       ``INTERNAL_SERVER_ERROR``, its details only in the log;
     - no message is longer than ``MAX_MESSAGE_CHARS``: one that echoes what the client sent
@@ -33,6 +38,8 @@ class PublicErrors(MaskErrors):
         if error.path is None:
             code = (error.extensions or {}).get("code") or request_error_code(error.message)
             return _coded(error, code)
+        if database_unavailable(original):
+            return _coded(error, UNAVAILABLE, UNAVAILABLE_MESSAGE)
         return _coded(super().anonymise_error(error), "INTERNAL_SERVER_ERROR")
 
 

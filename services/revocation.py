@@ -13,6 +13,11 @@ process too (a message on ``CHANNEL``); without Redis other processes see it wit
 ``STALE_SECONDS``. A stamp the stamps in memory do not know (a user created, or signed in
 again, in another process) is asked of the database again, at most every ``RECHECK_SECONDS``,
 so that no token can cost a statement per request.
+
+A read that fails, or takes longer than ``READ_SECONDS`` (a database that does not answer),
+leaves the stamps as they were: tokens are judged by the last ones read, and the next request
+that finds them stale tries again. Only a process that never read them cannot judge a token
+then (``read`` raises: the request is answered as a database outage).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ STALE_SECONDS = 30.0
 RECHECK_SECONDS = 1.0
 CHANNEL = "prodhub:users-changed"
 RESUBSCRIBE_SECONDS = 5.0  # after Redis failed, the wait before listening again
+READ_SECONDS = 5.0  # the longest one read of the stamps may take: it is cancelled then
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +146,8 @@ class UserStamps:
     async def _read(self) -> None:
         started, generation = self.clock(), self._generation
         try:
-            stamps = await self.db.read(_current_stamps)
+            async with asyncio.timeout(READ_SECONDS):
+                stamps = await self.db.read(_current_stamps)
         except Exception:
             if self._read_at is None and not self._stamps:
                 raise
