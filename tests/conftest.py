@@ -18,6 +18,7 @@ import pytest
 import redis.asyncio
 from sqlalchemy import delete
 
+from bench.faults import processes
 from core.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade
@@ -107,6 +108,15 @@ async def mariadb(sqlite_path: Path) -> AsyncIterator[Backend]:
         pytest.skip("needs MariaDB (scripts/test starts one)")
     async with _isolated(await _backend("mariadb", sqlite_path)) as chosen:
         yield chosen
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[processes.Redis]:
+    """A Redis of the test's own (the fault tests): no other test flushes its queues meanwhile,
+    and it may be put behind a fault proxy."""
+    server = processes.Redis(tmp_path / "redis").start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)

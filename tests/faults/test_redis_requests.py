@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -63,13 +62,6 @@ class Setup:
     def messages(self) -> list[Message[Any]]:
         found = cast(list[bytes], self.direct.hvals("dramatiq:scores.DQ.msgs"))
         return [Message.decode(raw) for raw in found]
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[processes.Redis]:
-    server = processes.Redis(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

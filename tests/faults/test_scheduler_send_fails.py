@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,13 +70,6 @@ class Setup:
             for raw in self.direct.hvals(f"dramatiq:{queue}.msgs")
         ]
         return sorted((m.actor_name, tuple(m.args)) for m in found)
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[processes.Redis]:
-    server = processes.Redis(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -27,14 +27,6 @@ pytestmark = pytest.mark.skipif(
 
 DAY = "2026-11-20"  # no activity: each refresh is quick and records its run
 HELD_MS, MEANWHILE_MS = 6_000, 500  # held across the outage; due during it
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[processes.Redis]:
-    """A Redis of this test's own: no other test flushes its queues meanwhile."""
-    server = processes.Redis(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,13 +30,6 @@ from prodhub.worker_watch import (
 pytestmark = pytest.mark.skipif(
     not processes.Redis.available(), reason="needs redis-server (scripts/test installs it)"
 )
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[processes.Redis]:
-    server = processes.Redis(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
