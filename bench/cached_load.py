@@ -226,7 +226,7 @@ def report(result: dict[str, Any]) -> str:
         "",
         f"redis-py alone, GETs of a 16-byte key, {result['connections']} in flight, "
         f"one command each: {gets:,.0f} per second. Hits in flight together share one "
-        "MGET (core/cache/batching.py), so a hit costs less Redis than one such GET.",
+        "MGET (cache/batching.py), so a hit costs less Redis than one such GET.",
     ]
     return "\n".join(lines)
 

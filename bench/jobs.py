@@ -33,8 +33,8 @@ from prodhub.runtime import tune_gc
 from services import api_keys
 from services.activities import ActivityIn, record_activities
 from services.api_keys import ApiKeyScope
+from services.authentication import Viewer
 from services.score_refresh import refresh_day
-from services.viewers import Viewer
 from tests.helpers import ServerStatements
 
 RECORD = (

@@ -29,7 +29,7 @@ import httpx
 from sqlalchemy import select
 
 from bench import results
-from core.cache.responses import ALL
+from cache.responses import ALL
 from core.settings import Settings
 from db.models import Employee, Role
 from prodhub.app import create_app

@@ -1,4 +1,4 @@
-"""The bottom layer: settings, the Redis client and the response cache stores.
+"""The bottom layer: the settings and the Redis clients.
 
 It imports nothing of ours; everything else may import it.
 """

@@ -1,7 +1,7 @@
 """Sessions that report committed writes (so caches drop by construction), and read-only
 ones that report what they read.
 
-A write session notes the cache tags (``core.cache.tags``) of what it writes when it flushes
+A write session notes the cache tags (``cache.tags``) of what it writes when it flushes
 ORM changes (the table, dates undeclared) or executes an INSERT, UPDATE or DELETE construct
 (the table, on the dates the statement declares with ``dated``); when the outermost
 transaction commits, the note is kept; a rollback clears it. Closing the session (the end of
@@ -11,7 +11,7 @@ constructs: raw ``text()`` DML and bare engine connections are not seen.
 
 A read-only session refuses to flush or to execute DML: it runs on autocommit connections,
 where a write would commit at once and unseen. Every statement it runs adds the tags of the
-tables it reads to the request's collector, if there is one (``core.cache.tags.collecting``).
+tables it reads to the request's collector, if there is one (``cache.tags.collecting``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql.util import find_tables
 
-from core.cache.tags import collecting, statement_tags, write_tags
+from cache.tags import collecting, statement_tags, write_tags
 
 WriteListener = Callable[[frozenset[str]], Awaitable[None]]
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import DATES_OPTION, dates_of
+from cache.tags import DATES_OPTION, dates_of
 from db.engine import Database
 from db.models import Activity, Role
 from loaders.base import BatchLoader, EmployeeDate, RowByIdLoader, grouped

@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from core.cache.tags import dated
+from cache.tags import dated
 from db.engine import Database
 
 K = TypeVar("K")

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from core.cache.tags import dated
+from cache.tags import dated
 from db.models import DailyScore, IdlePeriod
 from loaders.base import BatchLoader, EmployeeDate, RowsByEmployeeDateLoader, by_key
 

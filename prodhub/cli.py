@@ -33,6 +33,7 @@ from prodhub.worker_memory import limit_malloc_arenas
 from prodhub.worker_watch import Watchdog
 from services import api_keys, user_admin
 from services.api_keys import ApiKeyScope
+from services.authentication import Viewer
 from services.demo import load as demo
 from services.demo.extend import extend_demo
 from services.demo.extend import last_day as last_demo_day
@@ -41,7 +42,6 @@ from services.demo.users import PASSWORD as DEMO_PASSWORD
 from services.demo.users import add_demo_users, has_demo_users
 from services.errors import UserError
 from services.users import UserRole, create_user, normalize_email
-from services.viewers import Viewer
 from tasks.registry import declare
 
 COMMAND_LINE = Viewer(email="command line")  # who the audit log says made a change here

@@ -16,9 +16,9 @@ from prodhub.request_budget import Budget
 from resolvers.api_keys import device_viewer
 from schema.errors import UNAVAILABLE_MESSAGE
 from services import api_keys
+from services.authentication import ANONYMOUS, Viewer, read_token
 from services.errors import Unauthenticated
 from services.revocation import UserStamps
-from services.viewers import ANONYMOUS, Viewer, read_token
 
 REVOKED = "the access token is no longer valid; sign in again"
 ONE_AUTHORIZATION = "send one Authorization header"

@@ -6,7 +6,7 @@ document is filled in, the viewer read from the token, and, when the operation's
 allow (``schema.cache_control``), the cache asked. A hit is answered right there with the
 stored bytes: no JSON decoding or encoding of the response, no Strawberry. A miss runs once
 for all identical requests arriving meanwhile (single flight), collecting the tags of what it
-reads (``core.cache.tags``), and is kept unless it has errors.
+reads (``cache.tags``), and is kept unless it has errors.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from core.cache import Lookup, Policy
-from core.cache.tags import collect
+from cache import Lookup, Policy
+from cache.tags import collect
 from prodhub import credentials
 from prodhub.credentials import CredentialsUnchecked, authorization_of
 from prodhub.graphiql import local_graphiql_html
@@ -57,7 +57,7 @@ from resolvers.context import Context, Jobs
 from schema.build import MAX_TOKENS, build_schema
 from schema.document_cache import DocumentStore
 from schema.errors import UNAVAILABLE, bounded, request_error_code
-from services.viewers import Viewer
+from services.authentication import Viewer
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's request adapter type

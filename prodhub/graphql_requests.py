@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Send
 
-from core.cache import Lookup, Policy, entries
-from core.cache.persisted import PersistedQueries, sha256_hex
-from services.viewers import ANONYMOUS, Viewer
+from cache import Lookup, Policy, entries
+from cache.persisted import PersistedQueries, sha256_hex
+from services.authentication import ANONYMOUS, Viewer
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-from core.cache.breaker import Breaker, guarded
+from cache.breaker import Breaker, guarded
 from db.engine import Database
 
 CHECK_TIMEOUT_SECONDS = 3.0

@@ -41,7 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from prodhub.credentials import CredentialsUnchecked
 from schema.errors import UNAVAILABLE
 from services.api_keys import PREFIX as API_KEY_PREFIX
-from services.viewers import Viewer
+from services.authentication import Viewer
 
 # How a device's credentials (the request's scope, its Authorization) are checked: the
 # viewer, or why it was refused; ``CredentialsUnchecked`` when they could not be.

@@ -3,7 +3,7 @@
 Nothing here blocks the event loop. Dramatiq's Redis broker is synchronous, so every send runs
 in a thread of the queue's own (``prodhub-enqueue``), on a client with short timeouts
 (``core.redis.connect_broker_redis``), waited for at most ``SEND_SECONDS``, behind a circuit
-breaker of the queue's own (``core.cache.breaker``): a Redis that does not answer costs at most
+breaker of the queue's own (``cache.breaker``): a Redis that does not answer costs at most
 one timeout per breaker window, and the sends in between fail at once.
 
 A refresh after a write is best-effort: the write is committed and its answer is the truth, so
@@ -36,7 +36,7 @@ from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core.cache.breaker import Breaker, State, guarded
+from cache.breaker import Breaker, State, guarded
 from services.errors import JobsOff, UserError
 from services.jobs import write_tick
 from tasks.registry import Actors

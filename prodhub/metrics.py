@@ -41,7 +41,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.cache.breaker import State
+from cache.breaker import State
 from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import Resources
 from prodhub.worker_watch import EVERY_SECONDS, EXITS, STARTS, WORKERS
@@ -158,7 +158,7 @@ async def _state(resources: Resources) -> CollectorRegistry:
         pools.labels(name).set(in_use)
     breaker = Gauge(
         "prodhub_cache_breaker_open",
-        "1 while the response cache skips its Redis after a failure (core/cache/breaker.py).",
+        "1 while the response cache skips its Redis after a failure (cache/breaker.py).",
         registry=registry,
     )
     found = resources.cache.breaker if resources.cache is not None else None

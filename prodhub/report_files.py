@@ -21,7 +21,7 @@ from prodhub.credentials import CredentialsUnchecked
 from prodhub.graphql_app import GraphQLApp
 from prodhub.request_budget import budget_of
 from resolvers.context import Context
-from resolvers.reports import daily_report_csv, team_id_by_key
+from resolvers.daily_reports import daily_report_csv, team_id_by_key
 from schema.errors import UNAVAILABLE_MESSAGE
 from schema.relay import expect_global_id, from_global_id, shown
 from schema.scalars import parse_day

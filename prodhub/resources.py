@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
-from core.cache import ResponseCache, build_response_cache
-from core.cache.breaker import Breaker
-from core.cache.persisted import (
+from cache import ResponseCache, build_response_cache
+from cache.breaker import Breaker
+from cache.persisted import (
     MemoryPersistedQueries,
     PersistedQueries,
     RedisPersistedQueries,
@@ -27,7 +27,7 @@ from db.engine import Database
 from services.login_limits import LoginLimits
 from services.revocation import UserStamps
 
-# After a cache Redis failure, this long without asking it (``core.cache.breaker``).
+# After a cache Redis failure, this long without asking it (``cache.breaker``).
 BREAKER_WINDOW_SECONDS = 5.0
 
 

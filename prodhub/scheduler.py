@@ -36,7 +36,7 @@ from core.settings import Settings
 from db.models import DailyScore
 from prodhub.resources import Resources
 from tasks.registry import Actors
-from tasks.schedule import Due, due
+from tasks.timing import Due, due
 
 log = logging.getLogger(__name__)
 

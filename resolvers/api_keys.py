@@ -10,7 +10,7 @@ from db.models import ApiKey
 from resolvers.context import Context
 from services import api_keys
 from services.api_keys import ApiKeyScope, NewApiKey
-from services.viewers import Viewer
+from services.authentication import Viewer
 
 
 async def device_viewer(db: Database, secret: str, now: datetime) -> Viewer | None:

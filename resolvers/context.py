@@ -12,8 +12,8 @@ import strawberry
 from core.settings import Settings
 from db.engine import Database
 from loaders.registry import Loaders
+from services.authentication import Viewer
 from services.login_limits import LoginLimits
-from services.viewers import Viewer
 
 
 class Jobs(Protocol):

@@ -9,8 +9,8 @@ from db.models import User
 from resolvers.context import Context
 from resolvers.pagination import Page, forward_page, page_of
 from services import user_admin, users
+from services.authentication import Viewer, issue_token, viewer_of
 from services.user_admin import NewUser, RateLimited, UserChange, WrongPassword
-from services.viewers import Viewer, issue_token, viewer_of
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from graphql import (
 )
 from strawberry.schema_directive import Location
 
-from core.cache import Policy
+from cache import Policy
 
 
 @strawberry.enum(name="CacheControlScope")

@@ -24,7 +24,7 @@ from cachetools import LRUCache
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from strawberry.extensions import SchemaExtension
 
-from core.cache import Policy
+from cache import Policy
 from schema.cache_control import policy_of
 from schema.limits import MAX_VALIDATION_ERRORS, refusal
 

@@ -20,9 +20,9 @@ from schema.relay import Connection, Edge, Node, connection, global_id
 from schema.roles import RoleType
 from schema.scores import DailyScoreType, IdlePeriodType
 from schema.teams import TeamType
+from services.authentication import Viewer
 from services.errors import Forbidden
 from services.gamification import shown_by_name
-from services.viewers import Viewer
 
 FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 FromInstant = Annotated[dt.datetime | None, strawberry.argument(name="from")]

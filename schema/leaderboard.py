@@ -13,9 +13,9 @@ from resolvers.context import Info
 from resolvers.leaderboard import LeaderboardPage, Wanted
 from schema.employees import EmployeeType
 from schema.relay import PageInfo
+from services.authentication import Viewer
 from services.gamification import ANONYMOUS_NAME, named_to
 from services.leaderboard import Metric, Standing
-from services.viewers import Viewer
 
 LeaderboardMetricType = strawberry.enum(
     Metric,

@@ -7,8 +7,8 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from resolvers.context import Info
+from services.authentication import Permission
 from services.errors import Forbidden, Unauthenticated
-from services.viewers import Permission
 
 DEVICES_ONLY_INGEST = "an API key may only record activities"
 

@@ -8,12 +8,12 @@ from typing import Annotated
 import strawberry
 
 from resolvers import connecteam as connecteam_resolvers
+from resolvers import daily_reports as report_resolvers
 from resolvers import employees as employee_resolvers
 from resolvers import flags as flag_resolvers
 from resolvers import jobs as job_resolvers
 from resolvers import leaderboard as board_resolvers
-from resolvers import reports as report_resolvers
-from resolvers import schedules as schedule_resolvers
+from resolvers import staffing as staffing_resolvers
 from resolvers import team_stats as team_resolvers
 from resolvers import users as user_resolvers
 from resolvers.api_keys import all_api_keys
@@ -24,6 +24,7 @@ from schema.analytics import AnalyticsBreakdownType, AnalyticsGroupingType, Anal
 from schema.api_keys import ApiKeyType
 from schema.cache_control import cached
 from schema.connecteam import ConnecteamUserType, SyncKindType, SyncRunType
+from schema.daily_reports import DailyReportType
 from schema.employees import EmployeeType
 from schema.flags import FlagStatusType, FlagType
 from schema.jobs import JobRunType, JobStateType, SystemStatusType
@@ -39,9 +40,8 @@ from schema.relay import (
     from_global_id,
     optional_global_id,
 )
-from schema.reports import DailyReportType
 from schema.roles import RoleType
-from schema.schedules import ScheduledShiftType, StaffingHourType, StaffingPlanType
+from schema.staffing import ScheduledShiftType, StaffingHourType, StaffingPlanType
 from schema.team_stats import (
     BottleneckType,
     CapacityType,
@@ -279,7 +279,7 @@ class Query:
         self, info: Info, team_id: strawberry.ID, from_: FromDate, to: dt.date
     ) -> list[ScheduledShiftType]:
         chosen = expect_global_id(team_id, TeamType)
-        rows = await schedule_resolvers.team_schedule(info.context, chosen, from_, to)
+        rows = await staffing_resolvers.team_schedule(info.context, chosen, from_, to)
         return [ScheduledShiftType.from_row(row) for row in rows]
 
     @strawberry.field(
@@ -292,7 +292,7 @@ class Query:
         self, info: Info, team_id: strawberry.ID, date: dt.date
     ) -> StaffingPlanType:
         chosen = expect_global_id(team_id, TeamType)
-        hours = await schedule_resolvers.staffing_plan(info.context, chosen, date)
+        hours = await staffing_resolvers.staffing_plan(info.context, chosen, date)
         return StaffingPlanType(date=date, hours=[StaffingHourType.of(h) for h in hours])
 
     @strawberry.field(

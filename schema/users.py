@@ -9,8 +9,8 @@ from resolvers.context import Info
 from schema.employees import EmployeeType
 from schema.relay import Node, global_id
 from schema.teams import TeamType
+from services.authentication import Permission, Viewer
 from services.users import UserRole
-from services.viewers import Permission, Viewer
 
 UserRoleType = strawberry.enum(UserRole, name="UserRole")
 PermissionType = strawberry.enum(Permission, name="Permission")

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache import tags
+from cache import tags
 from db.models import Activity, ClockRecord, Employee, Role, Team
 from services.scores import MAX_SHIFT
 from services.workdate import ClockSpan, activity_work_date

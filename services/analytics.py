@@ -17,7 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 
-from core.cache.tags import dated
+from cache.tags import dated
 from db.models import DailyScore
 from services.errors import BadInput
 

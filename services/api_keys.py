@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey
 from services import audit, validation
+from services.authentication import Viewer
 from services.errors import Conflict, NotFound
-from services.viewers import Viewer
 
 PREFIX = "phk_"
 USE_NOTED_EVERY = timedelta(minutes=1)

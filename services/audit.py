@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditLog
+from services.authentication import Viewer
 from services.errors import Unauthenticated
-from services.viewers import Viewer
 
 UNAUDITED_COLUMNS = frozenset({"created_at", "updated_at", "password_hash", "key_hash"})
 

@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Activity, ClockBreak, ClockRecord, Employee, Role, Team
 from services import audit, validation
 from services.activities import MAX_ITEMS_COUNT, MAX_WINDOW
+from services.authentication import Viewer
 from services.errors import BadInput, Conflict, NotFound
 from services.finalization import rescore_day
 from services.scores import MAX_SHIFT
-from services.viewers import Viewer
 from services.workdate import activity_work_date, local_date
 
 CORRECTED = "correction"  # a clock record's source once an admin added, fixed or voided it

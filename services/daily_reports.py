@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dated
+from cache.tags import dated
 from db.models import Activity, DailyReport, DailyScore, Employee, Flag, Role, Team
 from services import team_stats
 from services.csv_cells import csv_text

@@ -13,11 +13,11 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from db.models import Employee, Role, Team
 from services import audit, validation
+from services.authentication import Viewer
 from services.errors import Forbidden, NotFound
 from services.keyset import Key, Keyset
 from services.upserts import Upserted, upsert_by_key
 from services.users import UserRole
-from services.viewers import Viewer
 
 # The employee list's order, served by ix_employees_name_id (and _team_id_name_id).
 EMPLOYEE_ORDER = Keyset("employees", (Key(Employee.name), Key(Employee.id)))

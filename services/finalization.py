@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dated
+from cache.tags import dated
 from db.models import DailyScore
 from services.daily_reports import build_reports
 from services.gamification import settle_day

@@ -21,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Flag
 from services import audit
+from services.authentication import Viewer
 from services.errors import BadInput, Conflict, Forbidden, NotFound
 from services.intervals import Interval, minutes, subtract
 from services.keyset import Key, Keyset
 from services.scores import MAX_SHIFT, RoleStandard
 from services.users import UserRole
-from services.viewers import Viewer
 
 RATE_FACTOR = 3  # items per hour over 3 x the engineered standard
 OUTSIDE_TOLERANCE = timedelta(minutes=5)

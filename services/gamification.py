@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import Badge, DailyScore, Employee, Streak
-from services.viewers import Viewer
+from services.authentication import Viewer
 
 STREAKS: Table = Streak.__table__  # type: ignore[assignment]
 BADGES: Table = Badge.__table__  # type: ignore[assignment]

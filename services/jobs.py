@@ -27,9 +27,9 @@ from db.engine import Database
 from db.models import JobControl, JobRun
 from db.models.base import utcnow
 from services import audit
+from services.authentication import Viewer
 from services.errors import NotFound
 from services.keyset import Key, Keyset
-from services.viewers import Viewer
 
 MAX_ERROR = 2000
 

@@ -47,7 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dates_of
+from cache.tags import dates_of
 from db.models import DailyScore, Employee, Team
 from services.errors import BadCursor
 from services.keyset import Key, Keyset
@@ -100,7 +100,7 @@ class Board:
 
     @property
     def dates(self) -> dict[str, Any]:
-        """The execution options that declare the dates the board reads (``core.cache.tags``)."""
+        """The execution options that declare the dates the board reads (``cache.tags``)."""
         return dates_of(daily_scores=(self.start, self.end))
 
     @property

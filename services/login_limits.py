@@ -20,7 +20,7 @@ in while strangers hammer the account from elsewhere, or other accounts from the
 
 Counts live in Redis when there is one (every process shares them) and always in this
 process's memory too, which answers whenever Redis does not: a failed call, or the circuit
-breaker (``core.cache.breaker``) open after one, falls back to memory, never to no limit.
+breaker (``cache.breaker``) open after one, falls back to memory, never to no limit.
 Redis calls go through the cache's client (short timeouts, no retries) and its breaker, so a
 black-holed Redis costs one short timeout per breaker window, not one per sign-in.
 """
@@ -41,7 +41,7 @@ from limits.errors import StorageError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core.cache.breaker import Breaker, guarded
+from cache.breaker import Breaker, guarded
 from services.users import MAX_EMAIL_LENGTH, normalize_email
 
 __all__ = ["LoginLimits"]

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role
 from services import validation
+from services.authentication import Viewer
 from services.upserts import Upserted, upsert_by_key
-from services.viewers import Viewer
 
 
 async def list_roles(*, session: AsyncSession) -> Sequence[Role]:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Table, and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dated
+from cache.tags import dated
 from db.models import (
     Activity,
     ClockBreak,

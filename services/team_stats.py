@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Integer, cast, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dated
+from cache.tags import dated
 from db.models import Activity, ClockRecord, DailyScore, Employee, Flag, Role, ScheduledShift
 from services.flags import FlagStatus
 from services.intervals import Interval, minutes, union

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from services import audit
+from services.authentication import Viewer
 from services.errors import Conflict
-from services.viewers import Viewer
 
 M = TypeVar("M")
 

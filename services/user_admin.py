@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Employee, Team, User
 from services import audit, users
+from services.authentication import Viewer
 from services.errors import BadInput, Conflict, NotFound, Unauthenticated, UserError
 from services.keyset import Key, Keyset
 from services.users import UserRole
-from services.viewers import Viewer
 
 # The admins' list of users, by email (unique, so the id only settles the cursor's form).
 USER_ORDER = Keyset("users", (Key(User.email), Key(User.id)))

@@ -28,9 +28,9 @@ from db.engine import Database
 from prodhub.app import create_app
 from prodhub.jobs import build_broker
 from prodhub.resources import build_resources
+from services.authentication import Viewer, issue_token
 from services.score_refresh import refresh_day
 from services.users import UserRole
-from services.viewers import Viewer, issue_token
 from tasks.registry import Actors, declare
 
 MYSQL_URL = os.environ.get("PRODHUB_TEST_MYSQL_URL")

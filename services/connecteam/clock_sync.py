@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dated
+from cache.tags import dated
 from db.models import Activity, ClockBreak, ClockRecord
 from services.bulk import update_by_id
 from services.connecteam.people import People

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ConnecteamUser, Employee
 from services import audit
+from services.authentication import Viewer
 from services.errors import BadInput, Conflict, NotFound
-from services.viewers import Viewer
 
 USER_ID = re.compile(r"[0-9]{1,20}")
 

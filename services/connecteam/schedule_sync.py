@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache.tags import dated
+from cache.tags import dated
 from db.models import ScheduledShift
 from services.bulk import update_by_id
 from services.connecteam import models

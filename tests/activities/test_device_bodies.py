@@ -12,7 +12,7 @@ from db.engine import Database
 from prodhub.http_guard import MAX_BODY_BYTES
 from services import api_keys
 from services.api_keys import ApiKeyScope
-from services.viewers import Viewer
+from services.authentication import Viewer
 from tests import helpers
 from tests.helpers import StatementCounter, utc
 

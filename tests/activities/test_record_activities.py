@@ -13,8 +13,8 @@ from db import models
 from db.engine import Database
 from services import api_keys
 from services.api_keys import ApiKeyScope
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import GraphQLClient, ServerStatements, StatementCounter, utc
 

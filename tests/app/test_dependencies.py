@@ -12,7 +12,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "db", "services", "loaders", "tasks", "resolvers", "schema", "prodhub")
+PACKAGES = ("core", "cache", "db", "services", "loaders", "tasks", "resolvers", "schema", "prodhub")
 
 
 def normalized(name: str) -> str:

@@ -16,8 +16,8 @@ from hypothesis_graphql import Mode, from_schema, nodes
 from db import models
 from db.engine import Database
 from schema.build import build_schema
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, bearer, utc
 

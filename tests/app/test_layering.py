@@ -2,7 +2,7 @@
 
     prodhub (app, CLI, composition root)
       └─ schema ─ resolvers ─┬─ loaders ─┐
-                             └───────────┴─ services ─ db ─ core
+                             └───────────┴─ services ─ db ─ cache ─ core
     tasks ─ services
 
 Each package lists every package of ours it may import; anything else is an offender.
@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"core", "db", "services", "loaders", "tasks", "resolvers", "schema", "prodhub"}
+OURS = {"core", "cache", "db", "services", "loaders", "tasks", "resolvers", "schema", "prodhub"}
 MAY_IMPORT = {
     "core": {"core"},
-    "db": {"core", "db"},
-    "services": {"core", "db", "services"},
-    "loaders": {"core", "db", "services", "loaders"},
-    "tasks": {"core", "db", "services", "tasks"},
-    "resolvers": {"core", "db", "services", "loaders", "resolvers"},
-    "schema": {"core", "db", "services", "loaders", "resolvers", "schema"},
+    "cache": {"core", "cache"},
+    "db": {"core", "cache", "db"},
+    "services": {"core", "cache", "db", "services"},
+    "loaders": {"core", "cache", "db", "services", "loaders"},
+    "tasks": {"core", "cache", "db", "services", "tasks"},
+    "resolvers": {"core", "cache", "db", "services", "loaders", "resolvers"},
+    "schema": {"core", "cache", "db", "services", "loaders", "resolvers", "schema"},
     "prodhub": OURS,
 }
 # The GraphQL layer gets rows from loaders and services only: no SQL of its own.

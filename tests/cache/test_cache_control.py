@@ -14,8 +14,8 @@ from db.engine import Database
 from prodhub.app import create_app
 from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import Resources
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, NOW, bearer
 

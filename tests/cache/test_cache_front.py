@@ -14,16 +14,16 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from core.cache.persisted import sha256_hex
-from core.cache.tags import collect
+from cache.persisted import sha256_hex
+from cache.tags import collect
 from db import models
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.cache_front import MAX_BODY_BYTES
 from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import Resources
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, NOW, bearer
 

@@ -16,9 +16,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from services.authentication import Viewer
 from services.gamification import shown_by_name
 from services.users import UserRole
-from services.viewers import Viewer
 
 ROOT = Path(__file__).resolve().parents[2]
 # Who the viewer is: read by PRIVATE fields (``viewer``), whose responses are kept per user
@@ -106,7 +106,7 @@ def test_the_code_reads_of_a_viewer_only_what_the_scope_holds() -> None:
     # admin who may not demote themselves), the PRIVATE ``viewer`` field, the key of PRIVATE
     # responses and the check of a token
     assert set().union(*(read.get(name, set()) for name in IDENTITY)) <= {
-        "services/viewers.py", "services/audit.py", "services/flags.py", "services/jobs.py",
+        "services/authentication.py", "services/audit.py", "services/flags.py", "services/jobs.py",
         "services/user_admin.py", "resolvers/users.py",
         "schema/users.py", "prodhub/graphql_app.py", "prodhub/credentials.py",
     }  # fmt: skip

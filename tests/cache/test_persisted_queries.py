@@ -14,8 +14,8 @@ import pytest
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import build_resources
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, bearer
 

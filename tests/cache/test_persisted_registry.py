@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from core.cache import persisted as registry
+from cache import persisted as registry
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests.helpers import ADMIN, bearer
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"

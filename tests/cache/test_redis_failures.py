@@ -16,9 +16,9 @@ from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
 from bench.faults.proxy import FaultProxy
-from core.cache import RedisBackend
-from core.cache.backends import CacheError
-from core.cache.breaker import Breaker, State, guarded
+from cache import RedisBackend
+from cache.backends import CacheError
+from cache.breaker import Breaker, State, guarded
 from db import models
 from prodhub.app import create_app
 from prodhub.graphql_requests import CACHE_HEADER
@@ -126,7 +126,7 @@ async def test_refused_then_black_holed_then_back(setup: Setup, backend: Backend
 async def test_requests_in_flight_together_wait_out_one_timeout(
     setup: Setup, backend: Backend
 ) -> None:
-    """Their lookups are one MGET (``core.cache.batching``): a black-holed Redis costs them
+    """Their lookups are one MGET (``cache.batching``): a black-holed Redis costs them
     one round trip's timeout together, not one each, and each is answered uncached."""
     await helpers.employee(backend.db, code="C1", name="Ana")
     assert [await setup.ask(), await setup.ask()] == [("miss", ["Ana"]), ("hit", ["Ana"])]

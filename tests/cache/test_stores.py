@@ -9,11 +9,11 @@ from datetime import date
 
 import pytest
 
-from core.cache import MemoryBackend, Policy, RedisBackend, ResponseCache, build_response_cache
-from core.cache.backends import BODY_PREFIX
-from core.cache.batching import MGetBatcher
-from core.cache.entries import body_id
-from core.cache.tags import read_tags, write_tags
+from cache import MemoryBackend, Policy, RedisBackend, ResponseCache, build_response_cache
+from cache.backends import BODY_PREFIX
+from cache.batching import MGetBatcher
+from cache.entries import body_id
+from cache.tags import read_tags, write_tags
 from core.redis import connect_cache_redis
 from core.settings import Settings
 from tests.helpers import REDIS_URL

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 
 from db import models
 from db.engine import Database
+from services.authentication import Viewer
 from services.connecteam.models import ScheduledShift
 from services.connecteam.people import mapped_people
 from services.connecteam.schedule_sync import apply_schedules
 from services.users import UserRole
-from services.viewers import Viewer
 from tasks.registry import Actors
 from tests import helpers
 from tests.helpers import Backend, GraphQLClient, ServerStatements, StatementCounter, utc

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import redis
 from sqlalchemy import func, select
 
-from core.cache.backends import EPOCH
+from cache.backends import EPOCH
 from db import models
 from db.engine import Database
 from services.demo import extend, load

@@ -23,8 +23,8 @@ from prodhub.app import create_app
 from prodhub.resources import build_resources
 from services import api_keys
 from services.api_keys import ApiKeyScope
+from services.authentication import Viewer
 from services.users import UserRole, create_user
-from services.viewers import Viewer
 from tests.helpers import MYSQL_URL, Backend, team
 
 BUDGET_SECONDS = 1.0  # the request's budget here (EXECUTION_TIMEOUT_SECONDS)

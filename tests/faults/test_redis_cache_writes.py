@@ -18,7 +18,7 @@ from sqlalchemy import update
 
 from bench.faults import processes
 from bench.faults.proxy import FaultProxy
-from core.cache.breaker import State
+from cache.breaker import State
 from db import models
 from prodhub.app import create_app
 from prodhub.graphql_requests import CACHE_HEADER

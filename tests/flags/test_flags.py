@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from db import models
 from db.engine import Database
+from services.authentication import Viewer
 from services.flags import MAX_NOTE
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, NOW, GraphQLClient, ServerStatements, StatementCounter, gid, utc
 

@@ -20,9 +20,9 @@ from sqlalchemy import update
 
 from db import models
 from db.engine import Database
+from services.authentication import Viewer
 from services.daily_reports import build_reports
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, NOW, GraphQLClient, bearer, gid
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from db import models
 from db.engine import Database
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, GraphQLClient, gid
 

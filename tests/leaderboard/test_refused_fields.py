@@ -10,8 +10,8 @@ import pytest
 
 from db import models
 from db.engine import Database
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 
 DAY = date(2026, 11, 20)  # today in Chicago at the tests' NOW

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from db import models
 from db.engine import Database
+from services.authentication import Viewer
 from services.connecteam.clock_sync import DaySynced, Wanted, apply_day
 from services.connecteam.people import People
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, NOW, GraphQLClient, gid, utc
 

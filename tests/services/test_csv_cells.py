@@ -13,10 +13,10 @@ from sqlalchemy import update
 
 from db import models
 from db.engine import Database
+from services.authentication import Viewer
 from services.csv_cells import csv_text
 from services.daily_reports import build_reports
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import NOW, bearer, gid
 

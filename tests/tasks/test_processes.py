@@ -23,7 +23,7 @@ from prodhub.app import create_app
 from prodhub.jobs import build_broker
 from services.score_refresh import refresh_day
 from tasks.registry import declare
-from tasks.schedule import due
+from tasks.timing import due
 from tests import helpers
 from tests.helpers import Backend, utc, wait_for
 

@@ -16,7 +16,7 @@ from prodhub.jobs import build_broker
 from prodhub.resources import Resources, build_resources
 from prodhub.scheduler import LEASE, Scheduler
 from tasks.registry import Actors, declare
-from tasks.schedule import due
+from tasks.timing import due
 from tests.helpers import Backend, utc
 
 

@@ -18,10 +18,10 @@ from sqlalchemy import select, update
 
 from db import models
 from db.engine import Database
+from services.authentication import Viewer
 from services.daily_reports import build_reports
 from services.errors import NotFinal
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import NOW, GraphQLClient, ServerStatements, StatementCounter, bearer, gid, utc
 

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from db import models
 from db.engine import Database
-from services.staffing import local_hours, staffing_plan
+from services.authentication import Viewer
+from services.staffing.plan import local_hours, staffing_plan
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import GraphQLClient, ServerStatements, StatementCounter, utc
 

@@ -11,8 +11,8 @@ import pytest
 from db import models
 from db.engine import Database
 from prodhub.graphql_requests import CACHE_HEADER
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, GraphQLClient, bearer, gid, utc
 

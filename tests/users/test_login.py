@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from db import models
 from db.engine import Database
 from services import users
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import NOW, GraphQLClient, bearer
 

@@ -20,8 +20,8 @@ from prodhub.app import create_app
 from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import Resources, build_resources
 from services import revocation, users
+from services.authentication import Viewer
 from services.users import UserRole
-from services.viewers import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, GraphQLClient, StatementCounter, bearer, warm_reads
 

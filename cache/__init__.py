@@ -1,7 +1,7 @@
 """The shared response cache: Redis when ``PRODHUB_REDIS_URL`` is set, else in-process memory."""
 
-from core.cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
-from core.cache.responses import Lookup, Policy, ResponseCache, build_response_cache
+from cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
+from cache.responses import Lookup, Policy, ResponseCache, build_response_cache
 
 __all__ = [
     "CacheBackend",

@@ -9,7 +9,7 @@ import strawberry
 from db import models
 from resolvers.context import Info
 from schema.employees import EmployeeType
-from services.staffing import StaffingHour
+from services.staffing.plan import StaffingHour
 
 
 @strawberry.type(name="ScheduledShift", description="A shift planned for one employee.")

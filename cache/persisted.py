@@ -21,8 +21,8 @@ from cachetools import TTLCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core.cache.backends import CacheError
-from core.cache.breaker import Breaker, guarded
+from cache.backends import CacheError
+from cache.breaker import Breaker, guarded
 
 log = logging.getLogger(__name__)
 

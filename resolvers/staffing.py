@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from db.models import ScheduledShift, Team
 from resolvers.context import Context
-from services import schedules, staffing
 from services.errors import BadInput, Forbidden, NotFound
-from services.staffing import StaffingHour
+from services.staffing import plan, shifts
+from services.staffing.plan import StaffingHour
 from services.users import UserRole
 
 MAX_SCHEDULE = timedelta(days=62)
@@ -50,7 +50,7 @@ async def team_schedule(
             )
     await _existing(ctx, team_id)
     return await ctx.db.read(
-        lambda session: schedules.team_schedule(
+        lambda session: shifts.team_schedule(
             session=session, team_id=team_id, start=start, end=end, employee_id=own
         )
     )
@@ -59,7 +59,7 @@ async def team_schedule(
 async def staffing_plan(ctx: Context, team_id: int, day: date) -> list[StaffingHour]:
     team = await _team(ctx, team_id, "staffing plan")
     return await ctx.db.read(
-        lambda session: staffing.staffing_plan(
+        lambda session: plan.staffing_plan(
             session=session, team_id=team_id, day=day, timezone=team.timezone
         )
     )

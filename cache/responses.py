@@ -2,7 +2,7 @@
 
 An entry's key is a hash of the viewer's cache scope (their authorization context; for a
 PRIVATE response also the viewer), the document, the operation name and the variables. It is
-stored with the versions of the tags it read (``core.cache.tags``) as they were *before* the
+stored with the versions of the tags it read (``cache.tags``) as they were *before* the
 query ran: a write that lands while it runs bumps a tag after those versions were read, so the
 entry is never served again. Versions come from the lookup itself (the stale entry's tags, read
 in the same round trip as the entry) or, for tags new to the key, from a read after the query
@@ -10,7 +10,7 @@ that counts only if no write happened in between (the write epoch did not move);
 entry is kept as already stale, which still tells the next lookup which tags to read first.
 
 Redis trouble never fails a request: every call goes through a circuit breaker
-(``core.cache.breaker``) and any failure means "not cached". A write whose tags could not be
+(``cache.breaker``) and any failure means "not cached". A write whose tags could not be
 bumped makes this process owe a bump of the ``all`` tag, which every entry carries: a task on
 the writer's event loop (a web process's, or a worker's, which never looks anything up) tries
 it every ``SETTLE_MAX_SECONDS`` at most, whatever the breaker says (it is nobody's request),
@@ -31,9 +31,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from core.cache import entries
-from core.cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
-from core.cache.breaker import Breaker, guarded
+from cache import entries
+from cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
+from cache.breaker import Breaker, guarded
 from core.settings import Settings
 
 if TYPE_CHECKING:

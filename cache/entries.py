@@ -5,7 +5,7 @@ a name of its own content (``body_id``).
 
 ``P`` is PUBLIC (shared by viewers of the same authorization context), ``V`` PRIVATE (one
 viewer's). The tag versions are those the response was computed at; the entry is valid while
-every tag still has that version (the stores check, ``core.cache.backends``).
+every tag still has that version (the stores check, ``cache.backends``).
 
 A body never changes under its name, so a process may keep a copy of it as long as it likes:
 a lookup then reads only the small header (is the entry still valid, and which body) and

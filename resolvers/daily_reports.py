@@ -8,10 +8,10 @@ from db.models import DailyReport, Employee, Role, Team
 from resolvers.context import Context
 from resolvers.teams import all_teams
 from services import daily_reports
+from services.authentication import Viewer
 from services.errors import Forbidden, NotFound
 from services.gamification import ANONYMOUS_NAME, named_to
 from services.users import UserRole
-from services.viewers import Viewer
 
 
 async def daily_report(ctx: Context, team_id: int, day: date) -> tuple[Team, DailyReport | None]:

@@ -1,5 +1,5 @@
 """Two stores with one interface: Redis (shared by every process) and memory (the embedded
-default). Both keep entries (a header and a body, see ``core.cache.entries``) for a TTL and
+default). Both keep entries (a header and a body, see ``cache.entries``) for a TTL and
 tag versions that never expire, and answer a lookup in one round trip: the entry if every
 tag it was computed at still has that version; else the current versions of its tags.
 """
@@ -15,9 +15,9 @@ from cachetools import LRUCache, TTLCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core.cache import entries
-from core.cache.batching import MGetBatcher
-from core.cache.entries import parse_tags
+from cache import entries
+from cache.batching import MGetBatcher
+from cache.entries import parse_tags
 
 TAG_PREFIX = "prodhub:tag:"
 EPOCH = "prodhub:tag-epoch"  # incremented by every write, with the tags it changes
@@ -132,7 +132,7 @@ class RedisBackend:
     A key's tags rarely change (the same query reads the same tables and dates), so the
     process remembers them: a lookup is then one MGET of the entry's header, the epoch and
     those tags' versions, compared here, merged with the other lookups in flight into one MGET
-    (``core.cache.batching``). The Lua script (``LOOKUP``), which reads the tags from the header
+    (``cache.batching``). The Lua script (``LOOKUP``), which reads the tags from the header
     itself, answers keys not seen yet and entries whose tags turned out to be others.
 
     Bodies are stored under their content's id and never change, so the process keeps the
