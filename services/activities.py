@@ -12,7 +12,6 @@ call) is a duplicate, never stored twice: the unique key decides, atomically (``
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,9 +20,8 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cache import tags
-from db.models import Activity, ClockRecord, Employee, Role, Team
-from services.scores import MAX_SHIFT
-from services.workdate import ClockSpan, activity_work_date
+from db.models import Activity, Employee, Role, Team
+from services.workdate import work_dates
 
 ACTIVITIES: Table = Activity.__table__  # type: ignore[assignment]
 MAX_ITEMS = 10_000
@@ -90,15 +88,16 @@ async def record_activities(
             recorded.errors.append(problem)
         else:
             valid.append((item, workers[item.employee_code], roles[item.role_key]))
-    clocks = await _clocks(session, valid)
+    zones = {worker.id: worker.timezone for _, worker, _ in valid}
+    days = await work_dates(
+        session=session,
+        starts=[(worker.id, item.window_start) for item, worker, _ in valid],
+        zone=zones.__getitem__,
+        now=now,
+    )
     dated = [
-        (
-            item,
-            worker,
-            role_id,
-            activity_work_date(item.window_start, clocks[worker.id], worker.timezone, now),
-        )
-        for item, worker, role_id in valid
+        (item, worker, role_id, work_date)
+        for (item, worker, role_id), work_date in zip(valid, days, strict=True)
     ]
     rows = [
         {
@@ -171,27 +170,3 @@ async def _roles(session: AsyncSession, keys: set[str]) -> dict[str, int]:
         return {}
     rows = await session.execute(select(Role.key, Role.id).where(Role.key.in_(keys)))
     return {key: id for key, id in rows}
-
-
-async def _clocks(
-    session: AsyncSession, valid: list[tuple[ActivityIn, _Worker, int]]
-) -> dict[int, list[ClockSpan]]:
-    """The clock records that may hold the windows' starts, per employee (one statement)."""
-    found: dict[int, list[ClockSpan]] = defaultdict(list)
-    if not valid:
-        return found
-    starts = [item.window_start for item, _, _ in valid]
-    rows = await session.execute(
-        select(ClockRecord.employee_id, ClockRecord.clock_in, ClockRecord.clock_out,
-               ClockRecord.work_date)
-        .where(
-            ClockRecord.employee_id.in_({worker.id for _, worker, _ in valid}),
-            ClockRecord.voided_at.is_(None),
-            ClockRecord.clock_in > min(starts) - MAX_SHIFT,
-            ClockRecord.clock_in <= max(starts),
-        )
-        .order_by(ClockRecord.clock_in)
-    )  # fmt: skip
-    for employee_id, clock_in, clock_out, work_date in rows:
-        found[employee_id].append((clock_in, clock_out, work_date))
-    return found

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Activity, ClockBreak, ClockRecord, Employee, Role, Team
@@ -27,7 +27,7 @@ from services.authentication import Viewer
 from services.errors import BadInput, Conflict, NotFound
 from services.finalization import rescore_day
 from services.scores import MAX_SHIFT
-from services.workdate import activity_work_date, local_date
+from services.workdate import Placed, local_date, redate, work_dates
 
 CORRECTED = "correction"  # a clock record's source once an admin added, fixed or voided it
 MAX_BREAKS = 50  # a record's breaks: more in one shift of at most 16 hours is not a record
@@ -121,7 +121,13 @@ async def correct_activity(
     row.window_end = fix.window_end or row.window_end
     if not row.window_start < row.window_end <= row.window_start + MAX_WINDOW:
         raise BadInput("a window ends after it starts, within 12 hours", field="windowEnd")
-    row.work_date = await _date_of(session, row.employee_id, row.window_start, scoring)
+    zone = await _zone(session, row.employee_id, scoring)
+    [row.work_date] = await work_dates(
+        session=session,
+        starts=[(row.employee_id, row.window_start)],
+        zone=lambda _: zone,
+        now=scoring.now,
+    )
     await session.flush()
     await audit.record(
         session=session, actor=actor, action="correct", row=row, before=before, reason=why
@@ -170,8 +176,8 @@ async def correct_clock_record(
         session=session, actor=actor, action=action, row=row, before=before, reason=why,
         after=after,
     )  # fmt: skip
-    for around in {moved_from, fix.clock_in}:  # activities near where it was and where it is
-        days |= await _redate(session, row.employee_id, around, scoring)
+    # activities near where it was and where it is
+    days |= await _redate(session, row.employee_id, {moved_from, fix.clock_in}, scoring)
     days.add(row.work_date)
     await _refresh(session, days, scoring)
     return row
@@ -196,7 +202,7 @@ async def void_clock_record(
         session=session, actor=actor, action="void", row=row, before=before, reason=why,
         after=_with_breaks(audit.snapshot(row), breaks),
     )  # fmt: skip
-    days = {row.work_date} | await _redate(session, row.employee_id, row.clock_in, scoring)
+    days = {row.work_date} | await _redate(session, row.employee_id, {row.clock_in}, scoring)
     await _refresh(session, days, scoring)
     return row
 
@@ -299,42 +305,33 @@ async def _zone(session: AsyncSession, employee_id: int, scoring: Scoring) -> st
     return zone or scoring.company_timezone
 
 
-async def _date_of(
-    session: AsyncSession, employee_id: int, start: datetime, scoring: Scoring
-) -> date:
-    clocks = (
+async def _redate(
+    session: AsyncSession, employee_id: int, arounds: set[datetime], scoring: Scoring
+) -> set[date]:
+    """Date again the employee's activities near a changed clock record (within 16 hours of
+    each of ``arounds``), void ones too; the days touched. The activities come with their
+    team's zone: one SELECT, then ``workdate.redate``."""
+    near = [
+        and_(Activity.window_start > around - MAX_SHIFT, Activity.window_start < around + MAX_SHIFT)
+        for around in sorted(arounds)
+    ]
+    rows = (
         await session.execute(
-            select(ClockRecord.clock_in, ClockRecord.clock_out, ClockRecord.work_date)
-            .where(ClockRecord.employee_id == employee_id, ClockRecord.voided_at.is_(None),
-                   ClockRecord.clock_in > start - MAX_SHIFT, ClockRecord.clock_in <= start)
-            .order_by(ClockRecord.clock_in)
+            select(Activity.id, Activity.employee_id, Activity.window_start, Activity.work_date,
+                   Team.timezone)
+            .join(Employee, Employee.id == Activity.employee_id)
+            .outerjoin(Team, Team.id == Employee.team_id)
+            .where(Activity.employee_id == employee_id, or_(*near))
         )
     ).all()  # fmt: skip
-    zone = await _zone(session, employee_id, scoring)
-    return activity_work_date(start, [tuple(c) for c in clocks], zone, scoring.now)  # type: ignore[misc]
-
-
-async def _redate(
-    session: AsyncSession, employee_id: int, around: datetime, scoring: Scoring
-) -> set[date]:
-    """Date again the employee's activities near a changed clock record; the days touched."""
-    rows = (
-        await session.scalars(
-            select(Activity).where(
-                Activity.employee_id == employee_id,
-                Activity.window_start > around - MAX_SHIFT,
-                Activity.window_start < around + MAX_SHIFT,
-            )
-        )
-    ).all()
-    touched: set[date] = set()
-    for row in rows:
-        new = await _date_of(session, employee_id, row.window_start, scoring)
-        if new != row.work_date:
-            touched |= {row.work_date, new}
-            row.work_date = new
-    await session.flush()
-    return touched
+    zone = (rows[0].timezone if rows else None) or scoring.company_timezone
+    done = await redate(
+        session=session,
+        activities=[Placed(r.id, r.employee_id, r.window_start, r.work_date) for r in rows],
+        zone=lambda _: zone,
+        now=scoring.now,
+    )
+    return done.days
 
 
 async def _refresh(session: AsyncSession, days: set[date], scoring: Scoring) -> None:

@@ -26,7 +26,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,8 +35,8 @@ from services.bulk import update_by_id
 from services.connecteam.people import People
 from services.connecteam.time_clock import Break, ClockIn
 from services.finalization import rescore_day
-from services.scores import MAX_SHIFT, ClockSample, clock_interval
-from services.workdate import activity_work_date
+from services.scores import ClockSample, clock_interval
+from services.workdate import Placed, redate
 
 SOURCE = "connecteam"
 RECORDS: Table = ClockRecord.__table__  # type: ignore[assignment]
@@ -253,7 +252,7 @@ async def _redate(
     """Date again the activities a changed record held before or holds now; how many moved,
     and the work dates they left and joined. Candidates: those a record holds now under
     another date (one joined statement), and those an old interval held under its date."""
-    candidates: dict[int, tuple[int, datetime, date]] = {}
+    candidates: dict[int, Placed] = {}
     if after_ids:
         held = (
             await session.execute(
@@ -270,7 +269,7 @@ async def _redate(
                 .where(ClockRecord.voided_at.is_(None))
             )
         ).all()
-        candidates |= {r.id: (r.employee_id, r.window_start, r.work_date) for r in held}
+        candidates |= {r.id: Placed(*r) for r in held}
     if before:
         spans = [(w, *clock_interval(ClockSample(w.clock_in, w.clock_out), now)) for w in before]
         was = (
@@ -292,43 +291,8 @@ async def _redate(
                 and s <= r.window_start < e
                 for w, s, e in spans
             ):
-                candidates[r.id] = (r.employee_id, r.window_start, r.work_date)
-    if not candidates:
-        return 0, set()
-    starts = [start for _, start, _ in candidates.values()]
-    clocks: dict[int, list[tuple[datetime, datetime | None, date]]] = defaultdict(list)
-    for c in (
-        await session.execute(
-            select(
-                ClockRecord.employee_id,
-                ClockRecord.clock_in,
-                ClockRecord.clock_out,
-                ClockRecord.work_date,
-            )
-            .where(
-                ClockRecord.employee_id.in_({e for e, _, _ in candidates.values()}),
-                ClockRecord.voided_at.is_(None),
-                ClockRecord.clock_in > min(starts) - MAX_SHIFT,
-                ClockRecord.clock_in <= max(starts),
-            )
-            .order_by(ClockRecord.clock_in)
-        )
-    ).all():
-        clocks[c.employee_id].append((c.clock_in, c.clock_out, c.work_date))
-    moves: dict[int, date] = {}
-    touched: set[date] = set()
-    for activity_id, (employee_id, start, old) in candidates.items():
-        new = activity_work_date(start, clocks[employee_id], people.zone(employee_id), now)
-        if new != old:
-            moves[activity_id] = new
-            touched |= {old, new}
-    for new_date in sorted(set(moves.values())):  # a statement per date they move to
-        moved = sorted(a for a, d in moves.items() if d == new_date)
-        await session.execute(
-            dated(
-                update(Activity).where(Activity.id.in_(moved)).values(work_date=new_date),
-                "activities",
-                touched,
-            )
-        )
-    return len(moves), touched
+                candidates[r.id] = Placed(*r)
+    done = await redate(
+        session=session, activities=list(candidates.values()), zone=people.zone, now=now
+    )
+    return done.moved, done.days

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from db import models
 from db.engine import Database
 from services.connecteam.clock_sync import apply_day, wanted_by_day
 from services.connecteam.people import mapped_people
@@ -18,6 +20,7 @@ from tests.helpers import ServerStatements, StatementCounter, utc
 
 DAY = date(2026, 11, 20)
 NOW = utc(2026, 11, 21, 12)
+ONE_DAY = timedelta(days=1)
 
 
 def shifts(n: int, hours: int) -> list[ClockIn]:
@@ -88,3 +91,29 @@ async def test_statements_do_not_grow_with_the_shifts(
             dict(zip(kinds, (3, 2, 1, 0, 0, 1), strict=True)),
             dict(zip(kinds, (20, 12, 1, 0, 0, 1), strict=True)),
         ]
+
+
+@pytest.mark.parametrize("n", [1, 40])
+async def test_activities_moved_to_the_new_records_day_cost_the_same_for_1_or_40(
+    db: Database, statements: StatementCounter, server: ServerStatements | None, n: int
+) -> None:
+    role = await helpers.role(db, key="pick", expected_per_hour=60)
+    for k in range(1, n + 1):
+        person = await helpers.employee(db, connecteam_user_id=str(k))
+        await helpers.add(  # dated before the shift was known: the next day
+            db, helpers.activity(person, role, utc(2026, 11, 20, 15), 10, work_date=DAY + ONE_DAY)
+        )
+
+    created = await counted(db, statements, server, shifts(n, 8))
+
+    async with db.read_session() as session:
+        dates = (await session.scalars(select(models.Activity.work_date))).all()
+    assert dates == [DAY] * n
+    # As when the shifts are new, and the clock records holding the activities (1) and one
+    # UPDATE of those that move (1); the refresh of the day they left too (8).
+    begin = 1 if db.settings.is_sqlite else 0
+    assert created[0] == 28 + begin, [s[:90] for s in statements.statements]
+    if server is not None:
+        kinds = ("Questions", "Com_select", "Com_commit", "Com_rollback", "Com_set_option",
+                 "Com_admin_commands")  # fmt: skip
+        assert created[1] == dict(zip(kinds, (29, 18, 1, 0, 0, 1), strict=True))
