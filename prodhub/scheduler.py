@@ -95,7 +95,7 @@ class Scheduler:
             if not await self._claim(item):
                 continue
             try:
-                await asyncio.to_thread(getattr(self.actors, item.job).send, *item.args)
+                await asyncio.to_thread(self.actors[item.job].send, *item.args)
             except BaseException:
                 await self._release(item)  # the next round sends it again
                 raise

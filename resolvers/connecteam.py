@@ -99,7 +99,7 @@ async def trigger_sync(
             lambda session: runs.abandon(session=session, kind=kind, keys=keys, now=ctx.now)
         )
         raise
-    return Triggered(job, tick, sent)
+    return Triggered(job.value, tick, sent)
 
 
 async def sync_runs(

@@ -36,6 +36,22 @@ MAX_ERROR = 2000
 Work = Callable[[AsyncSession], Awaitable[dict[str, Any]]]  # returns the run's counts
 
 
+class Job(StrEnum):
+    """Every job, by its one name: the Dramatiq actor's, its messages', its runs' in
+    ``job_runs`` and its pause switch's in ``job_controls`` (these values are on the wire and
+    in stored rows: never renamed). Declared in ``tasks.registry``, scheduled in
+    ``tasks.timing``; this order is the order admins see them in."""
+
+    REFRESH_SCORES = "refresh_scores"
+    FINALIZE_DAY = "finalize_day"
+    DAILY_ROLLOVER = "daily_rollover"
+    SYNC_USERS = "sync_users"
+    SYNC_TIME_CLOCK = "sync_time_clock"
+    SYNC_SCHEDULES = "sync_schedules"
+    BUILD_DAILY_REPORTS = "build_daily_reports"
+    PUSH_PERFORMANCE = "push_performance"
+
+
 class Outcome(StrEnum):
     SUCCEEDED = "SUCCEEDED"
     SKIPPED = "SKIPPED"  # done before, or the job is paused
@@ -132,10 +148,7 @@ async def _record(
     await session.flush()
 
 
-PERIODIC_JOBS = (
-    "refresh_scores", "finalize_day", "daily_rollover", "sync_users", "sync_time_clock",
-    "sync_schedules", "build_daily_reports", "push_performance",
-)  # fmt: skip
+PERIODIC_JOBS = tuple(job.value for job in Job)  # what an admin may pause, and sees
 
 
 async def set_paused(

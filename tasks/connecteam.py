@@ -33,15 +33,11 @@ from services.connecteam.performance import day_kpis, push
 from services.connecteam.schedule_sync import apply_schedules
 from services.connecteam.time_clock import clock_records
 from services.connecteam.users_sync import apply_users
-from services.jobs import run_job, skipped
+from services.jobs import Job, run_job, skipped
 from tasks.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
 
-SYNC_USERS = "sync_users"
-SYNC_TIME_CLOCK = "sync_time_clock"
-SYNC_SCHEDULES = "sync_schedules"
-PUSH_PERFORMANCE = "push_performance"
 USERS, TIME_CLOCK, SCHEDULES = "USERS", "TIME_CLOCK", "SCHEDULES"
 SCHEDULE_AHEAD = timedelta(days=14)
 # An incremental run asks for users changed since the last successful run began, less this:
@@ -56,12 +52,12 @@ async def sync_users(tick: str, full: bool = False) -> None:
     """Connecteam users into employees: changed ones since the last successful run, or all."""
     runtime, now = current(), current().instant(tick)
     since = None if full else await runtime.db.read(_last_success)
-    client = await _begin(runtime, SYNC_USERS, USERS, tick, None, now)
+    client = await _begin(runtime, Job.SYNC_USERS, USERS, tick, None, now)
     if client is None:
         return
     modified_since = int((since - OVERLAP).timestamp()) if since is not None else None
     users, used = await _fetch(
-        runtime, SYNC_USERS, USERS, tick, now, client,
+        runtime, Job.SYNC_USERS, USERS, tick, now, client,
         lambda c: c.users(modified_since=modified_since),
     )  # fmt: skip
 
@@ -69,7 +65,7 @@ async def sync_users(tick: str, full: bool = False) -> None:
         synced = asdict(await apply_users(session=session, users=users, now=now))
         return synced | used | {"modified_since": modified_since}
 
-    await _record(runtime, SYNC_USERS, USERS, tick, now, used, None, apply=apply)
+    await _record(runtime, Job.SYNC_USERS, USERS, tick, now, used, None, apply=apply)
 
 
 async def sync_time_clock(tick: str, start: str | None = None, end: str | None = None) -> None:
@@ -80,11 +76,11 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
     last = date.fromisoformat(end) if end else now.astimezone(runtime.settings.zone).date()
     first = date.fromisoformat(start) if start else last - timedelta(days=1)
     span, key = (first, last), runs.run_key(tick, first if start else None)
-    client = await _begin(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, span, now)
+    client = await _begin(runtime, Job.SYNC_TIME_CLOCK, TIME_CLOCK, key, span, now)
     if client is None:
         return
     activities, used = await _fetch(
-        runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, client,
+        runtime, Job.SYNC_TIME_CLOCK, TIME_CLOCK, key, now, client,
         lambda c: _time_activities(c, first, last),
     )  # fmt: skip
     records = clock_records(activities)
@@ -115,7 +111,7 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
                 setattr(total, name, getattr(total, name) + getattr(done, name))
             refreshed |= done.refreshed
     except Exception as failed:
-        await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, used, failed)
+        await _record(runtime, Job.SYNC_TIME_CLOCK, TIME_CLOCK, key, now, used, failed)
         raise
     counts: dict[str, Any] = {
         **used,
@@ -129,7 +125,7 @@ async def sync_time_clock(tick: str, start: str | None = None, end: str | None =
         "redated": total.redated,
         "refreshed": sorted(d.isoformat() for d in refreshed),
     }
-    await _record(runtime, SYNC_TIME_CLOCK, TIME_CLOCK, key, now, counts, None)
+    await _record(runtime, Job.SYNC_TIME_CLOCK, TIME_CLOCK, key, now, counts, None)
 
 
 async def _apply_day(
@@ -159,11 +155,11 @@ async def sync_schedules(tick: str, start: str | None = None, end: str | None = 
         datetime.combine(first, datetime.min.time(), zone),
         datetime.combine(last + timedelta(days=1), datetime.min.time(), zone),
     )
-    client = await _begin(runtime, SYNC_SCHEDULES, SCHEDULES, key, span, now)
+    client = await _begin(runtime, Job.SYNC_SCHEDULES, SCHEDULES, key, span, now)
     if client is None:
         return
     shifts, used = await _fetch(
-        runtime, SYNC_SCHEDULES, SCHEDULES, key, now, client,
+        runtime, Job.SYNC_SCHEDULES, SCHEDULES, key, now, client,
         lambda c: _scheduled_shifts(c, window),
     )  # fmt: skip
 
@@ -174,7 +170,7 @@ async def sync_schedules(tick: str, start: str | None = None, end: str | None = 
         )
         return asdict(synced)
 
-    await _record(runtime, SYNC_SCHEDULES, SCHEDULES, key, now, used, None, apply=apply)
+    await _record(runtime, Job.SYNC_SCHEDULES, SCHEDULES, key, now, used, None, apply=apply)
 
 
 async def push_performance(work_date: str, tick: str) -> None:
@@ -191,9 +187,9 @@ async def push_performance(work_date: str, tick: str) -> None:
 
         if client is not None:
             await client.aclose()
-        await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, work=off)
+        await run_job(db=runtime.db, job=Job.PUSH_PERFORMANCE, tick=key, work=off)
         return
-    if await skipped(runtime.db, PUSH_PERFORMANCE, key):
+    if await skipped(runtime.db, Job.PUSH_PERFORMANCE, key):
         await client.aclose()
         return
     failure: Exception | None = None
@@ -212,7 +208,7 @@ async def push_performance(work_date: str, tick: str) -> None:
             raise failure
         return asdict(pushed) | used
 
-    await run_job(db=runtime.db, job=PUSH_PERFORMANCE, tick=key, work=record)
+    await run_job(db=runtime.db, job=Job.PUSH_PERFORMANCE, tick=key, work=record)
 
 
 async def _scheduled_shifts(

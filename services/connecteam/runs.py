@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import JobControl, SyncRun
 from services.errors import Conflict
+from services.jobs import Job
 from services.keyset import Key, Keyset
 
 
@@ -32,9 +33,9 @@ class SyncKind(StrEnum):
 
 
 JOB_OF = {
-    SyncKind.TIME_CLOCK: "sync_time_clock",
-    SyncKind.SCHEDULES: "sync_schedules",
-    SyncKind.USERS: "sync_users",
+    SyncKind.TIME_CLOCK: Job.SYNC_TIME_CLOCK,
+    SyncKind.SCHEDULES: Job.SYNC_SCHEDULES,
+    SyncKind.USERS: Job.SYNC_USERS,
 }
 QUEUED, RUNNING, SUCCEEDED, FAILED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED"
 # A queued run waits at most its message's age limit; a running one at most its time limit.
