@@ -76,7 +76,7 @@ async def test_every_due_job_records_its_run_under_its_name(
     for item in sent.values():
         declared[item.job].send(*item.args)
     for queue in ("scores", "connecteam"):
-        await asyncio.to_thread(lambda queue=queue: broker.join(queue, fail_fast=True))
+        await asyncio.to_thread(broker.join, queue, fail_fast=True)
 
     async with backend.db.read_session() as session:
         runs = (await session.execute(select(models.JobRun.job, models.JobRun.status))).all()
