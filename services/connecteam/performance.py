@@ -14,14 +14,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.settings import PUSHED_KPIS, Settings
 from db.engine import Database
 from db.models import DailyScore, Employee
 from services.connecteam.client import ConnecteamClient, ConnecteamError, from_settings
-from services.errors import NotFinal
+from services.final_days import require_final
 from services.jobs import Job, run_job, skipped
 
 CONCURRENCY = 4  # requests in flight: Connecteam's rate limits, not our speed, bound a push
@@ -44,13 +44,7 @@ async def day_kpis(
     *, session: AsyncSession, work_date: date, indicators: Mapping[str, int]
 ) -> list[DayKpis]:
     """The mapped employees' final scores of the day (two statements)."""
-    open_scores = await session.scalar(
-        select(func.count())
-        .select_from(DailyScore)
-        .where(DailyScore.work_date == work_date, DailyScore.is_final.is_(False))
-    )
-    if open_scores:
-        raise NotFinal(f"{open_scores} scores of {work_date} are not final yet")
+    await require_final(session=session, work_date=work_date)
     columns = {kpi: getattr(DailyScore, PUSHED_KPIS[kpi]) for kpi in indicators}
     rows = (
         await session.execute(
