@@ -38,7 +38,7 @@ from redis.exceptions import RedisError
 
 from cache.breaker import Breaker, State, guarded
 from services.errors import JobsOff, UserError
-from services.jobs import write_tick
+from services.jobs import Job, write_tick
 from tasks.registry import Actors
 
 log = logging.getLogger(__name__)
@@ -115,10 +115,10 @@ class JobQueue:
                 await self._send_refresh(day, tick)
                 sent += 1
             except QueueDown as down:
-                ENQUEUE_FAILURES.labels("refresh_scores").inc()
+                ENQUEUE_FAILURES.labels(Job.REFRESH_SCORES.value).inc()
                 log.warning("refresh of %s not enqueued (%s): owed, sent later", day, down)
             except Exception:  # not the queue's: still never the committed write's failure
-                ENQUEUE_FAILURES.labels("refresh_scores").inc()
+                ENQUEUE_FAILURES.labels(Job.REFRESH_SCORES.value).inc()
                 log.exception("refresh of %s not enqueued: owed, sent later", day)
             finally:
                 if day in self._owed:
@@ -129,7 +129,7 @@ class JobQueue:
         if self.actors is None:
             raise JobsOff()
         chosen = sorted(set(days))
-        actor = self.actors.refresh_scores
+        actor = self.actors[Job.REFRESH_SCORES]
         for n, day in enumerate(chosen):  # finalized days included: a recalculation is for them
             args = (day.isoformat(), tick, True)
             await self._asked(actor, args, done=n, of=len(chosen))
@@ -143,7 +143,7 @@ class JobQueue:
         """Send a sync's messages now; a backfill may wait in the queue up to a day."""
         if self.actors is None:
             raise JobsOff()
-        actor = getattr(self.actors, job)
+        actor = self.actors[Job(job)]
         chosen = list(messages)
         for n, args in enumerate(chosen):
             await self._asked(actor, args, done=n, of=len(chosen))
@@ -168,7 +168,8 @@ class JobQueue:
             )  # fmt: skip
             OWED_REFRESHES.dec(len(self._owed))
             self._owed.clear()
-        client = getattr(self.actors.refresh_scores.broker, "client", None) if self.actors else None
+        broker = self.actors[Job.REFRESH_SCORES].broker if self.actors else None
+        client = getattr(broker, "client", None)
         if isinstance(client, redis.Redis):
             with contextlib.suppress(Exception):
                 await asyncio.get_running_loop().run_in_executor(self._sender, client.close)
@@ -179,7 +180,7 @@ class JobQueue:
     async def _send_refresh(self, day: date, tick: str, *, past_the_breaker: bool = False) -> None:
         assert self.actors is not None
         await self._send(
-            self.actors.refresh_scores,
+            self.actors[Job.REFRESH_SCORES],
             (day.isoformat(), tick),
             past_the_breaker=past_the_breaker,
             delay=DEBOUNCE_SECONDS * 1000,

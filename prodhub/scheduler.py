@@ -25,16 +25,14 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from cachetools import TTLCache
 from redis.asyncio import Redis
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.settings import Settings
-from db.models import DailyScore
 from prodhub.resources import Resources
+from services.final_days import unfinalized_days
 from tasks.registry import Actors
 from tasks.timing import Due, due
 
@@ -95,7 +93,7 @@ class Scheduler:
             if not await self._claim(item):
                 continue
             try:
-                await asyncio.to_thread(getattr(self.actors, item.job).send, *item.args)
+                await asyncio.to_thread(self.actors[item.job].send, *item.args)
             except BaseException:
                 await self._release(item)  # the next round sends it again
                 raise
@@ -145,19 +143,9 @@ class Scheduler:
             log.warning("claim of %s not released: %s", item.key, type(error).__name__)
 
     async def _unfinalized(self, today: date) -> list[date]:
-        async def days(session: AsyncSession) -> list[date]:
-            rows = await session.scalars(
-                select(DailyScore.work_date)
-                .where(
-                    DailyScore.is_final.is_(False),
-                    DailyScore.work_date < today,
-                    DailyScore.work_date >= today - timedelta(days=CATCH_UP_DAYS),
-                )
-                .distinct()
-            )
-            return list(rows)
-
-        return await self.resources.db.read(days)
+        return await self.resources.db.read(
+            lambda session: unfinalized_days(session=session, today=today, back=CATCH_UP_DAYS)
+        )
 
 
 def _settings_clock(settings: Settings) -> Callable[[], datetime]:

@@ -23,7 +23,7 @@ from cache.tags import dated
 from db.models import Activity, DailyReport, DailyScore, Employee, Flag, Role, Team
 from services import team_stats
 from services.csv_cells import csv_text
-from services.errors import NotFinal
+from services.final_days import require_final
 
 TOP = 5
 REPORTS: Table = DailyReport.__table__  # type: ignore[assignment]
@@ -39,13 +39,7 @@ class Performer:
 
 async def build_reports(*, session: AsyncSession, work_date: date, now: datetime) -> int:
     """Every team's report for ``work_date``; how many were built."""
-    open_scores = await session.scalar(
-        select(func.count())
-        .select_from(DailyScore)
-        .where(DailyScore.work_date == work_date, DailyScore.is_final.is_(False))
-    )
-    if open_scores:
-        raise NotFinal(f"{open_scores} scores of {work_date} are not final yet")
+    await require_final(session=session, work_date=work_date)
     team_ids = list((await session.scalars(select(Team.id).order_by(Team.id))).all())
     days = await team_stats.team_days(
         session=session, team_ids=team_ids, work_date=work_date, now=now

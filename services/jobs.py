@@ -18,13 +18,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
-from db.models import JobControl, JobRun
+from db.models import JobControl, JobRun, SyncRun
 from db.models.base import utcnow
 from services import audit
 from services.authentication import Viewer
@@ -33,7 +33,24 @@ from services.keyset import Key, Keyset
 
 MAX_ERROR = 2000
 
+Run = TypeVar("Run", JobRun, SyncRun)
 Work = Callable[[AsyncSession], Awaitable[dict[str, Any]]]  # returns the run's counts
+
+
+class Job(StrEnum):
+    """Every job, by its one name: the Dramatiq actor's, its messages', its runs' in
+    ``job_runs`` and its pause switch's in ``job_controls`` (these values are on the wire and
+    in stored rows: never renamed). Declared in ``tasks.registry``, scheduled in
+    ``tasks.timing``; this order is the order admins see them in."""
+
+    REFRESH_SCORES = "refresh_scores"
+    FINALIZE_DAY = "finalize_day"
+    DAILY_ROLLOVER = "daily_rollover"
+    SYNC_USERS = "sync_users"
+    SYNC_TIME_CLOCK = "sync_time_clock"
+    SYNC_SCHEDULES = "sync_schedules"
+    BUILD_DAILY_REPORTS = "build_daily_reports"
+    PUSH_PERFORMANCE = "push_performance"
 
 
 class Outcome(StrEnum):
@@ -132,10 +149,7 @@ async def _record(
     await session.flush()
 
 
-PERIODIC_JOBS = (
-    "refresh_scores", "finalize_day", "daily_rollover", "sync_users", "sync_time_clock",
-    "sync_schedules", "build_daily_reports", "push_performance",
-)  # fmt: skip
+PERIODIC_JOBS = tuple(job.value for job in Job)  # what an admin may pause, and sees
 
 
 async def set_paused(
@@ -178,9 +192,26 @@ async def list_runs(
     *, session: AsyncSession, job: str | None, limit: int, after: Sequence[Any] | None
 ) -> Sequence[JobRun]:
     """Runs, newest first."""
-    statement = select(JobRun).order_by(*JOB_RUN_ORDER.order_by()).limit(limit)
-    if job is not None:
-        statement = statement.where(JobRun.job == job)
+    of_job = JobRun.job == job if job is not None else None
+    return await newest_first(
+        session=session, model=JobRun, order=JOB_RUN_ORDER, where=of_job, limit=limit, after=after
+    )
+
+
+async def newest_first(
+    *,
+    session: AsyncSession,
+    model: type[Run],
+    order: Keyset,
+    where: ColumnElement[bool] | None,
+    limit: int,
+    after: Sequence[Any] | None,
+) -> Sequence[Run]:
+    """A page of runs (``model``: job runs, sync runs) in ``order``, newest first: ``limit``
+    rows, those ``where`` keeps, after the cursor's ``after``."""
+    statement = select(model).order_by(*order.order_by()).limit(limit)
+    if where is not None:
+        statement = statement.where(where)
     if after is not None:
-        statement = statement.where(JOB_RUN_ORDER.after(after))
+        statement = statement.where(order.after(after))
     return (await session.scalars(statement)).all()

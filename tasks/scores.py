@@ -11,15 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import finalization
 from services.daily_reports import build_reports
-from services.jobs import run_job
+from services.jobs import Job, run_job
 from services.rollover import flag_forgotten_clock_outs
 from services.score_refresh import refresh_day
 from tasks.runtime import current
-
-REFRESH_SCORES = "refresh_scores"
-FINALIZE_DAY = "finalize_day"
-DAILY_ROLLOVER = "daily_rollover"
-BUILD_DAILY_REPORTS = "build_daily_reports"
 
 
 async def refresh_scores(work_date: str, tick: str, rescore_final: bool = False) -> None:
@@ -44,7 +39,7 @@ async def refresh_scores(work_date: str, tick: str, rescore_final: bool = False)
             )
         return {k: v for k, v in asdict(refreshed).items() if k != "work_date"}
 
-    await run_job(db=runtime.db, job=REFRESH_SCORES, tick=f"{tick}/{work_date}", work=work)
+    await run_job(db=runtime.db, job=Job.REFRESH_SCORES, tick=f"{tick}/{work_date}", work=work)
 
 
 async def finalize_day(work_date: str, tick: str) -> None:
@@ -64,7 +59,7 @@ async def finalize_day(work_date: str, tick: str) -> None:
         return {"scores": done.scores, "finalized": done.finalized, "streaks": done.streaks,
                 "badges": done.badges}  # fmt: skip
 
-    await run_job(db=runtime.db, job=FINALIZE_DAY, tick=f"{tick}/{work_date}", work=work)
+    await run_job(db=runtime.db, job=Job.FINALIZE_DAY, tick=f"{tick}/{work_date}", work=work)
 
 
 async def daily_rollover(tick: str) -> None:
@@ -75,7 +70,7 @@ async def daily_rollover(tick: str) -> None:
     async def work(session: AsyncSession) -> dict[str, Any]:
         return await flag_forgotten_clock_outs(session=session, now=now)
 
-    await run_job(db=runtime.db, job=DAILY_ROLLOVER, tick=tick, work=work)
+    await run_job(db=runtime.db, job=Job.DAILY_ROLLOVER, tick=tick, work=work)
 
 
 async def build_daily_reports(work_date: str, tick: str) -> None:
@@ -86,4 +81,4 @@ async def build_daily_reports(work_date: str, tick: str) -> None:
     async def work(session: AsyncSession) -> dict[str, Any]:
         return {"reports": await build_reports(session=session, work_date=day, now=now)}
 
-    await run_job(db=runtime.db, job=BUILD_DAILY_REPORTS, tick=f"{tick}/{work_date}", work=work)
+    await run_job(db=runtime.db, job=Job.BUILD_DAILY_REPORTS, tick=f"{tick}/{work_date}", work=work)

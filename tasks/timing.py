@@ -11,17 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from services.jobs import Job
+
 REFRESH_EVERY = timedelta(minutes=5)
 SCHEDULES_EVERY = 30  # minutes
 FINALIZE_AT = time(18, 0)
 REPORTS_AT = time(18, 30)
 ROLLOVER_AT = time(0, 5)
 SYNC_USERS_AT = time(2, 0)
+# Jobs ``due`` never names: only a write or an admin asks for them (every other job is due).
+ON_DEMAND: frozenset[Job] = frozenset()
 
 
 @dataclass(frozen=True)
 class Due:
-    job: str  # an actor's name
+    job: Job
     tick: str
     args: tuple[str, ...]  # the actor's arguments, tick last
 
@@ -45,25 +49,25 @@ def due(now: datetime, unfinalized: list[date]) -> list[Due]:
     slot = minute - timedelta(minutes=minute.minute % 5)
     today = slot.date()
     found = [
-        Due("refresh_scores", tick_of(slot), (today.isoformat(), tick_of(slot))),
-        Due("sync_time_clock", tick_of(slot), (tick_of(slot),)),  # yesterday and today
+        Due(Job.REFRESH_SCORES, tick_of(slot), (today.isoformat(), tick_of(slot))),
+        Due(Job.SYNC_TIME_CLOCK, tick_of(slot), (tick_of(slot),)),  # yesterday and today
     ]
     if slot.minute % SCHEDULES_EVERY == 0:  # the next 14 days
-        found.append(Due("sync_schedules", tick_of(slot), (tick_of(slot),)))
+        found.append(Due(Job.SYNC_SCHEDULES, tick_of(slot), (tick_of(slot),)))
     days = {day for day in unfinalized if day < today}
     if slot.time() >= FINALIZE_AT:
         days.add(today)
     for day in sorted(days):
         tick = tick_of(datetime.combine(day, FINALIZE_AT))
-        found.append(Due("finalize_day", tick, (day.isoformat(), tick)))
+        found.append(Due(Job.FINALIZE_DAY, tick, (day.isoformat(), tick)))
     reported = {day for day in days if day < today} | (
         {today} if slot.time() >= REPORTS_AT else set()
     )
     for day in sorted(reported):  # after its finalization (the jobs wait for it if need be)
         tick = tick_of(datetime.combine(day, REPORTS_AT))
-        found.append(Due("build_daily_reports", tick, (day.isoformat(), tick)))
-        found.append(Due("push_performance", tick, (day.isoformat(), tick)))
-    for job, at in (("daily_rollover", ROLLOVER_AT), ("sync_users", SYNC_USERS_AT)):
+        found.append(Due(Job.BUILD_DAILY_REPORTS, tick, (day.isoformat(), tick)))
+        found.append(Due(Job.PUSH_PERFORMANCE, tick, (day.isoformat(), tick)))
+    for job, at in ((Job.DAILY_ROLLOVER, ROLLOVER_AT), (Job.SYNC_USERS, SYNC_USERS_AT)):
         if slot.time() >= at:  # once a day, any time after its hour: the tick dedupes
             tick = tick_of(datetime.combine(today, at))
             found.append(Due(job, tick, (tick,)))

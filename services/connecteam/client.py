@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,6 +34,16 @@ from services.connecteam.models import (
 PAGE_SIZE = 500
 MAX_RANGE = timedelta(days=31)  # time activities: one request covers at most this many days
 TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
+
+
+def day_chunks(first: date, last: date) -> list[tuple[date, date]]:
+    """``first`` to ``last`` (both included) in spans of at most ``MAX_RANGE``, in order."""
+    chunks = []
+    while first <= last:
+        end = min(last, first + MAX_RANGE - timedelta(days=1))
+        chunks.append((first, end))
+        first = end + timedelta(days=1)
+    return chunks
 
 
 class ConnecteamError(Exception):
@@ -137,6 +147,27 @@ class ConnecteamClient:
         path = f"/scheduler/v1/schedulers/{scheduler_id}/shifts"
         async for page in self._pages(path, {"startTime": start, "endTime": end}, "shifts"):
             found += [ScheduledShift.model_validate(item) for item in page]
+        return found
+
+    async def every_time_activity(self, first: date, last: date) -> list[UserTimeActivity]:
+        """Every active time clock's activities from ``first`` to ``last`` (work dates, both
+        included), in requests of at most 31 days."""
+        found: list[UserTimeActivity] = []
+        for clock in await self.time_clocks():
+            if not clock.is_archived:
+                for start, end in day_chunks(first, last):
+                    found += await self.time_activities(clock.id, start, end)
+        return found
+
+    async def every_scheduled_shift(
+        self, window: tuple[datetime, datetime]
+    ) -> list[ScheduledShift]:
+        """Every active scheduler's shifts that start in ``window``."""
+        found: list[ScheduledShift] = []
+        for scheduler in await self.schedulers():
+            if not scheduler.is_archived:
+                start, end = (int(t.timestamp()) for t in window)
+                found += await self.scheduled_shifts(scheduler.scheduler_id, start, end)
         return found
 
     async def _pages(

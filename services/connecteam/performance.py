@@ -1,21 +1,28 @@
 """Push-back (optional): a finalized day's KPIs of every mapped employee, written to
 Connecteam's performance indicators the settings name. A PUT replaces a user's values of the
-day, so a run repeated, or retried after dying half way, leaves Connecteam the same."""
+day, so a run repeated, or retried after dying half way, leaves Connecteam the same.
+
+``push_day`` is the ``push_performance`` job's run: off (and recorded so) unless
+``PRODHUB_CONNECTEAM_PERFORMANCE_INDICATORS`` names where; a day not final yet fails, and is
+retried."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.settings import PUSHED_KPIS
+from core.settings import PUSHED_KPIS, Settings
+from db.engine import Database
 from db.models import DailyScore, Employee
-from services.connecteam.client import ConnecteamClient, ConnecteamError
-from services.errors import NotFinal
+from services.connecteam.client import ConnecteamClient, ConnecteamError, from_settings
+from services.final_days import require_final
+from services.jobs import Job, run_job, skipped
 
 CONCURRENCY = 4  # requests in flight: Connecteam's rate limits, not our speed, bound a push
 
@@ -37,13 +44,7 @@ async def day_kpis(
     *, session: AsyncSession, work_date: date, indicators: Mapping[str, int]
 ) -> list[DayKpis]:
     """The mapped employees' final scores of the day (two statements)."""
-    open_scores = await session.scalar(
-        select(func.count())
-        .select_from(DailyScore)
-        .where(DailyScore.work_date == work_date, DailyScore.is_final.is_(False))
-    )
-    if open_scores:
-        raise NotFinal(f"{open_scores} scores of {work_date} are not final yet")
+    await require_final(session=session, work_date=work_date)
     columns = {kpi: getattr(DailyScore, PUSHED_KPIS[kpi]) for kpi in indicators}
     rows = (
         await session.execute(
@@ -84,3 +85,41 @@ async def push(client: ConnecteamClient, work_date: date, kpis: list[DayKpis]) -
             if user.values:
                 group.create_task(one(user))
     return done
+
+
+async def push_day(*, db: Database, settings: Settings, work_date: date, key: str) -> None:
+    """The ``push_performance`` run ``key``: the day's KPIs pushed, recorded in ``job_runs``
+    with what Connecteam was asked (a failure recorded, then raised for a retry)."""
+    indicators = settings.connecteam_performance_indicators
+    client = from_settings(settings)
+    if client is None or not indicators:
+
+        async def off(session: AsyncSession) -> dict[str, Any]:
+            return {"pushed": False, "configured": client is not None}
+
+        if client is not None:
+            await client.aclose()
+        await run_job(db=db, job=Job.PUSH_PERFORMANCE, tick=key, work=off)
+        return
+    if await skipped(db, Job.PUSH_PERFORMANCE, key):
+        await client.aclose()
+        return
+    failure: Exception | None = None
+    async with client:
+        try:
+            kpis = await db.read(
+                lambda session: day_kpis(
+                    session=session, work_date=work_date, indicators=indicators
+                )
+            )
+            pushed = await push(client, work_date, kpis)
+        except Exception as failed:  # recorded as the run's failure below, then retried
+            failure = failed
+        used = client.usage()
+
+    async def record(session: AsyncSession) -> dict[str, Any]:
+        if failure is not None:
+            raise failure
+        return asdict(pushed) | used
+
+    await run_job(db=db, job=Job.PUSH_PERFORMANCE, tick=key, work=record)

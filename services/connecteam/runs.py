@@ -6,23 +6,40 @@ worker took it, then SUCCEEDED or FAILED with its counts (calls, shifts, rows cr
 updated, deleted…) and the reason it failed. A scheduled run has no QUEUED state. A second
 run of a kind is refused while one is queued or running, unless that one is older than it
 could still be alive.
+
+A sync job runs inside ``sync_run``, which keeps both records of the run, its ``job_runs``
+row and its ``sync_runs`` row, in step: RUNNING once it goes ahead, then SUCCEEDED with its
+last writes and counts in one transaction, or FAILED with the reason, the failure raised
+again for the queue to retry from the start (what it had written is written again as it was,
+so nothing is counted twice).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.settings import Settings
+from db.engine import Database
 from db.models import JobControl, SyncRun
+from services.connecteam.client import ConnecteamClient, from_settings
 from services.errors import Conflict
+from services.jobs import Job, newest_first, run_job, skipped
 from services.keyset import Key, Keyset
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Apply = Callable[[AsyncSession], Awaitable[dict[str, Any]]]  # a run's last writes: its counts
 
 
 class SyncKind(StrEnum):
@@ -32,9 +49,9 @@ class SyncKind(StrEnum):
 
 
 JOB_OF = {
-    SyncKind.TIME_CLOCK: "sync_time_clock",
-    SyncKind.SCHEDULES: "sync_schedules",
-    SyncKind.USERS: "sync_users",
+    SyncKind.TIME_CLOCK: Job.SYNC_TIME_CLOCK,
+    SyncKind.SCHEDULES: Job.SYNC_SCHEDULES,
+    SyncKind.USERS: Job.SYNC_USERS,
 }
 QUEUED, RUNNING, SUCCEEDED, FAILED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED"
 # A queued run waits at most its message's age limit; a running one at most its time limit.
@@ -53,6 +70,7 @@ class Planned:
     key: str
     first: date | None = None
     last: date | None = None
+    args: tuple[Any, ...] = ()  # the message that runs it
 
 
 async def queue(
@@ -142,12 +160,15 @@ async def list_runs(
     *, session: AsyncSession, kind: str | None, limit: int, after: Sequence[Any] | None
 ) -> Sequence[SyncRun]:
     """Runs, newest first."""
-    statement = select(SyncRun).order_by(*SYNC_RUN_ORDER.order_by()).limit(limit)
-    if kind is not None:
-        statement = statement.where(SyncRun.kind == kind)
-    if after is not None:
-        statement = statement.where(SYNC_RUN_ORDER.after(after))
-    return (await session.scalars(statement)).all()
+    of_kind = SyncRun.kind == kind if kind is not None else None
+    return await newest_first(
+        session=session,
+        model=SyncRun,
+        order=SYNC_RUN_ORDER,
+        where=of_kind,
+        limit=limit,
+        after=after,
+    )
 
 
 async def latest(*, session: AsyncSession) -> list[SyncRun]:
@@ -157,3 +178,113 @@ async def latest(*, session: AsyncSession) -> list[SyncRun]:
         select(SyncRun).join(newest, newest.c.id == SyncRun.id).order_by(SyncRun.kind)
     )
     return list(rows)
+
+
+async def last_success(*, session: AsyncSession, kind: SyncKind) -> datetime | None:
+    """When the newest successful run of ``kind`` started."""
+    found: datetime | None = await session.scalar(
+        select(SyncRun.started_at)
+        .where(SyncRun.kind == kind.value, SyncRun.status == SUCCEEDED)
+        .order_by(SyncRun.started_at.desc())
+        .limit(1)
+    )
+    return found
+
+
+@dataclass
+class Running:
+    """A sync run under way: its Connecteam client, and what its end records (``counts``, and
+    ``apply``'s writes and counts in the same transaction)."""
+
+    client: ConnecteamClient
+    counts: dict[str, Any] = field(default_factory=dict)
+    apply: Apply | None = None
+
+    async def read(self, fetch: Callable[[ConnecteamClient], Awaitable[T]]) -> T:
+        """What ``fetch`` reads from Connecteam; the client closes after it, and the calls and
+        pages it took are the run's first counts."""
+        async with self.client:
+            try:
+                return await fetch(self.client)
+            finally:
+                self.counts = self.client.usage()
+
+
+@asynccontextmanager
+async def sync_run(
+    *,
+    db: Database,
+    settings: Settings,
+    kind: SyncKind,
+    key: str,
+    span: tuple[date, date] | None,
+    now: datetime,
+) -> AsyncIterator[Running | None]:
+    """The run ``key`` of a sync of ``kind``, RUNNING for the block, then recorded as it went
+    (module docstring). None, and nothing to do, when Connecteam is not configured (recorded
+    as such in ``job_runs``) or the run is done or its job paused."""
+    job = JOB_OF[kind]
+    client = from_settings(settings)
+    if client is None:
+        log.info("%s: Connecteam is not configured (PRODHUB_CONNECTEAM_API_KEY)", job)
+        await run_job(db=db, job=job, tick=key, work=_not_configured)
+        yield None
+        return
+    if await skipped(db, job, key):
+        await client.aclose()
+        yield None
+        return
+    await db.write(
+        lambda session: start(session=session, kind=kind.value, key=key, span=span, now=now)
+    )
+    run = Running(client)
+    try:
+        yield run
+    except Exception as failed:
+        await _end(db, job, kind, key, now, run.counts, failed, None)
+        raise
+    finally:
+        await client.aclose()
+    await _end(db, job, kind, key, now, run.counts, None, run.apply)
+
+
+async def _not_configured(session: AsyncSession) -> dict[str, Any]:
+    return {"configured": False}
+
+
+async def _end(
+    db: Database,
+    job: Job,
+    kind: SyncKind,
+    key: str,
+    now: datetime,
+    counts: dict[str, Any],
+    failure: Exception | None,
+    apply: Apply | None,
+) -> None:
+    """The run's end, in ``job_runs`` and ``sync_runs``: SUCCEEDED with ``apply``'s writes and
+    counts in the same transaction, or FAILED with the reason (``failure``, or what ``apply``
+    raised, raised again) in a transaction of its own."""
+    began = time.perf_counter()
+
+    def finished() -> datetime:
+        return now + timedelta(seconds=round(time.perf_counter() - began, 3))
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        if failure is not None:
+            raise failure
+        result = counts | (await apply(session) if apply is not None else {})
+        await finish(session=session, kind=kind.value, key=key, status=SUCCEEDED,
+                     counts=result, error=None, now=finished())  # fmt: skip
+        return result
+
+    try:
+        await run_job(db=db, job=job, tick=key, work=work)
+    except Exception as failed:
+        error = str(failed)
+        await db.write(
+            lambda session: finish(session=session, kind=kind.value, key=key, status=FAILED,
+                                   counts=counts, error=error, now=finished())
+        )  # fmt: skip
+        if failed is not failure:
+            raise

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 
 from db import models
 from db.engine import Database
+from services.jobs import Job
 from tasks.registry import Actors
 from tests import helpers
 from tests.helpers import Backend
@@ -69,10 +70,12 @@ async def test_kpis_pushed_once_and_again_the_same(
     broker, declared = actors
     fake.faults = [Fault(429, {"x-ratelimit-reset": "0"})]
 
-    await run(broker, lambda: declared.push_performance.send(DAY.isoformat(), TICK))
+    await run(broker, lambda: declared[Job.PUSH_PERFORMANCE].send(DAY.isoformat(), TICK))
     first = dict(fake.performance)
-    await run(broker, lambda: declared.push_performance.send(DAY.isoformat(), TICK))  # twice
-    await run(broker, lambda: declared.push_performance.send(DAY.isoformat(), "2026-11-21T18:30"))
+    await run(broker, lambda: declared[Job.PUSH_PERFORMANCE].send(DAY.isoformat(), TICK))  # twice
+    await run(
+        broker, lambda: declared[Job.PUSH_PERFORMANCE].send(DAY.isoformat(), "2026-11-21T18:30")
+    )
 
     assert first == {(1, "2026-11-20"): {11: 120.0, 12: 150.0, 13: 62.5},
                      (2, "2026-11-20"): {11: 80.0, 12: 90.5}}  # fmt: skip
@@ -99,7 +102,7 @@ async def test_a_day_not_final_waits(
 
     await run(
         broker,
-        lambda: declared.push_performance.send_with_options(
+        lambda: declared[Job.PUSH_PERFORMANCE].send_with_options(
             args=(DAY.isoformat(), TICK),
             max_retries=1,  # one retry shows it, not ten
         ),
@@ -115,7 +118,7 @@ async def test_off_without_indicators(
     backend: Backend, db: Database, day: None, fake: FakeConnecteam
 ) -> None:
     async with syncing(backend, fake, []) as (broker, declared):  # no indicators
-        await run(broker, lambda: declared.push_performance.send(DAY.isoformat(), TICK))
+        await run(broker, lambda: declared[Job.PUSH_PERFORMANCE].send(DAY.isoformat(), TICK))
         found = await runs(db)
         async with db.session() as session, session.begin():
             await session.execute(delete(models.JobRun))

@@ -21,6 +21,7 @@ from services.authentication import Viewer
 from services.connecteam.models import ScheduledShift
 from services.connecteam.people import mapped_people
 from services.connecteam.schedule_sync import apply_schedules
+from services.jobs import Job
 from services.users import UserRole
 from tasks.registry import Actors
 from tests import helpers
@@ -94,13 +95,13 @@ async def test_schedules_synced_paged_reconciled_and_read_by_team(
 ) -> None:
     broker, declared = actors
 
-    await run(broker, lambda: declared.sync_schedules.send(TICK))
+    await run(broker, lambda: declared[Job.SYNC_SCHEDULES].send(TICK))
     first = await rows(db)
-    await run(broker, lambda: declared.sync_schedules.send("2026-11-20T11:00"))  # unchanged
+    await run(broker, lambda: declared[Job.SYNC_SCHEDULES].send("2026-11-20T11:00"))  # unchanged
     # In Connecteam: K2 is taken off "a", which now starts an hour later; 100 of the many go.
     fake.scheduled[5][0] = planned("a", utc(2026, 11, 21, 16), 8, 1)
     fake.scheduled[5] = fake.scheduled[5][:504]
-    await run(broker, lambda: declared.sync_schedules.send("2026-11-20T11:30"))
+    await run(broker, lambda: declared[Job.SYNC_SCHEDULES].send("2026-11-20T11:30"))
     second = await rows(db)
 
     a_start, a_end = utc(2026, 11, 21, 15), utc(2026, 11, 21, 23)

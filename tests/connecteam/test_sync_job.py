@@ -12,6 +12,7 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import delete, select
 
 from db import models
+from services.jobs import Job
 from tasks.registry import Actors
 from tests.helpers import Backend, running_worker
 from tests.helpers_connecteam import FakeConnecteam, Fault, run, syncing, user
@@ -59,8 +60,8 @@ async def test_users_sync_then_only_what_changed(
 ) -> None:
     broker, declared = actors
 
-    await run(broker, lambda: declared.sync_users.send("2026-11-20T02:00"))
-    await run(broker, lambda: declared.sync_users.send("2026-11-21T02:00"))
+    await run(broker, lambda: declared[Job.SYNC_USERS].send("2026-11-20T02:00"))
+    await run(broker, lambda: declared[Job.SYNC_USERS].send("2026-11-21T02:00"))
 
     employees, runs = await rows(backend)
     assert employees == [("CT-1", True), ("CT-3", True)]  # the archived user is not created
@@ -80,7 +81,7 @@ async def test_a_failing_connecteam_records_a_failed_run_and_writes_nothing(
     broker, declared = actors
     fake.faults = [Fault(403)] * 100  # refused: not retried by the client; the queue retries
 
-    await run(broker, lambda: declared.sync_users.send("2026-11-20T02:00"), fail_fast=False)
+    await run(broker, lambda: declared[Job.SYNC_USERS].send("2026-11-20T02:00"), fail_fast=False)
 
     employees, runs = await rows(backend)
     assert employees == []
@@ -99,7 +100,7 @@ async def test_a_failing_connecteam_records_a_failed_run_and_writes_nothing(
 async def test_without_a_key_the_sync_says_so_and_does_nothing(backend: Backend) -> None:
     settings = backend.settings.model_copy(update={"redis_url": None})
     async with running_worker(settings) as (broker, declared):
-        await run(broker, lambda: declared.sync_users.send("2026-11-20T02:00"))
+        await run(broker, lambda: declared[Job.SYNC_USERS].send("2026-11-20T02:00"))
 
     async with backend.db.read_session() as session:
         runs = (await session.execute(select(models.JobRun.job, models.JobRun.counts))).all()

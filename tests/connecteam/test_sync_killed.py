@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from db import models
 from db.engine import Database
 from prodhub.jobs import build_broker
+from services.jobs import Job
 from tasks.registry import declare
 from tests import helpers
 from tests.helpers import Backend, utc, wait_for
@@ -87,7 +88,7 @@ async def test_a_worker_killed_between_days_leaves_whole_days_and_the_retry_comp
                     .where(models.DailyScore.id == held.id)
                     .with_for_update()
                 )
-                declare(build_broker(settings)).sync_time_clock.send(TICK)
+                declare(build_broker(settings))[Job.SYNC_TIME_CLOCK].send(TICK)
                 midway = await wait_for(db, "SELECT 1 FROM information_schema.PROCESSLIST "
                                             "WHERE INFO LIKE 'DELETE FROM daily_scores%'")  # fmt: skip
                 worker.kill()  # SIGKILL: no shutdown, no rollback from the worker itself

@@ -23,6 +23,7 @@ from db import models
 from db.engine import Database
 from services import finalization
 from services.connecteam import clock_sync
+from services.jobs import Job
 from tasks.registry import Actors
 from tests import helpers
 from tests.helpers import Backend, utc
@@ -154,11 +155,11 @@ async def test_shifts_become_clock_records_and_scores_twice_the_same(
 ) -> None:
     broker, declared = actors
 
-    await run(broker, lambda: declared.sync_time_clock.send(TICK))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send(TICK))
     first = await state(db)
-    await run(broker, lambda: declared.sync_time_clock.send(TICK))  # delivered twice
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send(TICK))  # delivered twice
     again = await state(db)
-    await run(broker, lambda: declared.sync_time_clock.send("2026-11-20T10:10"))  # next tick
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send("2026-11-20T10:10"))  # next tick
 
     assert first == FIRST_SYNC
     assert again == first
@@ -179,11 +180,11 @@ async def test_changed_and_deleted_shifts_and_a_correction_that_stays(
     db: Database, people: dict[str, int], fake: FakeConnecteam, actors: tuple[StubBroker, Actors]
 ) -> None:
     broker, declared = actors
-    await run(broker, lambda: declared.sync_time_clock.send(TICK))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send(TICK))
     # In Connecteam: K1's night shift is deleted, K2 clocks out at 10:00 local.
     fake.activities[7] = [open_shift(end=utc(2026, 11, 20, 16)), fake.activities[7][2]]
 
-    await run(broker, lambda: declared.sync_time_clock.send("2026-11-20T10:10"))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send("2026-11-20T10:10"))
     synced = await state(db)
     # An admin corrects K2's record; Connecteam's later edit does not undo it.
     async with db.session() as session, session.begin():
@@ -192,7 +193,7 @@ async def test_changed_and_deleted_shifts_and_a_correction_that_stays(
             .values(clock_out=utc(2026, 11, 20, 15), source="correction")
         )  # fmt: skip
     fake.activities[7][0] = open_shift(end=utc(2026, 11, 20, 17))
-    await run(broker, lambda: declared.sync_time_clock.send("2026-11-20T10:15"))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send("2026-11-20T10:15"))
 
     assert synced == {
         "clocks": [("s-open", "K2", utc(2026, 11, 20, 14), utc(2026, 11, 20, 16), TWENTIETH,
@@ -221,7 +222,7 @@ async def test_a_backfill_honours_the_punch_zone_on_the_dst_day(
                                                          utc(2026, 11, 1, 14))],
                            "manualBreaks": []}]  # fmt: skip
 
-    await run(broker, lambda: declared.sync_time_clock.send(TICK, "2026-11-01", "2026-11-01"))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send(TICK, "2026-11-01", "2026-11-01"))
 
     found = await state(db)
     assert found["clocks"] == [("s-dst", "K1", utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 14),
@@ -248,7 +249,7 @@ async def test_a_run_that_dies_half_way_leaves_whole_days_and_its_retry_complete
 
     monkeypatch.setattr(clock_sync, "rescore_day", dies_in_the_twentieths_own_transaction)
 
-    await run(broker, lambda: declared.sync_time_clock.send(TICK), fail_fast=False)
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send(TICK), fail_fast=False)
 
     assert await state(db) == FIRST_SYNC
     ((_, status, _, _, done, error, attempts),) = await sync_runs(db)
@@ -270,7 +271,7 @@ async def test_rate_limits_errors_and_slow_answers_are_survived(
                                "x-ratelimit-reset": "1"}),
                    Fault(503), Fault(200, delay_seconds=0.3)]  # fmt: skip
 
-    await run(broker, lambda: declared.sync_time_clock.send(TICK))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send(TICK))
 
     assert await state(db) == FIRST_SYNC
     (run_row,) = await sync_runs(db)
@@ -283,10 +284,10 @@ async def test_a_refused_run_is_recorded_with_the_reason_and_the_next_tick_start
     broker, declared = actors
     fake.faults = [Fault(403)] * 4  # the first delivery and the actor's 3 retries
 
-    await run(broker, lambda: declared.sync_time_clock.send(TICK), fail_fast=False)
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send(TICK), fail_fast=False)
     refused = await state(db)
     broker.flush_all()  # forget the dead letter
-    await run(broker, lambda: declared.sync_time_clock.send("2026-11-20T10:10"))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send("2026-11-20T10:10"))
 
     assert refused == {"clocks": [], "breaks": [], "activity_dates": [TWENTIETH], "scores": []}
     assert await state(db) == FIRST_SYNC | {"scores": [
@@ -305,7 +306,7 @@ async def test_a_change_to_a_finalized_day_rescores_it_and_it_stays_final(
     """The 19th was finalized at 18:00; at 10:10 the next day a manager lengthens K1's break
     in Connecteam to an hour: available 420 minutes, productivity 30 / 420 = 7.14 %."""
     broker, declared = actors
-    await run(broker, lambda: declared.sync_time_clock.send(TICK))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send(TICK))
     async with db.session() as session, session.begin():
         await session.execute(
             update(models.DailyScore).where(models.DailyScore.work_date == NINETEENTH)
@@ -315,7 +316,7 @@ async def test_a_change_to_a_finalized_day_rescores_it_and_it_stays_final(
     night["manualBreaks"] = [pause("b-night", utc(2026, 11, 20, 8), utc(2026, 11, 20, 9))]
     fake.activities[7][0] = night
 
-    await run(broker, lambda: declared.sync_time_clock.send("2026-11-20T10:10"))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send("2026-11-20T10:10"))
 
     synced = await state(db)
     assert synced["scores"][0] == ("K1", NINETEENTH, 30, 480.0, 60.0, 420.0, 30.0, 7.14)
@@ -357,7 +358,7 @@ async def test_a_shift_another_sync_inserted_first_is_found_on_a_second_reading(
 
     monkeypatch.setattr(clock_sync, "_stored", other_sync_commits_first)
 
-    await run(broker, lambda: declared.sync_time_clock.send(TICK))
+    await run(broker, lambda: declared[Job.SYNC_TIME_CLOCK].send(TICK))
 
     assert (await state(db))["clocks"] == FIRST_SYNC["clocks"]
     ((_, status, _, _, done, error, attempts),) = await sync_runs(db)

@@ -19,6 +19,7 @@ from db import models
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import build_resources
+from services.jobs import Job
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, GraphQLClient, bearer, utc
 from tests.helpers_connecteam import API_KEY, FakeConnecteam, serving, shift
@@ -58,7 +59,7 @@ async def ask(app: Any, query: str, **variables: Any) -> Any:
 
 
 def queued(app: Any) -> list[tuple[Any, ...]]:
-    broker = app.state.jobs.actors.sync_time_clock.broker
+    broker = app.state.jobs.actors[Job.SYNC_TIME_CLOCK].broker
     return [tuple(Message.decode(raw).args) for raw in broker.queues["connecteam"].queue]
 
 
@@ -85,7 +86,7 @@ async def test_a_backfill_in_chunks_refused_while_queued_then_run(
         waiting = await ask(app, RUNS)
         messages = queued(app)
 
-        broker = app.state.jobs.actors.sync_time_clock.broker
+        broker = app.state.jobs.actors[Job.SYNC_TIME_CLOCK].broker
         worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
         worker.start()
         try:

@@ -18,6 +18,7 @@ from bench.faults.proxy import FaultProxy
 from db import models
 from db.engine import Database
 from prodhub.jobs import build_broker
+from services.jobs import Job
 from tasks.registry import declare
 from tests.helpers import Backend
 
@@ -77,14 +78,14 @@ async def test_a_black_holed_redis_loses_no_delayed_message(
     try:
         await until(lambda: direct.zcard("dramatiq:__heartbeats__"), 30)
         for tick in ticks[:3]:
-            sender.refresh_scores.send_with_options(args=(DAY, tick), delay=HELD_MS)
+            sender[Job.REFRESH_SCORES].send_with_options(args=(DAY, tick), delay=HELD_MS)
         # the worker fetched them: they wait in its memory for their time
         await until(lambda: direct.llen("dramatiq:scores.DQ") == 0, 10)
         held = direct.llen("dramatiq:scores.DQ")
 
         proxy.black_hole()
         for tick in ticks[3:]:
-            sender.refresh_scores.send_with_options(args=(DAY, tick), delay=MEANWHILE_MS)
+            sender[Job.REFRESH_SCORES].send_with_options(args=(DAY, tick), delay=MEANWHILE_MS)
         await asyncio.sleep(5)  # fetches time out, and so would the requeue of what it holds
         await proxy.restore()
 

@@ -11,6 +11,7 @@ from dramatiq import Message
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import build_resources
+from services.jobs import Job
 from tests.helpers import ADMIN, Backend, GraphQLClient, bearer, utc
 
 RECALCULATE = """mutation($from: Date!, $to: Date!) {
@@ -49,7 +50,7 @@ async def test_days_after_today_are_refused_and_an_accepted_call_answers_its_job
         tomorrow = await gql.data(RECALCULATE, **{"from": "2026-11-20", "to": "2026-11-21"})
         ahead = await gql.data(RECALCULATE, **{"from": "2027-06-01", "to": "2027-06-04"})
         accepted = await gql.data(RECALCULATE, **{"from": "2026-11-19", "to": "2026-11-20"})
-    queued = app.state.jobs.actors.refresh_scores.broker.queues["scores"].queue
+    queued = app.state.jobs.actors[Job.REFRESH_SCORES].broker.queues["scores"].queue
     await app.state.resources.aclose()
 
     assert tomorrow["recalculateScores"] == refused("to")

@@ -14,6 +14,7 @@ from db.engine import Database
 from prodhub.app import create_app
 from prodhub.resources import build_resources
 from services.authentication import Viewer
+from services.jobs import Job
 from services.users import UserRole
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, GraphQLClient, bearer, gid
@@ -114,7 +115,7 @@ async def test_a_recalculation_enqueues_one_refresh_per_day(backend: Backend, db
             RECALCULATE, **{"from": "2026-11-01", "to": "2026-11-03", "ids": [gid("Employee", 1)]}
         )
         too_long = await gql.data(RECALCULATE, **{"from": "2025-01-01", "to": "2026-11-03"})
-    queued = app.state.jobs.actors.refresh_scores.broker.queues["scores"].queue
+    queued = app.state.jobs.actors[Job.REFRESH_SCORES].broker.queues["scores"].queue
     await app.state.resources.aclose()
 
     assert answer["recalculateScores"] == {"enqueued": 3, "errors": []}

@@ -20,6 +20,7 @@ from prodhub.app import create_app
 from prodhub.job_queue import DEBOUNCE_SECONDS, JobQueue
 from prodhub.jobs import build_broker
 from prodhub.resources import Resources, build_resources
+from services.jobs import Job
 from tasks.registry import declare
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, GraphQLClient, bearer, utc
@@ -62,7 +63,7 @@ async def test_recording_activities_asks_for_a_refresh_of_the_days_they_landed_o
     without_redis = backend.settings.model_copy(update={"redis_url": None})
     # The embedded default's queue; its worker is not started, so the messages stay queued.
     app = create_app(build_resources(without_redis, db=db), clock=lambda: NOW, embedded_jobs=True)
-    broker = app.state.jobs.actors.refresh_scores.broker
+    broker = app.state.jobs.actors[Job.REFRESH_SCORES].broker
     items = [{"employeeCode": "Q1", "roleKey": "pick", "itemsCount": 3,
               "windowStart": (utc(2026, 11, 16, 15) + timedelta(days=d)).isoformat(),
               "windowEnd": (utc(2026, 11, 16, 15, 10) + timedelta(days=d)).isoformat()} for d in (0, 1, 1)]  # fmt: skip

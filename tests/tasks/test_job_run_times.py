@@ -17,6 +17,7 @@ from sqlalchemy import delete
 
 from db import models
 from db.engine import Database
+from services.jobs import Job
 from tasks.registry import Actors
 from tests import helpers
 from tests.helpers import Backend, GraphQLClient
@@ -41,7 +42,7 @@ async def catch_up(broker: dramatiq.Broker, declared: Actors) -> tuple[datetime,
     after it finished (times are kept to the second)."""
     assert isinstance(broker, StubBroker)
     before = datetime.now(UTC).replace(microsecond=0)
-    declared.refresh_scores.send(DAY.isoformat(), TICK)
+    declared[Job.REFRESH_SCORES].send(DAY.isoformat(), TICK)
     await asyncio.to_thread(lambda: broker.join("scores", fail_fast=True))
     return before, datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
 

@@ -21,6 +21,7 @@ from db import models
 from db.engine import Database
 from prodhub.app import create_app
 from prodhub.jobs import build_broker
+from services.jobs import Job
 from services.score_refresh import refresh_day
 from tasks.registry import declare
 from tasks.timing import due
@@ -164,7 +165,7 @@ async def test_a_worker_killed_mid_refresh_leaves_the_day_whole_and_the_retry_co
                 .where(models.IdlePeriod.work_date == DAY)
                 .with_for_update()
             )
-            declare(build_broker(mariadb.settings)).refresh_scores.send(DAY.isoformat(), TICK)
+            declare(build_broker(mariadb.settings))[Job.REFRESH_SCORES].send(DAY.isoformat(), TICK)
             midway = await wait_for(db, "SELECT 1 FROM information_schema.PROCESSLIST "
                                         "WHERE INFO LIKE 'DELETE FROM idle_periods%'")  # fmt: skip
             worker.kill()  # SIGKILL: no shutdown, no rollback from the worker itself

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from db import models
 from db.engine import Database
 from services import score_refresh
+from services.jobs import Job
 from tasks.registry import Actors
 from tests import helpers
 from tests.helpers import Backend, utc
@@ -86,9 +87,9 @@ async def test_the_same_message_twice_gives_the_same_rows_and_one_run(
 ) -> None:
     broker, declared = actors
 
-    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), TICK))
+    await run(broker, lambda: declared[Job.REFRESH_SCORES].send(DAY.isoformat(), TICK))
     first = await rows(db)
-    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), TICK))
+    await run(broker, lambda: declared[Job.REFRESH_SCORES].send(DAY.isoformat(), TICK))
 
     assert await rows(db) == first
     scores, runs = first
@@ -105,7 +106,9 @@ async def test_a_tick_that_says_its_offset_is_that_instant(
     not 22:05 in Chicago, six hours later)."""
     broker, declared = actors
 
-    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), "2026-11-20T22:05:00Z"))
+    await run(
+        broker, lambda: declared[Job.REFRESH_SCORES].send(DAY.isoformat(), "2026-11-20T22:05:00Z")
+    )
 
     scores, runs = await rows(db)
     assert scores == [(30, False, utc(2026, 11, 20, 22, 5))]
@@ -127,7 +130,7 @@ async def test_a_failed_run_is_recorded_and_its_retry_completes_the_day(
 
     monkeypatch.setattr("tasks.scores.refresh_day", dies_once)
 
-    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), TICK))
+    await run(broker, lambda: declared[Job.REFRESH_SCORES].send(DAY.isoformat(), TICK))
 
     scores, runs = await rows(db)
     assert len(calls) == 2
@@ -140,10 +143,12 @@ async def test_finalize_makes_the_day_final_and_refreshes_leave_it_alone(
 ) -> None:
     broker, declared = actors
 
-    await run(broker, lambda: declared.finalize_day.send(DAY.isoformat(), "2026-11-20T18:00"))
+    await run(broker, lambda: declared[Job.FINALIZE_DAY].send(DAY.isoformat(), "2026-11-20T18:00"))
     async with db.session() as session, session.begin():
         await session.execute(update(models.Activity).values(items_count=999))
-    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), "2026-11-20T18:05"))
+    await run(
+        broker, lambda: declared[Job.REFRESH_SCORES].send(DAY.isoformat(), "2026-11-20T18:05")
+    )
 
     scores, runs = await rows(db)
     assert [(s[0], s[1]) for s in scores] == [(30, True)]
@@ -164,7 +169,7 @@ async def test_a_paused_job_skips_its_ticks(
     broker, declared = actors
     await helpers.add(db, models.JobControl(job="refresh_scores", paused=True))
 
-    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), TICK))
+    await run(broker, lambda: declared[Job.REFRESH_SCORES].send(DAY.isoformat(), TICK))
 
     assert await rows(db) == ([], [])
 
@@ -182,8 +187,8 @@ async def test_the_rollover_flags_forgotten_clock_outs_once(
     )
     await helpers.add(db, forgotten, recent)
 
-    await run(broker, lambda: declared.daily_rollover.send("2026-11-20T00:05"))  # 06:05 UTC
-    await run(broker, lambda: declared.daily_rollover.send("2026-11-21T00:05"))  # the next day
+    await run(broker, lambda: declared[Job.DAILY_ROLLOVER].send("2026-11-20T00:05"))  # 06:05 UTC
+    await run(broker, lambda: declared[Job.DAILY_ROLLOVER].send("2026-11-21T00:05"))  # the next day
 
     async with db.read_session() as session:
         flags = (
@@ -210,7 +215,7 @@ async def test_a_recalculation_scores_a_finalized_day_again_and_it_stays_final(
     """After the role's points double, the periodic refresh leaves the final day alone; the
     recalculation (``recalculateScores`` sends ``rescore_final``) scores it again, final."""
     broker, declared = actors
-    await run(broker, lambda: declared.finalize_day.send(DAY.isoformat(), "2026-11-20T18:00"))
+    await run(broker, lambda: declared[Job.FINALIZE_DAY].send(DAY.isoformat(), "2026-11-20T18:00"))
     async with db.session() as session, session.begin():
         await session.execute(update(models.Role).values(points_per_item=2.0))
 
@@ -223,10 +228,12 @@ async def test_a_recalculation_scores_a_finalized_day_again_and_it_stays_final(
         return (*score, streak)
 
     assert await state() == (30.0, True, 30)
-    await run(broker, lambda: declared.refresh_scores.send(DAY.isoformat(), "2026-11-20T18:05"))
+    await run(
+        broker, lambda: declared[Job.REFRESH_SCORES].send(DAY.isoformat(), "2026-11-20T18:05")
+    )
     assert await state() == (30.0, True, 30)  # final: the periodic refresh leaves it
     await run(
-        broker, lambda: declared.refresh_scores.send(DAY.isoformat(), "2026-11-20T18:10", True)
+        broker, lambda: declared[Job.REFRESH_SCORES].send(DAY.isoformat(), "2026-11-20T18:10", True)
     )
     assert await state() == (60.0, True, 30)
     async with db.read_session() as session:
