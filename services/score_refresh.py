@@ -108,12 +108,7 @@ async def refresh_day(
             found[(flag.rule.value, flag.subject_key)] = (employee_id, flag)
         score_rows.append(
             {"employee_id": employee_id, "team_id": team_id, "work_date": work_date,
-             "items_processed": day.items_processed, "points_earned": day.points_earned,
-             "earned_minutes": day.earned_minutes, "active_minutes": day.active_minutes,
-             "clocked_minutes": day.clocked_minutes, "break_minutes": day.break_minutes,
-             "available_minutes": day.available_minutes, "idle_minutes": day.idle_minutes,
-             "productivity": day.productivity, "utilization": day.utilization,
-             "is_final": bool(was_final) and rescore_final, "updated_at": now}
+             **day.figures(), "is_final": bool(was_final) and rescore_final, "updated_at": now}
         )  # fmt: skip
         idle_rows += [
             {"employee_id": employee_id, "work_date": work_date, "start": start, "end": end,

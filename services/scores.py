@@ -7,7 +7,7 @@ seeded database holds the same numbers the engine would compute.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -66,6 +66,14 @@ class DayScore:
     productivity: float | None
     utilization: float | None
     idle_periods: list[Interval] = field(default_factory=list)
+
+    def figures(self) -> dict[str, float | int | None]:
+        """The figures a ``daily_scores`` row stores, by column name (every field but the
+        idle periods, which are rows of their own)."""
+        return {name: getattr(self, name) for name in FIGURES}
+
+
+FIGURES = tuple(f.name for f in fields(DayScore) if f.name != "idle_periods")
 
 
 def clock_interval(clock: ClockSample, now: datetime) -> Interval:

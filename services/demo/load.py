@@ -256,12 +256,7 @@ class Batch:
         )
         self.rows[models.DailyScore].append(
             {"employee_id": employee_id, "team_id": team_id, "work_date": day,
-             "items_processed": score.items_processed, "points_earned": score.points_earned,
-             "earned_minutes": score.earned_minutes, "active_minutes": score.active_minutes,
-             "clocked_minutes": score.clocked_minutes, "break_minutes": score.break_minutes,
-             "available_minutes": score.available_minutes, "idle_minutes": score.idle_minutes,
-             "productivity": score.productivity, "utilization": score.utilization,
-             "is_final": final, "updated_at": now}
+             **score.figures(), "is_final": final, "updated_at": now}
         )  # fmt: skip
         self.rows[models.IdlePeriod].extend(
             {"employee_id": employee_id, "work_date": day, "start": start, "end": end,
