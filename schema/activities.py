@@ -9,7 +9,7 @@ import strawberry
 from db import models
 from loaders.activities import RoleTotal
 from resolvers.context import Info
-from schema.relay import Node, global_id
+from schema.infra.relay import Node, global_id
 from schema.roles import RoleType
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import strawberry
 
 from db import models
-from schema.relay import Node, global_id
+from schema.infra.relay import Node, global_id
 from services.api_keys import ApiKeyScope
 
 ApiKeyScopeType = strawberry.enum(ApiKeyScope, name="ApiKeyScope")

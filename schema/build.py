@@ -11,15 +11,15 @@ from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, Schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from schema.document_cache import DocumentCache, DocumentStore
-from schema.errors import PublicErrors
-from schema.limits import CostLimit
+from schema.infra.document_cache import DocumentCache, DocumentStore
+from schema.infra.errors import PublicErrors
+from schema.infra.limits import CostLimit
+from schema.infra.relay import shown
+from schema.infra.scalars import SCALARS
 from schema.mutation import Mutation
 from schema.mutations.record_activities import install_fast_path
 from schema.nodes import NODE_KINDS
 from schema.query import Query
-from schema.relay import shown
-from schema.scalars import SCALARS
 from services.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def build_schema(
     *, production: bool = False, documents: DocumentStore | None = None
 ) -> strawberry.Schema:
     """The schema; ``documents`` keeps parsed documents (the HTTP view shares it) and refuses,
-    as it parses them, those over the limits of ``schema.limits.document`` (depth, aliases,
+    as it parses them, those over the limits of ``schema.infra.limits.document`` (depth, aliases,
     expansion, directives) before validation or anything else reads them."""
     documents = documents or DocumentStore()
     # Factories, not instances: each request gets fresh extension state.

@@ -8,7 +8,7 @@ import strawberry
 
 from db import models
 from resolvers.context import Info
-from schema.relay import Node, global_id
+from schema.infra.relay import Node, global_id
 
 
 @strawberry.type(name="ClockBreak")

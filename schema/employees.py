@@ -13,10 +13,10 @@ from resolvers import activities as activity_resolvers
 from resolvers import employees as resolve
 from resolvers.context import Info
 from schema.activities import ActivityType, RoleTotalType
-from schema.cache_control import cached
 from schema.clock_records import ClockRecordType
 from schema.gamification import AchievementType, StreakType
-from schema.relay import Connection, Edge, Node, connection, global_id
+from schema.infra.cache_control import cached
+from schema.infra.relay import Connection, Edge, Node, connection, global_id
 from schema.roles import RoleType
 from schema.scores import DailyScoreType, IdlePeriodType
 from schema.teams import TeamType

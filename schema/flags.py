@@ -12,7 +12,7 @@ from db import models
 from resolvers.context import Info
 from schema.activities import ActivityType
 from schema.employees import EmployeeType
-from schema.relay import Node, global_id
+from schema.infra.relay import Node, global_id
 from schema.teams import TeamType
 from services.flags import FlagResolution, FlagRule, FlagStatus
 

@@ -12,7 +12,7 @@ from strawberry.types.nodes import SelectedField
 from resolvers.context import Info
 from resolvers.leaderboard import LeaderboardPage, Wanted
 from schema.employees import EmployeeType
-from schema.relay import PageInfo
+from schema.infra.relay import PageInfo
 from services.authentication import Viewer
 from services.gamification import ANONYMOUS_NAME, named_to
 from services.leaderboard import Metric, Standing

@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from schema.infra.permissions import IsAdmin, MayRecordActivities, SignedIn
 from schema.mutations.change_password import change_password
 from schema.mutations.correct_activity import correct_activity
 from schema.mutations.correct_clock_record import ClockRecordPayloadType, correct_clock_record
@@ -27,7 +28,6 @@ from schema.mutations.upsert_role import RolePayloadType, upsert_role
 from schema.mutations.upsert_team import TeamPayloadType, upsert_team
 from schema.mutations.void_activity import ActivityPayloadType, void_activity
 from schema.mutations.void_clock_record import void_clock_record
-from schema.permissions import IsAdmin, MayRecordActivities, SignedIn
 
 
 def for_admins(resolver: Any, description: str | None = None) -> Any:

@@ -18,7 +18,7 @@ from schema.api_keys import ApiKeyType
 from schema.clock_records import ClockRecordType
 from schema.employees import EmployeeType
 from schema.flags import FlagType
-from schema.relay import Node, type_name
+from schema.infra.relay import Node, type_name
 from schema.roles import RoleType
 from schema.teams import TeamType
 from schema.users import UserType

@@ -22,16 +22,13 @@ from resolvers.roles import all_roles
 from resolvers.teams import all_teams
 from schema.analytics import AnalyticsBreakdownType, AnalyticsGroupingType, AnalyticsReportType
 from schema.api_keys import ApiKeyType
-from schema.cache_control import cached
 from schema.connecteam import ConnecteamUserType, SyncKindType, SyncRunType
 from schema.daily_reports import DailyReportType
 from schema.employees import EmployeeType
 from schema.flags import FlagStatusType, FlagType
-from schema.jobs import JobRunType, JobStateType, SystemStatusType
-from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType, wanted_of
-from schema.nodes import resolve_node
-from schema.permissions import IsAdmin, SignedIn
-from schema.relay import (
+from schema.infra.cache_control import cached
+from schema.infra.permissions import IsAdmin, SignedIn
+from schema.infra.relay import (
     Connection,
     Edge,
     Node,
@@ -40,6 +37,9 @@ from schema.relay import (
     from_global_id,
     optional_global_id,
 )
+from schema.jobs import JobRunType, JobStateType, SystemStatusType
+from schema.leaderboard import LeaderboardConnectionType, LeaderboardMetricType, wanted_of
+from schema.nodes import resolve_node
 from schema.roles import RoleType
 from schema.staffing import ScheduledShiftType, StaffingHourType, StaffingPlanType
 from schema.team_stats import (

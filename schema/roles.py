@@ -7,7 +7,7 @@ from functools import lru_cache
 import strawberry
 
 from db import models
-from schema.relay import Node, global_id
+from schema.infra.relay import Node, global_id
 
 
 @strawberry.type(name="Role")

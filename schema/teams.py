@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from db import models
-from schema.relay import Node, global_id
+from schema.infra.relay import Node, global_id
 
 
 @strawberry.type(name="Team")

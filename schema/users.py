@@ -7,7 +7,7 @@ import strawberry
 from db import models
 from resolvers.context import Info
 from schema.employees import EmployeeType
-from schema.relay import Node, global_id
+from schema.infra.relay import Node, global_id
 from schema.teams import TeamType
 from services.authentication import Permission, Viewer
 from services.users import UserRole

@@ -10,9 +10,9 @@ import strawberry
 from resolvers import corrections as resolve
 from resolvers.context import Info
 from schema.activities import ActivityType
+from schema.infra.payloads import outcome
+from schema.infra.relay import expect_global_id
 from schema.mutations.void_activity import ActivityPayloadType
-from schema.payloads import outcome
-from schema.relay import expect_global_id
 from services.corrections import ActivityFix
 
 

@@ -12,8 +12,8 @@ from db.models import ClockRecord
 from resolvers import corrections as resolve
 from resolvers.context import Info
 from schema.clock_records import BreakInputType, ClockRecordType
-from schema.payloads import PayloadErrorType, outcome
-from schema.relay import global_id, optional_global_id
+from schema.infra.payloads import PayloadErrorType, outcome
+from schema.infra.relay import global_id, optional_global_id
 from services.corrections import ClockFix, Overlaps
 from services.errors import Conflict
 

@@ -7,7 +7,7 @@ import strawberry
 from resolvers import api_keys as resolve
 from resolvers.context import Info
 from schema.api_keys import ApiKeyScopeType, ApiKeyType
-from schema.payloads import PayloadErrorType, outcome
+from schema.infra.payloads import PayloadErrorType, outcome
 from services.api_keys import ApiKeyScope
 
 

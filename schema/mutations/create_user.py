@@ -12,8 +12,8 @@ from db.models import User
 from resolvers import users as resolve
 from resolvers.context import Info
 from schema.employees import EmployeeType
-from schema.payloads import PayloadErrorType, outcome
-from schema.relay import expect_global_id
+from schema.infra.payloads import PayloadErrorType, outcome
+from schema.infra.relay import expect_global_id
 from schema.teams import TeamType
 from schema.users import UserRoleType, UserType
 from services.errors import BadInput

@@ -8,7 +8,7 @@ import strawberry
 
 from resolvers import users as resolve
 from resolvers.context import Info
-from schema.payloads import PayloadErrorType
+from schema.infra.payloads import PayloadErrorType
 from schema.users import ViewerType
 
 

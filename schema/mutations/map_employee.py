@@ -7,9 +7,9 @@ import strawberry
 from resolvers import connecteam as resolve
 from resolvers.context import Info
 from schema.employees import EmployeeType
+from schema.infra.payloads import outcome
+from schema.infra.relay import expect_global_id
 from schema.mutations.upsert_employee import EmployeePayloadType
-from schema.payloads import outcome
-from schema.relay import expect_global_id
 
 
 async def map_employee(

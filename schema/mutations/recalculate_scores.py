@@ -10,7 +10,7 @@ import strawberry
 
 from resolvers import jobs as resolve
 from resolvers.context import Info
-from schema.payloads import PayloadErrorType, outcome
+from schema.infra.payloads import PayloadErrorType, outcome
 
 FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 

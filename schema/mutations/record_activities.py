@@ -11,7 +11,7 @@ from graphql import GraphQLResolveInfo, GraphQLSchema
 
 from resolvers import activities as resolve
 from resolvers.context import Context, Info
-from schema.permissions import MayRecordActivities
+from schema.infra.permissions import MayRecordActivities
 from services.activities import ActivityIn
 
 

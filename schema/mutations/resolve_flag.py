@@ -8,8 +8,8 @@ import strawberry
 from resolvers import flags as resolve
 from resolvers.context import Info
 from schema.flags import FlagResolutionType, FlagType
-from schema.payloads import PayloadErrorType, outcome
-from schema.relay import expect_global_id
+from schema.infra.payloads import PayloadErrorType, outcome
+from schema.infra.relay import expect_global_id
 
 
 @strawberry.type(name="FlagPayload")

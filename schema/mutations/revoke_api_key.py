@@ -7,8 +7,8 @@ import strawberry
 from resolvers import api_keys as resolve
 from resolvers.context import Info
 from schema.api_keys import ApiKeyType
-from schema.payloads import PayloadErrorType, outcome
-from schema.relay import expect_global_id
+from schema.infra.payloads import PayloadErrorType, outcome
+from schema.infra.relay import expect_global_id
 
 
 @strawberry.type(name="ApiKeyPayload")

@@ -6,7 +6,7 @@ import strawberry
 
 from resolvers import jobs as resolve
 from resolvers.context import Info
-from schema.payloads import PayloadErrorType, outcome
+from schema.infra.payloads import PayloadErrorType, outcome
 
 
 @strawberry.type(name="JobControlPayload")

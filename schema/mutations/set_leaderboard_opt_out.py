@@ -8,9 +8,9 @@ import strawberry
 from resolvers import employees as resolve
 from resolvers.context import Info
 from schema.employees import EmployeeType
+from schema.infra.payloads import outcome
+from schema.infra.relay import optional_global_id
 from schema.mutations.upsert_employee import EmployeePayloadType
-from schema.payloads import outcome
-from schema.relay import optional_global_id
 
 
 async def set_leaderboard_opt_out(

@@ -12,8 +12,8 @@ import strawberry
 from resolvers import connecteam as resolve
 from resolvers.context import Info
 from schema.connecteam import SyncKindType
+from schema.infra.payloads import outcome
 from schema.mutations.recalculate_scores import JobPayloadType
-from schema.payloads import outcome
 
 
 async def trigger_sync(

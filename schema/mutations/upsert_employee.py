@@ -8,7 +8,7 @@ import strawberry
 from resolvers import employees as resolve
 from resolvers.context import Info
 from schema.employees import EmployeeType
-from schema.payloads import PayloadErrorType, outcome
+from schema.infra.payloads import PayloadErrorType, outcome
 from services.employees import EmployeeIn
 
 

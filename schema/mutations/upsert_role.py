@@ -6,7 +6,7 @@ import strawberry
 
 from resolvers import roles as resolve
 from resolvers.context import Info
-from schema.payloads import PayloadErrorType, outcome
+from schema.infra.payloads import PayloadErrorType, outcome
 from schema.roles import RoleType
 from services.roles import RoleIn
 

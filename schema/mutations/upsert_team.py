@@ -6,7 +6,7 @@ import strawberry
 
 from resolvers import teams as resolve
 from resolvers.context import Info
-from schema.payloads import PayloadErrorType, outcome
+from schema.infra.payloads import PayloadErrorType, outcome
 from schema.teams import TeamType
 from services.teams import TeamIn
 

@@ -9,9 +9,9 @@ import strawberry
 from resolvers import corrections as resolve
 from resolvers.context import Info
 from schema.clock_records import ClockRecordType
+from schema.infra.payloads import outcome
+from schema.infra.relay import expect_global_id
 from schema.mutations.correct_clock_record import ClockRecordPayloadType
-from schema.payloads import outcome
-from schema.relay import expect_global_id
 
 
 async def void_clock_record(info: Info, id: strawberry.ID, reason: str) -> ClockRecordPayloadType:
