@@ -14,7 +14,7 @@ from db.engine import Database
 from db.outages import database_unavailable
 from prodhub.request_budget import Budget
 from resolvers.api_keys import device_viewer
-from schema.errors import UNAVAILABLE_MESSAGE
+from schema.infra.errors import UNAVAILABLE_MESSAGE
 from services import api_keys
 from services.authentication import ANONYMOUS, Viewer, read_token
 from services.errors import Unauthenticated

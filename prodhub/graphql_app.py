@@ -3,7 +3,7 @@ automatic persisted queries, and the response cache.
 
 A request is read once before the GraphQL pipeline (``_prepare``): a persisted query's
 document is filled in, the viewer read from the token, and, when the operation's cache hints
-allow (``schema.cache_control``), the cache asked. A hit is answered right there with the
+allow (``schema.infra.cache_control``), the cache asked. A hit is answered right there with the
 stored bytes: no JSON decoding or encoding of the response, no Strawberry. A miss runs once
 for all identical requests arriving meanwhile (single flight), collecting the tags of what it
 reads (``cache.tags``), and is kept unless it has errors.
@@ -55,8 +55,8 @@ from prodhub.request_budget import budget_of
 from prodhub.resources import Resources
 from resolvers.context import Context, Jobs
 from schema.build import MAX_TOKENS, build_schema
-from schema.document_cache import DocumentStore
-from schema.errors import UNAVAILABLE, bounded, request_error_code
+from schema.infra.document_cache import DocumentStore
+from schema.infra.errors import UNAVAILABLE, bounded, request_error_code
 from services.authentication import Viewer
 
 if TYPE_CHECKING:

@@ -39,7 +39,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prodhub.credentials import CredentialsUnchecked
-from schema.errors import UNAVAILABLE
+from schema.infra.errors import UNAVAILABLE
 from services.api_keys import PREFIX as API_KEY_PREFIX
 from services.authentication import Viewer
 

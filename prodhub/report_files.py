@@ -22,9 +22,9 @@ from prodhub.graphql_app import GraphQLApp
 from prodhub.request_budget import budget_of
 from resolvers.context import Context
 from resolvers.daily_reports import daily_report_csv, team_id_by_key
-from schema.errors import UNAVAILABLE_MESSAGE
-from schema.relay import expect_global_id, from_global_id, shown
-from schema.scalars import parse_day
+from schema.infra.errors import UNAVAILABLE_MESSAGE
+from schema.infra.relay import expect_global_id, from_global_id, shown
+from schema.infra.scalars import parse_day
 from schema.teams import TeamType
 from services.errors import BadInput, Forbidden, NotFound, UserError
 

@@ -1,15 +1,12 @@
-"""API keys: who a device is, and the admin's list, creation and revocation."""
+"""API keys: who a device is. (The admins' list, creation and revocation only run a service:
+``resolvers.sessions``.)"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from db.engine import Database
-from db.models import ApiKey
-from resolvers.context import Context
 from services import api_keys
-from services.api_keys import ApiKeyScope, NewApiKey
 from services.authentication import Viewer
 
 
@@ -23,23 +20,3 @@ async def device_viewer(db: Database, secret: str, now: datetime) -> Viewer | No
         async with db.session() as session, session.begin():
             await api_keys.note_use(session=session, key_id=row.id, now=now)
     return api_keys.key_viewer(row)
-
-
-async def all_api_keys(ctx: Context) -> Sequence[ApiKey]:
-    return await ctx.db.read(lambda session: api_keys.list_api_keys(session=session))
-
-
-async def create_api_key(ctx: Context, name: str, scope: ApiKeyScope) -> NewApiKey:
-    return await ctx.db.write(
-        lambda session: api_keys.create_api_key(
-            session=session, actor=ctx.viewer, name=name, scope=scope
-        )
-    )
-
-
-async def revoke_api_key(ctx: Context, key_id: int) -> ApiKey:
-    return await ctx.db.write(
-        lambda session: api_keys.revoke_api_key(
-            session=session, actor=ctx.viewer, key_id=key_id, now=ctx.now
-        )
-    )

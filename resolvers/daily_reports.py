@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from db.models import DailyReport, Employee, Role, Team
+from resolvers import sessions
 from resolvers.context import Context
-from resolvers.teams import all_teams
 from services import daily_reports
+from services import teams as team_service
 from services.authentication import Viewer
 from services.errors import Forbidden, NotFound
 from services.gamification import ANONYMOUS_NAME, named_to
@@ -30,7 +31,8 @@ async def daily_report(ctx: Context, team_id: int, day: date) -> tuple[Team, Dai
 async def team_id_by_key(ctx: Context, key: str) -> int | None:
     """The id of the team with this key, if any (teams are few: their list, which the loader
     keeps, so the report reads no team again)."""
-    return next((team.id for team in await all_teams(ctx) if team.key == key), None)
+    every = await sessions.listed(ctx, team_service.list_teams, Team)
+    return next((team.id for team in every if team.key == key), None)
 
 
 async def daily_report_csv(ctx: Context, team_id: int, day: date) -> tuple[Team, str]:

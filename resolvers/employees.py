@@ -1,4 +1,5 @@
-"""Employee reads (one by id, the list, per-employee field helpers) and changes."""
+"""Employee reads (one by id, the list, per-employee field helpers) and the leaderboard
+choice. (An admin's upsert only runs a service: ``resolvers.sessions``.)"""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from db.models import Employee, Team
 from resolvers.context import Context
 from resolvers.pagination import Page, forward_page, page_of
 from services import employees as employee_service
-from services.employees import EmployeeIn
 from services.errors import BadInput
-from services.upserts import Upserted
 from services.workdate import local_date, seconds_until_tomorrow
 
 MAX_SEARCH_LENGTH = 100
@@ -70,14 +69,6 @@ def score_range(start: date, end: date) -> tuple[date, date]:
     if end - start > MAX_SCORE_RANGE:
         raise BadInput("a score range spans at most 366 days")
     return start, end
-
-
-async def upsert_employee(ctx: Context, employee: EmployeeIn) -> Upserted[Employee]:
-    return await ctx.db.write(
-        lambda session: employee_service.upsert_employee(
-            session=session, actor=ctx.viewer, employee=employee
-        )
-    )
 
 
 async def set_leaderboard_opt_out(ctx: Context, employee_id: int | None, opt_out: bool) -> Employee:

@@ -1,5 +1,6 @@
 """Flags for review: a team's to its managers, everyone's to admins, an employee's own to
-them; resolved by admins and the flag's team's managers (``services.flags.may_review``)."""
+them. (Resolving one only runs a service, ``services.flags.resolve_flag``, which decides who
+may: ``resolvers.sessions``.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from resolvers.context import Context
 from resolvers.pagination import Page, forward_page, page_of
 from services import flags
 from services.errors import Forbidden
-from services.flags import FlagResolution, FlagStatus
+from services.flags import FlagStatus
 from services.users import UserRole
 
 
@@ -62,18 +63,3 @@ async def flag_page(
             )
         )
     return page_of(ctx, flags.FLAG_ORDER, request, rows)
-
-
-async def resolve_flag(
-    ctx: Context, flag_id: int, resolution: FlagResolution, note: str | None
-) -> Flag:
-    return await ctx.db.write(
-        lambda session: flags.resolve_flag(
-            session=session,
-            actor=ctx.viewer,
-            flag_id=flag_id,
-            resolution=resolution,
-            note=note,
-            now=ctx.now,
-        )
-    )

@@ -1,42 +1,17 @@
-"""Jobs for admins: their state, their runs, pausing them, and asking for a recalculation."""
+"""Jobs for admins: asking for a recalculation. (Their state, their runs and pausing them only
+run a service: ``resolvers.sessions``.)"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 
-from db.models import JobControl, JobRun
 from resolvers.connecteam import Triggered
 from resolvers.context import Context
-from resolvers.pagination import Page, forward_page, page_of
-from services import jobs
 from services.errors import BadInput
 from services.jobs import write_tick
 
 MAX_RECALCULATION = timedelta(days=366)
 RECALCULATION_JOB = "refresh_scores"  # the actor ``Jobs.recalculate`` sends each day to
-
-
-async def job_states(ctx: Context) -> list[tuple[str, bool, JobRun | None]]:
-    return await ctx.db.read(lambda session: jobs.job_states(session=session))
-
-
-async def job_runs(
-    ctx: Context, job: str | None, first: int | None, after: str | None
-) -> Page[JobRun]:
-    request = forward_page(ctx, jobs.JOB_RUN_ORDER, first, after)
-    rows: Sequence[JobRun] = await ctx.db.read(
-        lambda session: jobs.list_runs(
-            session=session, job=job, limit=request.limit + 1, after=request.after
-        )
-    )
-    return page_of(ctx, jobs.JOB_RUN_ORDER, request, rows)
-
-
-async def set_paused(ctx: Context, job: str, paused: bool) -> JobControl:
-    return await ctx.db.write(
-        lambda session: jobs.set_paused(session=session, actor=ctx.viewer, job=job, paused=paused)
-    )
 
 
 async def recalculate(ctx: Context, start: date, end: date) -> Triggered:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from db.models import Employee, Team
+from resolvers import sessions
 from resolvers.context import Context
 from resolvers.employees import score_range, work_date
-from resolvers.teams import all_teams
 from services import analytics, team_stats
+from services import teams as team_service
 from services.analytics import Breakdown, Grouping, Report, Scope
 from services.errors import Forbidden, NotFound
 from services.team_stats import TeamDay, TeamMetrics
@@ -21,7 +22,8 @@ async def visible_teams(ctx: Context) -> list[Team]:
     viewer = ctx.viewer
     if viewer.role is UserRole.EMPLOYEE:
         raise Forbidden("team statistics are for managers and admins")
-    return [t for t in await all_teams(ctx) if viewer.is_admin or t.id in viewer.team_ids]
+    every = await sessions.listed(ctx, team_service.list_teams, Team)
+    return [t for t in every if viewer.is_admin or t.id in viewer.team_ids]
 
 
 async def team_overviews(ctx: Context, day: date) -> list[tuple[Team, TeamDay]]:

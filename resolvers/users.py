@@ -1,4 +1,5 @@
-"""Signing in, and managing users: the admins' list and changes, a user's own password."""
+"""Signing in, and a user's own password: both limited against guessing. (The admins' list
+and changes of users only run a service: ``resolvers.sessions``.)"""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from datetime import datetime, timedelta
 
 from db.models import User
 from resolvers.context import Context
-from resolvers.pagination import Page, forward_page, page_of
 from services import user_admin, users
 from services.authentication import Viewer, issue_token, viewer_of
-from services.user_admin import NewUser, RateLimited, UserChange, WrongPassword
+from services.user_admin import RateLimited, WrongPassword
 
 
 @dataclass(frozen=True)
@@ -45,46 +45,6 @@ async def login(ctx: Context, email: str, password: str) -> SignedIn | Refused:
     ttl = timedelta(minutes=ctx.settings.access_token_ttl_minutes)
     token = issue_token(viewer, secret=ctx.settings.signing_key, now=ctx.now, ttl=ttl)
     return SignedIn(token, ctx.now + ttl, viewer)
-
-
-async def user_page(ctx: Context, first: int | None, after: str | None) -> Page[User]:
-    order = user_admin.USER_ORDER
-    request = forward_page(ctx, order, first, after)
-    rows = await ctx.db.read(
-        lambda session: user_admin.list_users(
-            session=session, limit=request.limit + 1, after=request.after
-        )
-    )
-    ctx.loaders.by_id(User).prime_rows(rows)
-    return page_of(ctx, order, request, rows)
-
-
-async def create_user(ctx: Context, new: NewUser) -> User:
-    production = ctx.settings.is_production
-    return await ctx.db.write(
-        lambda session: user_admin.add_user(
-            session=session, actor=ctx.viewer, new=new, production=production
-        )
-    )
-
-
-async def update_user(ctx: Context, change: UserChange) -> User:
-    return await ctx.db.write(
-        lambda session: user_admin.update_user(session=session, actor=ctx.viewer, change=change)
-    )
-
-
-async def set_password(ctx: Context, user_id: int, password: str) -> User:
-    production = ctx.settings.is_production
-    return await ctx.db.write(
-        lambda session: user_admin.reset_password(
-            session=session,
-            actor=ctx.viewer,
-            user_id=user_id,
-            password=password,
-            production=production,
-        )
-    )
 
 
 async def change_password(ctx: Context, old_password: str, new_password: str) -> User:

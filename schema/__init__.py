@@ -1,1 +1,3 @@
-"""Strawberry types, inputs and payloads; ``schema.build`` assembles the executable schema."""
+"""The GraphQL schema, one module per domain (its types, inputs and payloads, its
+``<Domain>Queries`` and ``<Domain>Mutations``, its ``NODES``) on the machinery of
+``schema.infra``; ``schema.build`` merges the domains into the executable schema."""

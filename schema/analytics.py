@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
 from db import models
+from resolvers import team_stats as team_resolvers
 from resolvers.context import Info
 from schema.employees import EmployeeType
-from schema.scores import rounded
+from schema.infra.cache_control import cached
+from schema.infra.numbers import rounded
+from schema.infra.permissions import SignedIn
+from schema.infra.relay import optional_global_id
 from schema.teams import TeamType
 from services.analytics import Breakdown, Grouping, Point, Report, period_end
 from services.team_stats import percent
@@ -94,3 +99,37 @@ class AnalyticsReportType:
             totals=AnalyticsPointType.of(report.totals, start, end),
             series=series,
         )
+
+
+FromDate = Annotated[dt.date, strawberry.argument(name="from")]
+
+
+@strawberry.type
+class AnalyticsQueries:
+    @strawberry.field(
+        description="Sums of daily scores from `from` to `to` (at most 366 days) per day, "
+        "week or month, for everyone the viewer may see, a team or an employee; `by` splits "
+        "each period per team or employee (at most 5,000 points).",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def analytics(
+        self,
+        info: Info,
+        from_: FromDate,
+        to: dt.date,
+        team_id: strawberry.ID | None = None,
+        employee_id: strawberry.ID | None = None,
+        group_by: AnalyticsGroupingType = Grouping.DAY,  # type: ignore[valid-type]
+        by: AnalyticsBreakdownType = Breakdown.NONE,  # type: ignore[valid-type]
+    ) -> AnalyticsReportType:
+        report = await team_resolvers.analytics_report(
+            info.context,
+            start=from_,
+            end=to,
+            team_id=optional_global_id(team_id, TeamType),
+            employee_id=optional_global_id(employee_id, EmployeeType),
+            grouping=group_by,
+            breakdown=by,
+        )
+        return AnalyticsReportType.of(report, from_, to, group_by, by)

@@ -1,4 +1,4 @@
-"""API keys of devices (admins only)."""
+"""API keys of devices (admins only): the list, creating one, revoking one."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ import datetime as dt
 import strawberry
 
 from db import models
-from schema.relay import Node, global_id
-from services.api_keys import ApiKeyScope
+from resolvers import sessions
+from resolvers.context import Info
+from schema.infra.nodes import NodeKind
+from schema.infra.payloads import Errors, PayloadErrorType, answered
+from schema.infra.permissions import IsAdmin
+from schema.infra.relay import Node, expect_global_id, global_id
+from services import api_keys as key_service
+from services.api_keys import ApiKeyScope, NewApiKey
 
 ApiKeyScopeType = strawberry.enum(ApiKeyScope, name="ApiKeyScope")
 
@@ -33,3 +39,61 @@ class ApiKeyType(Node):
             revoked_at=row.revoked_at,
             last_used_at=row.last_used_at,
         )
+
+
+NODES = (NodeKind(ApiKeyType, models.ApiKey, admin_only=True),)
+
+
+@strawberry.type(name="CreateApiKeyPayload")
+class CreateApiKeyPayloadType:
+    api_key: ApiKeyType | None
+    secret: str | None = strawberry.field(
+        description="Send as `Authorization: Bearer <secret>`. Shown once: store it now."
+    )
+    errors: list[PayloadErrorType]
+
+    @classmethod
+    def of(cls, new: NewApiKey | None, errors: Errors) -> CreateApiKeyPayloadType:
+        if new is None:
+            return cls(api_key=None, secret=None, errors=errors)
+        return cls(api_key=ApiKeyType.from_row(new.row), secret=new.secret, errors=errors)
+
+
+@strawberry.type(name="ApiKeyPayload")
+class ApiKeyPayloadType:
+    api_key: ApiKeyType | None
+    errors: list[PayloadErrorType]
+
+    @classmethod
+    def of(cls, row: models.ApiKey | None, errors: Errors) -> ApiKeyPayloadType:
+        return cls(api_key=ApiKeyType.from_row(row) if row else None, errors=errors)
+
+
+@strawberry.type
+class ApiKeyQueries:
+    @strawberry.field(description="Every device key (admins).", permission_classes=[IsAdmin])
+    async def api_keys(self, info: Info) -> list[ApiKeyType]:
+        rows = await sessions.read(info.context, key_service.list_api_keys)
+        return [ApiKeyType.from_row(row) for row in rows]
+
+
+@strawberry.type
+class ApiKeyMutations:
+    @strawberry.mutation(permission_classes=[IsAdmin])
+    async def create_api_key(
+        self,
+        info: Info,
+        name: str,
+        scope: ApiKeyScopeType,  # type: ignore[valid-type]
+    ) -> CreateApiKeyPayloadType:
+        work = sessions.change(
+            info.context, key_service.create_api_key, name=name, scope=ApiKeyScope(scope)
+        )
+        return await answered(work, CreateApiKeyPayloadType.of)
+
+    @strawberry.mutation(permission_classes=[IsAdmin])
+    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyPayloadType:
+        key_id = expect_global_id(id, ApiKeyType)
+        ctx = info.context
+        work = sessions.change(ctx, key_service.revoke_api_key, key_id=key_id, now=ctx.now)
+        return await answered(work, ApiKeyPayloadType.of)

@@ -8,7 +8,9 @@ import strawberry
 
 from db import models
 from resolvers.context import Info
-from schema.relay import Node, global_id
+from schema.infra.limits.cost import list_size
+from schema.infra.nodes import NodeKind
+from schema.infra.relay import Node, global_id
 
 
 @strawberry.type(name="ClockBreak")
@@ -34,7 +36,7 @@ class ClockRecordType(Node):
     )
     db_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(metadata=list_size(5))
     async def breaks(self, info: Info) -> list[ClockBreakType]:
         rows = await info.context.loaders.breaks_by_clock_record.load(self.db_id)
         return [ClockBreakType(start=row.start, end=row.end) for row in rows]
@@ -50,3 +52,6 @@ class ClockRecordType(Node):
             source=row.source,
             voided_at=row.voided_at,
         )
+
+
+NODES = (NodeKind(ClockRecordType, models.ClockRecord, owner=lambda row: row.employee_id),)

@@ -1,14 +1,21 @@
-"""Connecteam as admins see it: users waiting for a mapping, and the syncs' runs."""
+"""Connecteam as admins see it: users waiting for a mapping and mapping one, the syncs' runs,
+and asking for a sync now."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from db import models
+from resolvers import connecteam as resolve
+from resolvers.context import Info
+from schema.employees import EmployeePayloadType, EmployeeType
+from schema.infra.payloads import JobPayloadType, answered
+from schema.infra.permissions import IsAdmin
+from schema.infra.relay import Connection, connection_of, expect_global_id
 from services.connecteam.runs import SyncKind
 
 SyncKindType = strawberry.enum(SyncKind, name="SyncKind")
@@ -59,3 +66,59 @@ class SyncRunType:
             range_end=row.range_end, started_at=row.started_at, finished_at=row.finished_at,
             attempts=row.attempts, counts=counts, error=row.error,
         )  # fmt: skip
+
+
+@strawberry.type
+class ConnecteamQueries:
+    @strawberry.field(
+        description="Connecteam users waiting for `mapEmployee` (admins).",
+        permission_classes=[IsAdmin],
+    )
+    async def unmatched_connecteam_users(self, info: Info) -> list[ConnecteamUserType]:
+        rows = await resolve.listed_users(info.context)
+        return [ConnecteamUserType.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Runs of the Connecteam syncs, newest first (admins).",
+        permission_classes=[IsAdmin],
+    )
+    async def sync_runs(
+        self,
+        info: Info,
+        kind: SyncKindType | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SyncRunType]:
+        page = await resolve.sync_runs(info.context, kind, first, after)
+        return connection_of(page, SyncRunType.from_row)
+
+
+@strawberry.type
+class ConnecteamMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Sync Connecteam now: USERS (a full run), TIME_CLOCK from `from` to `to` "
+        "(default yesterday and today; at most 366 days) or SCHEDULES (default the next 14 "
+        "days; at most 92). Refused while one of the kind is queued or running.",
+    )
+    async def trigger_sync(
+        self,
+        info: Info,
+        kind: SyncKindType,  # type: ignore[valid-type]
+        from_: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
+        to: dt.date | None = None,
+    ) -> JobPayloadType:
+        return await answered(
+            resolve.trigger_sync(info.context, kind, from_, to), JobPayloadType.of
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="This employee is that Connecteam user from now on (audited).",
+    )
+    async def map_employee(
+        self, info: Info, employee_id: strawberry.ID, connecteam_user_id: str
+    ) -> EmployeePayloadType:
+        chosen = expect_global_id(employee_id, EmployeeType)
+        work = resolve.map_employee(info.context, chosen, connecteam_user_id)
+        return await answered(work, EmployeePayloadType.of)

@@ -7,9 +7,14 @@ import datetime as dt
 import strawberry
 
 from db import models
+from resolvers import daily_reports as resolve
 from resolvers.context import Info
 from schema.employees import EmployeeType
+from schema.infra.cache_control import cached
+from schema.infra.permissions import SignedIn
+from schema.infra.relay import expect_global_id
 from schema.team_stats import BottleneckType, TeamStatsType
+from schema.teams import TeamType
 from services import daily_reports, team_stats
 from services.gamification import ANONYMOUS_NAME, named_to
 
@@ -89,3 +94,19 @@ class DailyReportType:
             flags=[FlagCountType(rule=r, count=n) for r, n in row.content["flags"].items()],
             row=row,
         )  # fmt: skip
+
+
+@strawberry.type
+class DailyReportQueries:
+    @strawberry.field(
+        description="A team's report of a finalized day, built at 18:30 (its managers and "
+        "admins); null before. Also as CSV: `GET /reports/daily.csv?teamId=…&date=…`.",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def daily_report(
+        self, info: Info, team_id: strawberry.ID, date: dt.date
+    ) -> DailyReportType | None:
+        chosen = expect_global_id(team_id, TeamType)
+        team, row = await resolve.daily_report(info.context, chosen, date)
+        return DailyReportType.of(team, row) if row is not None else None

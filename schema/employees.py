@@ -1,4 +1,5 @@
-"""The employee node and everything a dashboard or a phone asks about one employee."""
+"""The employee node and everything a dashboard or a phone asks about one employee; the
+list; an admin's upsert and anyone's leaderboard choice."""
 
 from __future__ import annotations
 
@@ -11,18 +12,32 @@ from db import models
 from loaders.base import MISSING, known
 from resolvers import activities as activity_resolvers
 from resolvers import employees as resolve
+from resolvers import sessions
 from resolvers.context import Info
 from schema.activities import ActivityType, RoleTotalType
-from schema.cache_control import cached
 from schema.clock_records import ClockRecordType
 from schema.gamification import AchievementType, StreakType
-from schema.relay import Connection, Edge, Node, connection, global_id
+from schema.infra.cache_control import cached
+from schema.infra.limits.cost import list_size
+from schema.infra.nodes import NodeKind
+from schema.infra.payloads import Errors, PayloadErrorType, answered
+from schema.infra.permissions import IsAdmin, SignedIn
+from schema.infra.relay import (
+    Connection,
+    Node,
+    connection_of,
+    expect_global_id,
+    global_id,
+    optional_global_id,
+)
 from schema.roles import RoleType
 from schema.scores import DailyScoreType, IdlePeriodType
 from schema.teams import TeamType
+from services import employees as employee_service
 from services.authentication import Viewer
 from services.errors import Forbidden
 from services.gamification import shown_by_name
+from services.upserts import Upserted
 
 FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 FromInstant = Annotated[dt.datetime | None, strawberry.argument(name="from")]
@@ -123,7 +138,10 @@ class EmployeeType(Node):
         row = await info.context.loaders.score_by_employee_date.load((self.db_id, day))
         return DailyScoreType.from_row(row) if row else None
 
-    @strawberry.field(description=f"Daily scores from `from` to `to`; {OWN_DATA}")
+    @strawberry.field(
+        description=f"Daily scores from `from` to `to`; {OWN_DATA}",
+        metadata=list_size(366),  # a range is at most 366 days
+    )
     async def scores(self, info: Info, from_: FromDate, to: dt.date) -> list[DailyScoreType] | None:
         self.own_data()
         start, end = resolve.score_range(from_, to)
@@ -143,12 +161,12 @@ class EmployeeType(Node):
         page = await activity_resolvers.activity_page(
             info.context, self.db_id, start=from_, end=to, first=first, after=after
         )
-        edges = [Edge(cursor=c, node=ActivityType.from_row(row)) for c, row in page.rows]
-        return connection(edges, has_next=page.has_next, has_previous=page.has_previous)
+        return connection_of(page, ActivityType.from_row)
 
     @strawberry.field(
         description=f"Items and points per role for the day; {OWN_DATA}",
         graphql_type=list[RoleTotalType] | None,
+        metadata=list_size(20),  # roles worked in a day
     )
     def activity_breakdown(self, info: Info, date: dt.date | None = None) -> Any:
         self.own_data()
@@ -163,7 +181,7 @@ class EmployeeType(Node):
         rows = await info.context.loaders.role_totals_by_employee_date.load((self.db_id, day))
         return [RoleTotalType.from_row(row) for row in rows]
 
-    @strawberry.field(description=f"The day's clock records; {OWN_DATA}")
+    @strawberry.field(description=f"The day's clock records; {OWN_DATA}", metadata=list_size(5))
     async def clock_records(
         self, info: Info, date: dt.date | None = None
     ) -> list[ClockRecordType] | None:
@@ -179,7 +197,7 @@ class EmployeeType(Node):
         self.own_data()
         return await info.context.loaders.open_clock_record_by_employee.load(self.db_id) is not None
 
-    @strawberry.field(description=f"The day's idle periods; {OWN_DATA}")
+    @strawberry.field(description=f"The day's idle periods; {OWN_DATA}", metadata=list_size(20))
     async def idle_periods(
         self, info: Info, date: dt.date | None = None
     ) -> list[IdlePeriodType] | None:
@@ -210,3 +228,103 @@ class EmployeeType(Node):
             return None
         rows = await info.context.loaders.badges_by_employee.load(self.db_id)
         return [AchievementType.from_row(row) for row in rows]
+
+
+NODES = (NodeKind(EmployeeType, models.Employee, owner=lambda row: row.id),)
+
+
+@strawberry.input(name="EmployeeInput")
+class EmployeeInputType:
+    code: str = strawberry.field(description="The badge code, unique.")
+    name: str
+    email: str | None = None
+    team_key: str | None = None
+    default_role_key: str | None = None
+    active: bool = True
+
+
+@strawberry.type(name="EmployeePayload")
+class EmployeePayloadType:
+    employee: EmployeeType | None
+    created: bool = strawberry.field(description="Whether the code was new.")
+    errors: list[PayloadErrorType]
+
+    @classmethod
+    def of(cls, row: models.Employee | None, errors: Errors) -> EmployeePayloadType:
+        """A change of an employee that exists."""
+        return cls(
+            employee=EmployeeType.from_row(row) if row else None, created=False, errors=errors
+        )
+
+    @classmethod
+    def upserted(
+        cls, found: Upserted[models.Employee] | None, errors: Errors
+    ) -> EmployeePayloadType:
+        if found is None:
+            return cls.of(None, errors)
+        return cls(employee=EmployeeType.from_row(found.row), created=found.created, errors=errors)
+
+
+@strawberry.type
+class EmployeeQueries:
+    @strawberry.field(
+        description="Null when there is none or the viewer may not see it.",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def employee(self, info: Info, id: strawberry.ID) -> EmployeeType | None:
+        db_id = expect_global_id(id, EmployeeType)
+        row = await resolve.visible_employee(info.context, db_id)
+        return EmployeeType.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The employees the viewer may see, by name; page size at most 100.",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def employees(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        team_id: strawberry.ID | None = None,
+        search: str | None = None,
+        include_inactive: bool | None = None,
+    ) -> Connection[EmployeeType]:
+        page = await resolve.employee_page(
+            info.context,
+            first=first,
+            after=after,
+            team_id=optional_global_id(team_id, TeamType),
+            search=search,
+            include_inactive=bool(include_inactive),
+        )
+        return connection_of(page, EmployeeType.from_row)
+
+
+@strawberry.type
+class EmployeeMutations:
+    @strawberry.mutation(permission_classes=[IsAdmin])
+    async def upsert_employee(self, info: Info, input: EmployeeInputType) -> EmployeePayloadType:
+        employee = employee_service.EmployeeIn(
+            code=input.code,
+            name=input.name,
+            email=input.email,
+            team_key=input.team_key,
+            default_role_key=input.default_role_key,
+            active=input.active,
+        )
+        work = sessions.change(info.context, employee_service.upsert_employee, employee=employee)
+        return await answered(work, EmployeePayloadType.upserted)
+
+    @strawberry.mutation(
+        permission_classes=[SignedIn],
+        description="Whether an employee appears by name on leaderboards: your own choice "
+        "(admins: anyone's, with `employeeId`).",
+    )
+    async def set_leaderboard_opt_out(
+        self, info: Info, opt_out: bool, employee_id: strawberry.ID | None = None
+    ) -> EmployeePayloadType:
+        chosen = optional_global_id(employee_id, EmployeeType)
+        work = resolve.set_leaderboard_opt_out(info.context, chosen, opt_out)
+        return await answered(work, EmployeePayloadType.of)

@@ -1,4 +1,5 @@
-"""Flags: review items raised by the scoring rules, never automatic discipline."""
+"""Flags: review items raised by the scoring rules, never automatic discipline; the list to
+review, and resolving one."""
 
 from __future__ import annotations
 
@@ -9,11 +10,25 @@ import strawberry
 from strawberry.scalars import JSON
 
 from db import models
+from resolvers import flags as resolve
+from resolvers import sessions
 from resolvers.context import Info
 from schema.activities import ActivityType
 from schema.employees import EmployeeType
-from schema.relay import Node, global_id
+from schema.infra.cache_control import cached
+from schema.infra.nodes import NodeKind
+from schema.infra.payloads import Errors, PayloadErrorType, answered
+from schema.infra.permissions import SignedIn
+from schema.infra.relay import (
+    Connection,
+    Node,
+    connection_of,
+    expect_global_id,
+    global_id,
+    optional_global_id,
+)
 from schema.teams import TeamType
+from services import flags as flag_service
 from services.flags import FlagResolution, FlagRule, FlagStatus
 
 FlagRuleType = strawberry.enum(FlagRule, name="FlagRule")
@@ -84,3 +99,71 @@ class FlagType(Node):
             activity_id=row.activity_id,
             resolved_by_user_id=row.resolved_by_user_id,
         )
+
+
+NODES = (NodeKind(FlagType, models.Flag, owner=lambda row: row.employee_id),)
+
+
+@strawberry.type(name="FlagPayload")
+class FlagPayloadType:
+    flag: FlagType | None
+    errors: list[PayloadErrorType]
+
+    @classmethod
+    def of(cls, row: models.Flag | None, errors: Errors) -> FlagPayloadType:
+        return cls(flag=FlagType.from_row(row) if row else None, errors=errors)
+
+
+@strawberry.type
+class FlagQueries:
+    @strawberry.field(
+        description="Flags to review, newest work date first: a team's (teamId) or all the "
+        "viewer may see (managers: their teams'; admins: everyone's; employees: their own, "
+        "with how they were resolved); page size at most 100.",
+        permission_classes=[SignedIn],
+        directives=cached(60),
+    )
+    async def flags(
+        self,
+        info: Info,
+        status: FlagStatusType | None = None,  # type: ignore[valid-type]
+        team_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FlagType]:
+        page = await resolve.flag_page(
+            info.context,
+            status=status,
+            team_id=optional_global_id(team_id, TeamType),
+            first=first,
+            after=after,
+        )
+        return connection_of(page, FlagType.from_row)
+
+
+@strawberry.type
+class FlagMutations:
+    @strawberry.mutation(
+        permission_classes=[SignedIn],
+        description="Close an open flag as RESOLVED or DISMISSED, with a note (audited): "
+        "admins any flag, managers their teams' (others: FORBIDDEN); the score refresh leaves "
+        "it closed.",
+    )
+    async def resolve_flag(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        resolution: FlagResolutionType,  # type: ignore[valid-type]
+        note: str | None = None,
+    ) -> FlagPayloadType:
+        flag_id = expect_global_id(id, FlagType)
+        ctx = info.context
+        work = sessions.change(
+            ctx,
+            flag_service.resolve_flag,
+            flag_id=flag_id,
+            resolution=resolution,
+            note=note,
+            now=ctx.now,
+        )
+        return await answered(work, FlagPayloadType.of)

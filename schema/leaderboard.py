@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import suppress
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types.nodes import SelectedField
 
+from resolvers import leaderboard as resolve
 from resolvers.context import Info
 from resolvers.leaderboard import LeaderboardPage, Wanted
 from schema.employees import EmployeeType
-from schema.relay import PageInfo
+from schema.infra.cache_control import cached
+from schema.infra.permissions import SignedIn
+from schema.infra.relay import PageInfo, optional_global_id, page_info
+from schema.teams import TeamType
 from services.authentication import Viewer
 from services.gamification import ANONYMOUS_NAME, named_to
 from services.leaderboard import Metric, Standing
@@ -91,13 +95,47 @@ class LeaderboardConnectionType:
             metric=found.board.metric,
             total_count=found.total,
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=found.page.has_next,
-                has_previous_page=found.page.has_previous,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(found.page, edges),
         )
+
+
+FromDay = Annotated[dt.date | None, strawberry.argument(name="from")]
+
+
+@strawberry.type
+class LeaderboardQueries:
+    @strawberry.field(
+        description="Employees ranked by a metric from `from` to `to` (default: today's "
+        "points; with only `from`, from then to today): by POINTS or ITEMS everyone with a "
+        "daily score in the period, by PRODUCTIVITY only those with at least 60 available "
+        "minutes; page size at most 100.",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def leaderboard(
+        self,
+        info: Info,
+        from_: FromDay = None,
+        to: dt.date | None = None,
+        team_id: strawberry.ID | None = None,
+        metric: LeaderboardMetricType = Metric.POINTS,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> LeaderboardConnectionType:
+        board = await resolve.board_of(
+            info.context,
+            start=from_,
+            end=to,
+            team_id=optional_global_id(team_id, TeamType),
+            metric=metric,
+        )
+        found = await resolve.leaderboard_page(
+            info.context, board, first=first, after=after, last=last, before=before,
+            wanted=wanted_of(info),
+        )  # fmt: skip
+        return LeaderboardConnectionType.of(found, info.context.viewer)
 
 
 def wanted_of(info: Info) -> Wanted:

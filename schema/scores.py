@@ -7,11 +7,7 @@ import datetime as dt
 import strawberry
 
 from db import models
-
-
-def rounded(value: float | None, digits: int = 1) -> float | None:
-    """A percent or a rate as the API shows it (one decimal unless said), None kept."""
-    return None if value is None else round(value, digits)
+from schema.infra.numbers import rounded
 
 
 @strawberry.type(name="DailyScore")

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
 from db import models
+from resolvers import staffing as resolve
 from resolvers.context import Info
 from schema.employees import EmployeeType
+from schema.infra.cache_control import cached
+from schema.infra.permissions import SignedIn
+from schema.infra.relay import expect_global_id
+from schema.teams import TeamType
 from services.staffing.plan import StaffingHour
 
 
@@ -57,3 +63,36 @@ class StaffingHourType:
 class StaffingPlanType:
     date: dt.date
     hours: list[StaffingHourType]
+
+
+FromDate = Annotated[dt.date, strawberry.argument(name="from")]
+
+
+@strawberry.type
+class StaffingQueries:
+    @strawberry.field(
+        description="A team's scheduled shifts from `from` to `to` (work dates, at most 62 "
+        "days), in order of start: every shift to its managers and admins, an employee's own "
+        "to them.",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def schedule(
+        self, info: Info, team_id: strawberry.ID, from_: FromDate, to: dt.date
+    ) -> list[ScheduledShiftType]:
+        chosen = expect_global_id(team_id, TeamType)
+        rows = await resolve.team_schedule(info.context, chosen, from_, to)
+        return [ScheduledShiftType.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="A team's day per local hour: forecast items, staff needed at the roles' "
+        "expected rates, staff scheduled and the gap (its managers and admins).",
+        permission_classes=[SignedIn],
+        directives=cached(300),
+    )
+    async def staffing_plan(
+        self, info: Info, team_id: strawberry.ID, date: dt.date
+    ) -> StaffingPlanType:
+        chosen = expect_global_id(team_id, TeamType)
+        hours = await resolve.staffing_plan(info.context, chosen, date)
+        return StaffingPlanType(date=date, hours=[StaffingHourType.of(h) for h in hours])

@@ -7,8 +7,13 @@ import datetime as dt
 import strawberry
 
 from db import models
+from resolvers import team_stats as resolve
+from resolvers.context import Info
+from schema.infra.cache_control import cached
+from schema.infra.numbers import rounded
+from schema.infra.permissions import SignedIn
+from schema.infra.relay import expect_global_id
 from schema.roles import RoleType
-from schema.scores import rounded
 from schema.teams import TeamType
 from services.team_stats import Bottleneck, Capacity, Health, TeamDay
 
@@ -126,3 +131,33 @@ class TeamMetricsType:
     bottlenecks: list[BottleneckType] = strawberry.field(description="Worst first.")
     capacity: CapacityType
     health: TeamHealthType
+
+
+@strawberry.type
+class TeamStatsQueries:
+    @strawberry.field(
+        description="Each team's day (admins: every team; managers: theirs).",
+        permission_classes=[SignedIn],
+        directives=cached(60),
+    )
+    async def team_stats(self, info: Info, date: dt.date) -> list[TeamStatsType]:
+        found = await resolve.team_overviews(info.context, date)
+        return [TeamStatsType.of(team, day) for team, day in found]
+
+    @strawberry.field(
+        description="A team's day in depth: overview, bottlenecks, capacity, health "
+        "(default: today in the team's timezone).",
+        permission_classes=[SignedIn],
+        directives=cached(60),
+    )
+    async def team_metrics(
+        self, info: Info, team_id: strawberry.ID, date: dt.date | None = None
+    ) -> TeamMetricsType:
+        team, found = await resolve.metrics(info.context, expect_global_id(team_id, TeamType), date)
+        assert found.capacity is not None and found.health is not None
+        return TeamMetricsType(
+            overview=TeamStatsType.of(team, found.overview),
+            bottlenecks=[BottleneckType.of(b) for b in found.bottlenecks],
+            capacity=CapacityType.of(found.capacity),
+            health=TeamHealthType.of(found.health),
+        )

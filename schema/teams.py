@@ -1,11 +1,19 @@
-"""Teams."""
+"""Teams: the list, and an admin's upsert."""
 
 from __future__ import annotations
 
 import strawberry
 
 from db import models
-from schema.relay import Node, global_id
+from resolvers import sessions
+from resolvers.context import Info
+from schema.infra.cache_control import cached
+from schema.infra.nodes import NodeKind
+from schema.infra.payloads import Errors, PayloadErrorType, answered
+from schema.infra.permissions import IsAdmin, SignedIn
+from schema.infra.relay import Node, global_id
+from services import teams as team_service
+from services.upserts import Upserted
 
 
 @strawberry.type(name="Team")
@@ -24,3 +32,48 @@ class TeamType(Node):
             name=row.name,
             timezone=row.timezone,
         )
+
+
+NODES = (NodeKind(TeamType, models.Team),)
+
+
+@strawberry.input(name="TeamInput")
+class TeamInputType:
+    key: str
+    name: str
+    timezone: str | None = strawberry.field(
+        default=None, description="IANA name; default: the company's timezone."
+    )
+
+
+@strawberry.type(name="TeamPayload")
+class TeamPayloadType:
+    team: TeamType | None
+    created: bool = strawberry.field(description="Whether the key was new.")
+    errors: list[PayloadErrorType]
+
+    @classmethod
+    def of(cls, found: Upserted[models.Team] | None, errors: Errors) -> TeamPayloadType:
+        if found is None:
+            return cls(team=None, created=False, errors=errors)
+        return cls(team=TeamType.from_row(found.row), created=found.created, errors=errors)
+
+
+@strawberry.type
+class TeamQueries:
+    @strawberry.field(permission_classes=[SignedIn], directives=cached(300))
+    async def teams(self, info: Info) -> list[TeamType]:
+        rows = await sessions.listed(info.context, team_service.list_teams, models.Team)
+        return [TeamType.from_row(row) for row in rows]
+
+
+@strawberry.type
+class TeamMutations:
+    @strawberry.mutation(permission_classes=[IsAdmin])
+    async def upsert_team(self, info: Info, input: TeamInputType) -> TeamPayloadType:
+        ctx = info.context
+        team = team_service.TeamIn(key=input.key, name=input.name, timezone=input.timezone)
+        work = sessions.change(
+            ctx, team_service.upsert_team, team=team, company_timezone=ctx.settings.timezone
+        )
+        return await answered(work, TeamPayloadType.of)

@@ -17,7 +17,7 @@ from core.settings import Settings
 from prodhub import graphql_app, graphql_json
 from prodhub.app import create_app
 from prodhub.http_guard import CSRF_REFUSAL, MAX_BODY_BYTES
-from resolvers import teams as team_resolvers
+from services import teams as team_service
 from tests.helpers import ADMIN, Backend, bearer
 
 JSON = {"content-type": "application/json"}
@@ -275,7 +275,7 @@ async def test_unexpected_errors_are_masked_and_expected_ones_logged_in_one_line
     async def broken(**_: object) -> object:
         raise RuntimeError("secret detail from deep inside")
 
-    monkeypatch.setattr(team_resolvers, "list_teams", broken)
+    monkeypatch.setattr(team_service, "list_teams", broken)
     caplog.set_level(logging.INFO)
 
     masked = await http.post("/graphql", json={"query": "{ teams { key } }"})
@@ -307,7 +307,7 @@ async def test_an_operation_that_runs_too_long_is_stopped(
         finished.append(True)
         return []
 
-    monkeypatch.setattr(team_resolvers, "list_teams", slow)
+    monkeypatch.setattr(team_service, "list_teams", slow)
     monkeypatch.setattr(graphql_app, "EXECUTION_TIMEOUT_SECONDS", 0.05)
 
     response = await http.post("/graphql", json={"query": "{ teams { key } }"})

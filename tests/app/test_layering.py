@@ -6,6 +6,14 @@
     tasks ─ services
 
 Each package lists every package of ours it may import; anything else is an offender.
+
+Inside ``schema/``, each domain (``schema/<domain>.py``) holds its types, its queries and its
+mutations, on the machinery of ``schema/infra/``, which knows no domain; ``schema/build.py``
+alone merges the domains. A domain uses another only for the types it exports (a name ending
+in ``Type``: ``from schema.employees import EmployeeType``), never its queries, mutations,
+helpers or Node entries. And only resolvers open sessions: a root field or mutation calls a
+resolver (``resolvers.sessions`` when it only runs a service), a field on a type reads
+through the request's loaders.
 """
 
 from __future__ import annotations
@@ -77,6 +85,84 @@ def test_graphql_layer_does_not_query(package: str) -> None:
         f"{path} imports {module}"
         for path, module in modules_of(package)
         if module.split(".")[0] == "sqlalchemy"
+    ]
+
+    assert offenders == []
+
+
+SCHEMA = ROOT / "schema"
+INFRA = "schema.infra"
+COMPOSITION = {"schema/build.py", "schema/__init__.py"}  # may import every domain
+
+
+def schema_domain(module: str) -> str | None:
+    """The domain an imported module of ``schema`` belongs to (None: not a domain's)."""
+    parts = module.split(".")
+    if parts[0] != "schema" or len(parts) < 2 or module.startswith(INFRA):
+        return None
+    return parts[1]
+
+
+def cross_domain_offence(own: str | None, module: str) -> bool:
+    """Whether a module of domain ``own`` (None: of the infrastructure) may not import
+    ``module``: the infrastructure no domain, a domain only another's exported types."""
+    other = schema_domain(module)
+    if other is None or other == own:
+        return False
+    if own is None:
+        return True
+    name = module.split(".")[-1]
+    return not (module.count(".") == 2 and name[0].isupper() and name.endswith("Type"))
+
+
+def schema_modules() -> list[tuple[str, str | None, str]]:
+    """(path, the domain it is of (None: infrastructure), imported module)."""
+    found = []
+    for path, module in modules_of("schema"):
+        if path in COMPOSITION:
+            continue
+        own = schema_domain(path.removesuffix(".py").replace("/", "."))
+        found.append((path, own, module))
+    return found
+
+
+def test_schema_domains_use_each_other_only_for_types() -> None:
+    offenders = [
+        f"{path} imports {module}"
+        for path, own, module in schema_modules()
+        if cross_domain_offence(own, module)
+    ]
+
+    assert offenders == []
+
+
+def test_the_domain_rule_refuses_more_than_a_type() -> None:
+    refused = [
+        ("flags", "schema.employees.EmployeeQueries"),
+        ("flags", "schema.employees.NODES"),
+        ("flags", "schema.employees.own_data"),
+        ("flags", "schema.employees"),
+        ("analytics", "schema.employees.EmployeeType.seen_by"),
+        (None, "schema.employees.EmployeeType"),
+    ]
+    allowed = [
+        ("flags", "schema.employees.EmployeeType"),
+        ("flags", "schema.infra.relay.Node"),
+        ("employees", "schema.employees.EmployeeType"),
+        (None, "schema.infra.relay.Node"),
+    ]
+
+    assert [cross_domain_offence(own, m) for own, m in refused] == [True] * len(refused)
+    assert [cross_domain_offence(own, m) for own, m in allowed] == [False] * len(allowed)
+
+
+def test_only_resolvers_open_sessions() -> None:
+    """No ``….db`` in ``schema/``: a session is opened by a resolver, never by a field."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted(SCHEMA.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "db"
     ]
 
     assert offenders == []

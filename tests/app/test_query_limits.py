@@ -9,7 +9,13 @@ import pytest
 from graphql import parse
 
 from schema.build import MAX_TOKENS, build_schema
-from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_INTROSPECTION_DEPTH, operation_cost
+from schema.infra.limits import (
+    MAX_ALIASES,
+    MAX_COST,
+    MAX_DEPTH,
+    MAX_INTROSPECTION_DEPTH,
+    operation_cost,
+)
 from tests.helpers import GraphQLClient, StatementCounter
 
 

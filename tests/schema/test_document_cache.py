@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLError
 
-from schema.document_cache import BYTES_PER_CHARACTER, DocumentStore
+from schema.infra.document_cache import BYTES_PER_CHARACTER, DocumentStore
 
 
 def test_the_same_text_is_parsed_once() -> None:

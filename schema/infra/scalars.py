@@ -11,7 +11,7 @@ from typing import Any
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.types.scalar import ScalarDefinition
 
-from schema.relay import shown
+from schema.infra.relay import shown
 
 MAX_LENGTH = 40  # "2026-11-22T10:05:00.123456+05:30" is 32
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from resolvers.pagination import Page
 from services.errors import BadInput
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 MAX_DB_ID = 2**63 - 1  # BIGINT
 _GLOBAL_ID = re.compile(r"(?P<type>[A-Za-z][A-Za-z0-9]{0,63}):(?P<id>[1-9][0-9]{0,18})")
@@ -42,15 +45,19 @@ class Connection(Generic[T]):
     page_info: PageInfo
 
 
-def connection(edges: list[Edge[T]], *, has_next: bool, has_previous: bool) -> Connection[T]:
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
+def connection_of(page: Page[R], node: Callable[[R], T]) -> Connection[T]:
+    """A resolver's page as a connection, each row shown as ``node(row)``."""
+    edges = [Edge(cursor=cursor, node=node(row)) for cursor, row in page.rows]
+    return Connection(edges=edges, page_info=page_info(page, edges))
+
+
+def page_info(page: Page[Any], edges: list[Any]) -> PageInfo:
+    """The page's ``PageInfo``; ``edges`` are its rows as shown, each with its ``cursor``."""
+    return PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
     )
 
 

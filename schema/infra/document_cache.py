@@ -8,7 +8,7 @@ entry's size counted as a multiple of its document's length, so the cache stays 
 ``MAX_BYTES`` whatever clients send. The HTTP layer reads the same entries (to learn a
 document's operations and its cache policy) instead of parsing again.
 
-A document is checked against ``schema.limits.document`` as soon as it is parsed: a refused
+A document is checked against ``schema.infra.limits.document`` as soon as it is parsed: a refused
 one keeps those errors as its validation's, and neither graphql-core's validation nor the
 cache policy's walk ever reads it. Validation stops after ``MAX_VALIDATION_ERRORS``.
 """
@@ -25,8 +25,8 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from strawberry.extensions import SchemaExtension
 
 from cache import Policy
-from schema.cache_control import policy_of
-from schema.limits import MAX_VALIDATION_ERRORS, refusal
+from schema.infra.cache_control import policy_of
+from schema.infra.limits import MAX_VALIDATION_ERRORS, refusal
 
 MAX_BYTES = 32 << 20
 BYTES_PER_CHARACTER = 50  # a parsed document (nodes, tokens, locations) against its text
@@ -37,7 +37,7 @@ class Entry:
     document: DocumentNode
     size: int
     errors: list[GraphQLError] | None = None  # None: not validated yet
-    # Each operation's cache policy (``schema.cache_control``), read once.
+    # Each operation's cache policy (``schema.infra.cache_control``), read once.
     policies: dict[str | None, Policy | None] = field(default_factory=dict)
 
     def policy(self, schema: GraphQLSchema, operation_name: str | None) -> Policy | None:

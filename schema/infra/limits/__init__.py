@@ -1,13 +1,13 @@
 """What an operation may ask for, checked before it runs.
 
-``schema.limits.document``: what a document may be (directives, depth, aliases, how far its
+``schema.infra.limits.document``: what a document may be (directives, depth, aliases, how far its
 fragments expand, repeated fields), checked once when it is parsed, before validation.
-``schema.limits.cost``: how many fields the chosen operation's response can hold, checked
+``schema.infra.limits.cost``: how many fields the chosen operation's response can hold, checked
 before it executes. Every walk visits each fragment once.
 """
 
-from schema.limits.cost import MAX_COST, CostLimit, operation_cost
-from schema.limits.document import (
+from schema.infra.limits.cost import MAX_COST, CostLimit, operation_cost
+from schema.infra.limits.document import (
     MAX_ALIASES,
     MAX_DEPTH,
     MAX_DIRECTIVES,

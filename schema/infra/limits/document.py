@@ -2,7 +2,7 @@
 
 A refused document is answered with these errors alone: graphql-core's validation, the
 response cache's policy and execution never see it. Each check is a walk of the document
-that visits each fragment once (``schema.limits.shape``), so a refusal costs no more than
+that visits each fragment once (``schema.infra.limits.shape``), so a refusal costs no more than
 reading the document, however far its fragments would expand.
 
 - Directives: a location carries each directive once and at most
@@ -32,8 +32,8 @@ from collections.abc import Iterable
 
 from graphql import DirectiveNode, DocumentNode, GraphQLError, OperationDefinitionNode
 
-from schema.limits.repeats import most_repeated
-from schema.limits.shape import Shape
+from schema.infra.limits.repeats import most_repeated
+from schema.infra.limits.shape import Shape
 
 MAX_DEPTH = 10
 MAX_INTROSPECTION_DEPTH = 15

@@ -7,8 +7,10 @@ operation declares for that variable; 20 (the resolvers' default page) when no s
 given (or null); at most 100, the largest page resolvers serve. A size the estimate cannot
 read (a variable with neither value nor default, a value or literal that is not a number)
 counts as 100: what it cannot read must not make an operation look cheap. Other lists
-multiply by their expected length (``LIST_SIZES``). Introspection is not counted: it is off
-in production, and GraphiQL's own query must work in development.
+multiply by their expected length, which each field declares where it is defined
+(``strawberry.field(metadata=list_size(n))``); a connection's ``edges`` count 1 (its page
+size already counts them), any other list ``DEFAULT_LIST_SIZE``. Introspection is not
+counted: it is off in production, and GraphiQL's own query must work in development.
 
 The probe of 30 aliases x ``employees(first: 100)`` x ``activities(first: 100)`` is ~1.2
 million fields and refused; the dashboard's query at ``first: 100`` is ~12,000. A field's
@@ -48,15 +50,20 @@ MAX_COST = 50_000
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 PAGE_ARGUMENTS = ("first", "last")
-LIST_SIZES = {  # expected lengths of list fields without a page size
-    "edges": 1,  # a connection's page size already counts its edges
-    "activityBreakdown": 20,  # roles worked in a day
-    "clockRecords": 5,
-    "breaks": 5,
-    "idlePeriods": 20,
-    "scores": 366,  # a range is at most 366 days
-}
 DEFAULT_LIST_SIZE = 100
+EDGES = "edges"  # a connection's page size already counts its edges: each counts 1
+LIST_SIZE = "list_size"
+
+
+def list_size(expected: int) -> dict[str, int]:
+    """The ``metadata=`` of a list field without a page size: its expected length."""
+    return {LIST_SIZE: expected}
+
+
+def _declared_size(field: GraphQLField) -> int | None:
+    definition = (field.extensions or {}).get("strawberry-definition")
+    size = (getattr(definition, "metadata", None) or {}).get(LIST_SIZE)
+    return size if isinstance(size, int) else None
 
 
 class CostLimit(SchemaExtension):
@@ -166,7 +173,10 @@ class _Walk:
             pages = [self.page(given[name]) for name in PAGE_ARGUMENTS if name in given]
             return max((p for p in pages if p is not None), default=DEFAULT_PAGE)
         if isinstance(get_nullable_type(field.type), GraphQLList):
-            return LIST_SIZES.get(node.name.value, DEFAULT_LIST_SIZE)
+            declared = _declared_size(field)
+            if declared is not None:
+                return declared
+            return 1 if node.name.value == EDGES else DEFAULT_LIST_SIZE
         return 1
 
     def page(self, value: ValueNode) -> int | None:

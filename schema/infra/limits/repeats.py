@@ -21,7 +21,7 @@ from graphql import (
     SelectionSetNode,
 )
 
-from schema.limits.shape import Shape
+from schema.infra.limits.shape import Shape
 
 
 def most_repeated(shape: Shape) -> tuple[str, int]:

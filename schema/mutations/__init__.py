@@ -1,1 +1,0 @@
-"""One module per mutation: its input, its payload, its resolver."""
