@@ -84,7 +84,7 @@ def refresh(params: dict[str, Any], day: date, now: datetime) -> int:
                     continue
                 roles = {r[0]: _Role(r[4], r[5]) for r in rows}
                 score = compute_day(
-                    work=[WorkSample(r[0], r[1], _utc(r[2]), _utc(r[3])) for r in rows],  # type: ignore[arg-type]
+                    work=[WorkSample(r[0], r[1], _utc(r[2]), _utc(r[3])) for r in rows],
                     clocks=samples, roles=roles, now=now, idle_threshold=timedelta(minutes=15),
                 )  # fmt: skip
                 query(

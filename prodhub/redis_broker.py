@@ -49,7 +49,7 @@ def _redis_id(message: MessageProxy) -> str:
     return str(message.options["redis_message_id"])
 
 
-class RecoveringConsumer(_RedisConsumer):  # type: ignore[misc]
+class RecoveringConsumer(_RedisConsumer):
     def __init__(self, broker: RecoveringRedisBroker, queue_name: str, *args: Any) -> None:
         super().__init__(broker, queue_name, *args)  # type: ignore[no-untyped-call]
         self.handed_out = broker.handed_out[queue_name]  # shared by this queue's consumers
@@ -98,7 +98,7 @@ class RecoveringConsumer(_RedisConsumer):  # type: ignore[misc]
             self.logger.warning("put %d messages back on %r", len(unheld), self.queue_name)
 
 
-class RecoveringRedisBroker(RedisBroker):  # type: ignore[misc]
+class RecoveringRedisBroker(RedisBroker):
     def __init__(self, *, url: str, **options: Any) -> None:
         if options.get("client") is None:  # a caller's client comes with its own timeouts
             options["connection_pool"] = redis.ConnectionPool.from_url(

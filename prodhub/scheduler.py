@@ -114,7 +114,7 @@ class Scheduler:
     async def _lead(self) -> bool:
         if self.redis is None:
             return True  # the embedded default has one process
-        renewed = await self.redis.eval(RENEW, 1, LEASE, self.ident, self.lease_ms)  # type: ignore[misc]
+        renewed = await self.redis.eval(RENEW, 1, LEASE, self.ident, self.lease_ms)
         if renewed:
             return True
         taken = await self.redis.set(LEASE, self.ident, nx=True, px=self.lease_ms)
@@ -130,7 +130,7 @@ class Scheduler:
 
     async def _sent(self, item: Due) -> None:
         if self.redis is not None:
-            await self.redis.eval(KEEP, 1, CLAIM + item.key, self.ident, CLAIM_SECONDS)  # type: ignore[misc]
+            await self.redis.eval(KEEP, 1, CLAIM + item.key, self.ident, CLAIM_SECONDS)
 
     async def _release(self, item: Due) -> None:
         """Best effort: a claim that cannot be released runs out within PENDING_SECONDS."""
@@ -138,7 +138,7 @@ class Scheduler:
             self._claims.pop(item.key, None)
             return
         try:
-            await self.redis.eval(RELEASE, 1, CLAIM + item.key, self.ident)  # type: ignore[misc]
+            await self.redis.eval(RELEASE, 1, CLAIM + item.key, self.ident)
         except Exception as error:
             log.warning("claim of %s not released: %s", item.key, type(error).__name__)
 

@@ -1,16 +1,13 @@
-"""Connecteam for admins: users waiting for a mapping and mapping one, asking for a sync,
-and the runs of the syncs."""
+"""Connecteam for admins: asking for a sync. (Listing the users waiting for a mapping,
+mapping one and listing the syncs' runs only run a service: ``resolvers.sessions``.)"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from db.models import ConnecteamUser, Employee, SyncRun
 from resolvers.context import Context
-from resolvers.pagination import Page, forward_page, page_of
-from services.connecteam import plans, roster, runs
+from services.connecteam import plans, runs
 from services.connecteam.runs import SyncKind
 from services.errors import JobsOff, UserError
 from services.jobs import write_tick
@@ -18,18 +15,6 @@ from services.jobs import write_tick
 
 class NotConfigured(UserError):
     code = "NOT_CONFIGURED"
-
-
-async def listed_users(ctx: Context) -> Sequence[ConnecteamUser]:
-    return await ctx.db.read(lambda session: roster.listed_users(session=session))
-
-
-async def map_employee(ctx: Context, employee_id: int, user_id: str) -> Employee:
-    return await ctx.db.write(
-        lambda session: roster.map_employee(
-            session=session, actor=ctx.viewer, employee_id=employee_id, user_id=user_id
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -66,22 +51,3 @@ async def trigger_sync(
         )
         raise
     return Triggered(job.value, tick, sent)
-
-
-async def sync_runs(
-    ctx: Context, kind: SyncKind | None, first: int | None, after: str | None
-) -> Page[SyncRun]:
-    request = forward_page(ctx, runs.SYNC_RUN_ORDER, first, after)
-    rows: Sequence[SyncRun] = await ctx.db.read(
-        lambda session: runs.list_runs(
-            session=session,
-            kind=kind.value if kind else None,
-            limit=request.limit + 1,
-            after=request.after,
-        )
-    )
-    return page_of(ctx, runs.SYNC_RUN_ORDER, request, rows)
-
-
-async def latest_syncs(ctx: Context) -> list[SyncRun]:
-    return await ctx.db.read(lambda session: runs.latest(session=session))

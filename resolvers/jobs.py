@@ -8,10 +8,9 @@ from datetime import date, timedelta
 from resolvers.connecteam import Triggered
 from resolvers.context import Context
 from services.errors import BadInput
-from services.jobs import write_tick
+from services.jobs import Job, write_tick
 
 MAX_RECALCULATION = timedelta(days=366)
-RECALCULATION_JOB = "refresh_scores"  # the actor ``Jobs.recalculate`` sends each day to
 
 
 async def recalculate(ctx: Context, start: date, end: date) -> Triggered:
@@ -27,4 +26,4 @@ async def recalculate(ctx: Context, start: date, end: date) -> Triggered:
             raise BadInput(f"`{name}` is after today, {today.isoformat()}", field=name)
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     tick = write_tick(ctx.now)
-    return Triggered(RECALCULATION_JOB, tick, await ctx.jobs.recalculate(days, tick))
+    return Triggered(Job.REFRESH_SCORES.value, tick, await ctx.jobs.recalculate(days, tick))

@@ -19,8 +19,11 @@ from schema.teams import TeamType
 from services.analytics import Breakdown, Grouping, Point, Report, period_end
 from services.team_stats import percent
 
-AnalyticsGroupingType = strawberry.enum(Grouping, name="AnalyticsGrouping")
-AnalyticsBreakdownType = strawberry.enum(Breakdown, name="AnalyticsBreakdown")
+# strawberry.enum makes the class itself the GraphQL enum; the alias keeps the *Type name.
+strawberry.enum(Grouping, name="AnalyticsGrouping")
+AnalyticsGroupingType = Grouping
+strawberry.enum(Breakdown, name="AnalyticsBreakdown")
+AnalyticsBreakdownType = Breakdown
 
 
 @strawberry.type(name="AnalyticsPoint")
@@ -74,8 +77,8 @@ class AnalyticsPointType:
 class AnalyticsReportType:
     from_: dt.date = strawberry.field(name="from")
     to: dt.date
-    group_by: AnalyticsGroupingType  # type: ignore[valid-type]
-    by: AnalyticsBreakdownType  # type: ignore[valid-type]
+    group_by: AnalyticsGroupingType
+    by: AnalyticsBreakdownType
     totals: AnalyticsPointType = strawberry.field(description="The whole range.")
     series: list[AnalyticsPointType] = strawberry.field(
         description="By period (then team or employee); periods are clipped to the range."
@@ -120,8 +123,8 @@ class AnalyticsQueries:
         to: dt.date,
         team_id: strawberry.ID | None = None,
         employee_id: strawberry.ID | None = None,
-        group_by: AnalyticsGroupingType = Grouping.DAY,  # type: ignore[valid-type]
-        by: AnalyticsBreakdownType = Breakdown.NONE,  # type: ignore[valid-type]
+        group_by: AnalyticsGroupingType = Grouping.DAY,
+        by: AnalyticsBreakdownType = Breakdown.NONE,
     ) -> AnalyticsReportType:
         report = await team_resolvers.analytics_report(
             info.context,

@@ -16,13 +16,15 @@ from schema.infra.relay import Node, expect_global_id, global_id
 from services import api_keys as key_service
 from services.api_keys import ApiKeyScope, NewApiKey
 
-ApiKeyScopeType = strawberry.enum(ApiKeyScope, name="ApiKeyScope")
+# strawberry.enum makes the class itself the GraphQL enum; the alias keeps the *Type name.
+strawberry.enum(ApiKeyScope, name="ApiKeyScope")
+ApiKeyScopeType = ApiKeyScope
 
 
 @strawberry.type(name="ApiKey", description="A device's key; its secret is shown only once.")
 class ApiKeyType(Node):
     name: str
-    scope: ApiKeyScopeType  # type: ignore[valid-type]
+    scope: ApiKeyScopeType
     created_at: dt.datetime
     revoked_at: dt.datetime | None
     last_used_at: dt.datetime | None = strawberry.field(
@@ -84,7 +86,7 @@ class ApiKeyMutations:
         self,
         info: Info,
         name: str,
-        scope: ApiKeyScopeType,  # type: ignore[valid-type]
+        scope: ApiKeyScopeType,
     ) -> CreateApiKeyPayloadType:
         work = sessions.change(
             info.context, key_service.create_api_key, name=name, scope=ApiKeyScope(scope)

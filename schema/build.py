@@ -114,8 +114,8 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         types=[kind.node_type for kind in NODE_KINDS],
-        extensions=extensions,  # type: ignore[arg-type]
-        scalar_overrides=SCALARS,  # type: ignore[arg-type]
+        extensions=extensions,
+        scalar_overrides=SCALARS,
         # In production, an error never hints at field names introspection would have shown.
         config=StrawberryConfig(disable_field_suggestions=production),
     )

@@ -11,14 +11,18 @@ from strawberry.scalars import JSON
 
 from db import models
 from resolvers import connecteam as resolve
+from resolvers import sessions
 from resolvers.context import Info
 from schema.employees import EmployeePayloadType, EmployeeType
 from schema.infra.payloads import JobPayloadType, answered
 from schema.infra.permissions import IsAdmin
 from schema.infra.relay import Connection, connection_of, expect_global_id
+from services.connecteam import roster, runs
 from services.connecteam.runs import SyncKind
 
-SyncKindType = strawberry.enum(SyncKind, name="SyncKind")
+# strawberry.enum makes the class itself the GraphQL enum; the alias keeps the *Type name.
+strawberry.enum(SyncKind, name="SyncKind")
+SyncKindType = SyncKind
 
 
 @strawberry.type(
@@ -43,7 +47,7 @@ class ConnecteamUserType:
 
 @strawberry.type(name="SyncRun", description="One run of a Connecteam sync.")
 class SyncRunType:
-    kind: SyncKindType  # type: ignore[valid-type]
+    kind: SyncKindType
     key: str | None = strawberry.field(
         description="The job's tick (with a backfill chunk's first date): its `jobRuns` entry."
     )
@@ -75,7 +79,7 @@ class ConnecteamQueries:
         permission_classes=[IsAdmin],
     )
     async def unmatched_connecteam_users(self, info: Info) -> list[ConnecteamUserType]:
-        rows = await resolve.listed_users(info.context)
+        rows = await sessions.read(info.context, roster.listed_users)
         return [ConnecteamUserType.from_row(row) for row in rows]
 
     @strawberry.field(
@@ -85,11 +89,14 @@ class ConnecteamQueries:
     async def sync_runs(
         self,
         info: Info,
-        kind: SyncKindType | None = None,  # type: ignore[valid-type]
+        kind: SyncKindType | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[SyncRunType]:
-        page = await resolve.sync_runs(info.context, kind, first, after)
+        page = await sessions.page(
+            info.context, runs.SYNC_RUN_ORDER, runs.list_runs,
+            first=first, after=after, kind=kind.value if kind else None,
+        )  # fmt: skip
         return connection_of(page, SyncRunType.from_row)
 
 
@@ -104,7 +111,7 @@ class ConnecteamMutations:
     async def trigger_sync(
         self,
         info: Info,
-        kind: SyncKindType,  # type: ignore[valid-type]
+        kind: SyncKindType,
         from_: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
         to: dt.date | None = None,
     ) -> JobPayloadType:
@@ -120,5 +127,7 @@ class ConnecteamMutations:
         self, info: Info, employee_id: strawberry.ID, connecteam_user_id: str
     ) -> EmployeePayloadType:
         chosen = expect_global_id(employee_id, EmployeeType)
-        work = resolve.map_employee(info.context, chosen, connecteam_user_id)
+        work = sessions.change(
+            info.context, roster.map_employee, employee_id=chosen, user_id=connecteam_user_id
+        )
         return await answered(work, EmployeePayloadType.of)

@@ -31,9 +31,13 @@ from schema.teams import TeamType
 from services import flags as flag_service
 from services.flags import FlagResolution, FlagRule, FlagStatus
 
-FlagRuleType = strawberry.enum(FlagRule, name="FlagRule")
-FlagStatusType = strawberry.enum(FlagStatus, name="FlagStatus")
-FlagResolutionType = strawberry.enum(FlagResolution, name="FlagResolution")
+# strawberry.enum makes the class itself the GraphQL enum; the alias keeps the *Type name.
+strawberry.enum(FlagRule, name="FlagRule")
+FlagRuleType = FlagRule
+strawberry.enum(FlagStatus, name="FlagStatus")
+FlagStatusType = FlagStatus
+strawberry.enum(FlagResolution, name="FlagResolution")
+FlagResolutionType = FlagResolution
 
 
 @strawberry.type(
@@ -41,8 +45,8 @@ FlagResolutionType = strawberry.enum(FlagResolution, name="FlagResolution")
     description="Something for a person to look at: a rule a day's data broke, never discipline.",
 )
 class FlagType(Node):
-    rule: FlagRuleType  # type: ignore[valid-type]
-    status: FlagStatusType  # type: ignore[valid-type]
+    rule: FlagRuleType
+    status: FlagStatusType
     work_date: dt.date
     details: JSON = strawberry.field(description="What the rule saw (rates, minutes, ids).")
     created_at: dt.datetime
@@ -126,7 +130,7 @@ class FlagQueries:
     async def flags(
         self,
         info: Info,
-        status: FlagStatusType | None = None,  # type: ignore[valid-type]
+        status: FlagStatusType | None = None,
         team_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
@@ -153,7 +157,7 @@ class FlagMutations:
         self,
         info: Info,
         id: strawberry.ID,
-        resolution: FlagResolutionType,  # type: ignore[valid-type]
+        resolution: FlagResolutionType,
         note: str | None = None,
     ) -> FlagPayloadType:
         flag_id = expect_global_id(id, FlagType)

@@ -9,7 +9,9 @@ import strawberry
 from db import models
 from services.gamification import DESCRIPTIONS, BadgeCode
 
-BadgeType = strawberry.enum(BadgeCode, name="Badge")
+# strawberry.enum makes the class itself the GraphQL enum; the alias keeps the *Type name.
+strawberry.enum(BadgeCode, name="Badge")
+BadgeType = BadgeCode
 
 
 @strawberry.type(name="Streak", description="Consecutive worked days at or above the goal.")
@@ -32,7 +34,7 @@ class StreakType:
 
 @strawberry.type(name="Achievement", description="A badge, awarded once, at finalization.")
 class AchievementType:
-    badge: BadgeType  # type: ignore[valid-type]
+    badge: BadgeType
     description: str
     work_date: dt.date = strawberry.field(description="The finalized day that earned it.")
     awarded_at: dt.datetime

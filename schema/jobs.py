@@ -10,7 +10,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from db import models
-from resolvers import connecteam as connecteam_resolvers
 from resolvers import jobs as resolve
 from resolvers import sessions
 from resolvers.context import Info
@@ -19,6 +18,7 @@ from schema.infra.payloads import Errors, JobPayloadType, PayloadErrorType, answ
 from schema.infra.permissions import IsAdmin
 from schema.infra.relay import Connection, connection_of
 from services import jobs as job_service
+from services.connecteam import runs as sync_runs
 
 FromDate = Annotated[dt.date, strawberry.argument(name="from")]
 
@@ -100,7 +100,7 @@ class JobQueries:
     @strawberry.field(description="The jobs' state (admins).", permission_classes=[IsAdmin])
     async def system_status(self, info: Info) -> SystemStatusType:
         states = await sessions.read(info.context, job_service.job_states)
-        syncs = await connecteam_resolvers.latest_syncs(info.context)
+        syncs = await sessions.read(info.context, sync_runs.latest)
         return SystemStatusType(
             connecteam_configured=info.context.settings.connecteam_api_key is not None,
             syncs=[SyncRunType.from_row(row) for row in syncs],

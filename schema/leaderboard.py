@@ -21,7 +21,8 @@ from services.authentication import Viewer
 from services.gamification import ANONYMOUS_NAME, named_to
 from services.leaderboard import Metric, Standing
 
-LeaderboardMetricType = strawberry.enum(
+# strawberry.enum makes the class itself the GraphQL enum; the alias keeps the *Type name.
+strawberry.enum(
     Metric,
     name="LeaderboardMetric",
     description="What a board ranks by, and so who is on it. POINTS and ITEMS: everyone with a "
@@ -29,6 +30,7 @@ LeaderboardMetricType = strawberry.enum(
     "one decimal): only those with at least 60 available minutes in the period, so that a few "
     "minutes' work does not top the board; the others are left off it and out of totalCount.",
 )
+LeaderboardMetricType = Metric
 
 
 @strawberry.type(name="LeaderboardEntry")
@@ -75,7 +77,7 @@ class LeaderboardEdgeType:
 class LeaderboardConnectionType:
     from_: dt.date = strawberry.field(name="from")
     to: dt.date
-    metric: LeaderboardMetricType  # type: ignore[valid-type]
+    metric: LeaderboardMetricType
     total_count: int = strawberry.field(
         description="Entries on the whole board: everyone with a daily score in the period, "
         "for PRODUCTIVITY only those with at least 60 available minutes."
@@ -118,7 +120,7 @@ class LeaderboardQueries:
         from_: FromDay = None,
         to: dt.date | None = None,
         team_id: strawberry.ID | None = None,
-        metric: LeaderboardMetricType = Metric.POINTS,  # type: ignore[valid-type]
+        metric: LeaderboardMetricType = Metric.POINTS,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,

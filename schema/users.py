@@ -29,16 +29,19 @@ from services.users import UserRole
 
 T = TypeVar("T")
 
-UserRoleType = strawberry.enum(UserRole, name="UserRole")
-PermissionType = strawberry.enum(Permission, name="Permission")
+# strawberry.enum makes the class itself the GraphQL enum; the alias keeps the *Type name.
+strawberry.enum(UserRole, name="UserRole")
+UserRoleType = UserRole
+strawberry.enum(Permission, name="Permission")
+PermissionType = Permission
 
 
 @strawberry.type(name="Viewer", description="Who is asking, and what they may see.")
 class ViewerType:
     authenticated: bool
     email: str | None
-    role: UserRoleType | None  # type: ignore[valid-type]
-    permissions: list[PermissionType] = strawberry.field(  # type: ignore[valid-type]
+    role: UserRoleType | None
+    permissions: list[PermissionType] = strawberry.field(
         description="What the viewer may do; the server still checks every field."
     )
     employee_id: strawberry.Private[int | None]
@@ -69,7 +72,7 @@ class ViewerType:
 )
 class UserType(Node):
     email: str
-    role: UserRoleType  # type: ignore[valid-type]
+    role: UserRoleType
     active: bool = strawberry.field(description="An inactive user cannot sign in.")
     employee_id: strawberry.Private[int | None]
     team_ids: strawberry.Private[frozenset[int]]
@@ -133,7 +136,7 @@ class UserPayloadType:
 @strawberry.input(name="CreateUserInput")
 class CreateUserInputType:
     email: str
-    role: UserRoleType  # type: ignore[valid-type]
+    role: UserRoleType
     password: str = strawberry.field(
         description="10 to 256 characters that are not easy to guess: a few unrelated words."
     )
@@ -154,7 +157,7 @@ class CreateUserInputType:
 class UpdateUserInputType:
     id: strawberry.ID
     email: Maybe[str | None] = None
-    role: Maybe[UserRoleType | None] = None  # type: ignore[valid-type]
+    role: Maybe[UserRoleType | None] = None
     team_ids: Maybe[list[strawberry.ID] | None] = strawberry.field(
         default=None, description="The teams a MANAGER manages, all of them (replaces the list)."
     )

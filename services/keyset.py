@@ -46,7 +46,7 @@ class Key:
 
     @property
     def python_type(self) -> type[Any]:
-        return self.column.type.python_type  # type: ignore[no-any-return]
+        return self.column.type.python_type
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def test_production_refuses_the_default_secret() -> None:
 
 def test_a_short_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="PRODHUB_SECRET_KEY needs at least 32 bytes"):
-        Settings(secret_key="too short")  # type: ignore[arg-type]
+        Settings(secret_key="too short")
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,7 @@ def _root_fields(query: str) -> list[str]:
         return ["(does not parse)"]
     return sorted(
         {
-            f"{d.operation.value} {s.name.value}"  # type: ignore[attr-defined]
+            f"{d.operation.value} {s.name.value}"
             for d in document.definitions
             if isinstance(d, OperationDefinitionNode)
             for s in d.selection_set.selections

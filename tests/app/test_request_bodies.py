@@ -36,7 +36,7 @@ async def serving(tmp_path: Path) -> AsyncIterator[int]:
     finally:
         server.should_exit = True
         await task
-        await config.loaded_app.app.state.resources.aclose()  # type: ignore[union-attr]
+        await config.loaded_app.app.state.resources.aclose()
 
 
 def head(length: int, *extra: str) -> bytes:

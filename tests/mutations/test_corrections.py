@@ -55,7 +55,7 @@ async def day_items(db: Database) -> dict[date, int]:
         rows = await session.execute(
             select(models.DailyScore.work_date, models.DailyScore.items_processed)
         )
-        return dict(rows.all())  # type: ignore[arg-type]
+        return dict(rows.all())
 
 
 async def trail(db: Database) -> list[tuple[str, str, str | None]]:
