@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import (
     ColumnElement,
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cache.tags import DATES_OPTION, dates_of
 from db.engine import Database
 from db.models import Activity, Role
-from loaders.base import BatchLoader, EmployeeDate, RowByIdLoader, grouped
+from loaders.base import BatchLoader, EmployeeDate, Request, RowByIdLoader, grouped
 from services import scores
 from services.keyset import Key, Keyset
 
@@ -54,6 +54,10 @@ class RoleTotalsByEmployeeDateLoader(BatchLoader[EmployeeDate, list[RoleTotal]])
     def __init__(self, db: Database, roles: RowByIdLoader[Role]) -> None:
         super().__init__(db)
         self.roles = roles
+
+    @classmethod
+    def for_request(cls, request: Request) -> Self:
+        return cls(request.db, request.by_id(Role))
 
     async def load_batch(self, keys: list[EmployeeDate]) -> Sequence[list[RoleTotal]]:
         days = {d for _, d in keys}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
-from typing import Any, ClassVar, Generic, TypeVar
+from datetime import date, datetime
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,12 +24,28 @@ V = TypeVar("V")
 Row = TypeVar("Row")
 
 
+class Request(Protocol):
+    """What a loader may take from its request when it is made: the database, the request's
+    time, and the request's loaders of rows by id (``loaders.registry.Loaders``)."""
+
+    db: Database
+    now: datetime
+
+    def by_id(self, model: type[Row]) -> RowByIdLoader[Row]: ...
+
+
 class BatchLoader(DataLoader[K, V]):
     """A DataLoader batching through ``load_batch``, reading from ``db``."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         super().__init__(load_fn=self.load_batch)
+
+    @classmethod
+    def for_request(cls, request: Request) -> Self:
+        """This loader for one request (``Loaders.of``); a loader that needs more of the
+        request than its database says so here."""
+        return cls(request.db)
 
     async def load_batch(self, keys: list[K]) -> Sequence[V]:
         raise NotImplementedError

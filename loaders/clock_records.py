@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Self
 
 from sqlalchemy import select
 
 from db.engine import Database
 from db.models import ClockBreak, ClockRecord
-from loaders.base import BatchLoader, RowsByEmployeeDateLoader, by_key, grouped
+from loaders.base import BatchLoader, Request, RowsByEmployeeDateLoader, by_key, grouped
 from services.scores import MAX_SHIFT
 
 
@@ -25,6 +26,10 @@ class OpenClockRecordByEmployeeLoader(BatchLoader[int, ClockRecord | None]):
     def __init__(self, db: Database, now: datetime) -> None:
         super().__init__(db)
         self.now = now
+
+    @classmethod
+    def for_request(cls, request: Request) -> Self:
+        return cls(request.db, request.now)
 
     async def load_batch(self, keys: list[int]) -> Sequence[ClockRecord | None]:
         rows = await self.rows(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from db.models import Activity
-from loaders.activities import ACTIVITY_ORDER, ActivityPageKey
+from loaders.activities import ACTIVITY_ORDER, ActivityPageByEmployeeLoader, ActivityPageKey
 from resolvers.context import Context
 from resolvers.pagination import Page, forward_page, page_of
 from services import activities
@@ -29,7 +29,7 @@ async def activity_page(
     if start is not None and end is not None and start >= end:
         raise BadInput("`from` must be before `to`")
     key = ActivityPageKey(employee_id, start, end, request.limit, request.after)
-    rows = await ctx.loaders.activity_page_by_employee.load(key)
+    rows = await ctx.loaders.of(ActivityPageByEmployeeLoader).load(key)
     return page_of(ctx, ACTIVITY_ORDER, request, rows)
 
 

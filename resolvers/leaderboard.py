@@ -9,6 +9,8 @@ from datetime import date
 from typing import Any
 
 from db.models import Employee, Team
+from loaders.activities import RoleTotalsByEmployeeDateLoader
+from loaders.scores import ScoreByEmployeeDateLoader
 from resolvers.context import Context
 from resolvers.employees import score_range, work_date
 from resolvers.pagination import Page, cursored, page_request
@@ -56,7 +58,7 @@ async def leaderboard_page(
     order = board.keyset
     request = page_request(ctx, order, first=first, after=after, last=last, before=before)
     page = leaderboard.PageOf(board, request.limit, request.after, request.backward)
-    totals = ctx.loaders.role_totals_by_employee_date
+    totals = ctx.loaders.of(RoleTotalsByEmployeeDateLoader)
     days = set(wanted.breakdown_days)
     with_score = not board.summed and board.start in wanted.score_days
     reads: list[Awaitable[Any]] = [
@@ -73,7 +75,7 @@ async def leaderboard_page(
     (rows, more), *read = await asyncio.gather(*reads)
     position: leaderboard.Position | None = None if request.backward else read.pop(0)
     # What the page's statements brought along, its fields need not ask for again.
-    employees, scores = ctx.loaders.by_id(Employee), ctx.loaders.score_by_employee_date
+    employees, scores = ctx.loaders.by_id(Employee), ctx.loaders.of(ScoreByEmployeeDateLoader)
     teams = ctx.loaders.by_id(Team)
     for row in rows:
         employees.prime(row.employee_id, row.Employee)
@@ -113,7 +115,7 @@ async def prefetch(ctx: Context, employees: list[Employee], wanted: Wanted) -> N
     (of days other than a one-day board's), all at once, so that their fields answer from
     the request's loaders without awaiting, entry by entry."""
     loads = [
-        ctx.loaders.score_by_employee_date.load_many([(e.id, day) for e in employees])
+        ctx.loaders.of(ScoreByEmployeeDateLoader).load_many([(e.id, day) for e in employees])
         for day in sorted(wanted.score_days)
     ]
     if loads:

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from db import models
+from loaders.clock_records import BreaksByClockRecordLoader
 from resolvers.context import Info
 from schema.infra.limits.cost import list_size
 from schema.infra.nodes import NodeKind
@@ -38,7 +39,7 @@ class ClockRecordType(Node):
 
     @strawberry.field(metadata=list_size(5))
     async def breaks(self, info: Info) -> list[ClockBreakType]:
-        rows = await info.context.loaders.breaks_by_clock_record.load(self.db_id)
+        rows = await info.context.loaders.of(BreaksByClockRecordLoader).load(self.db_id)
         return [ClockBreakType(start=row.start, end=row.end) for row in rows]
 
     @classmethod

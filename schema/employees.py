@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import strawberry
 
 from db import models
+from loaders.activities import RoleTotalsByEmployeeDateLoader
 from loaders.base import MISSING, known
+from loaders.clock_records import ClockRecordsByEmployeeDateLoader, OpenClockRecordByEmployeeLoader
+from loaders.gamification import BadgesByEmployeeLoader, StreakByEmployeeLoader
+from loaders.scores import (
+    IdlePeriodsByEmployeeDateLoader,
+    ScoreByEmployeeDateLoader,
+    ScoresByEmployeeRangeLoader,
+)
 from resolvers import activities as activity_resolvers
 from resolvers import employees as resolve
 from resolvers import sessions
@@ -128,14 +136,14 @@ class EmployeeType(Node):
     def score(self, info: Info, date: dt.date | None = None) -> Any:
         self.own_data()
         if date is not None:
-            row = known(info.context.loaders.score_by_employee_date, (self.db_id, date))
+            row = known(info.context.loaders.of(ScoreByEmployeeDateLoader), (self.db_id, date))
             if row is not MISSING:
                 return DailyScoreType.from_row(row) if row else None
         return self._score(info, date)
 
     async def _score(self, info: Info, date: dt.date | None) -> DailyScoreType | None:
         day = await resolve.work_date(info.context, self.team_id, date)
-        row = await info.context.loaders.score_by_employee_date.load((self.db_id, day))
+        row = await info.context.loaders.of(ScoreByEmployeeDateLoader).load((self.db_id, day))
         return DailyScoreType.from_row(row) if row else None
 
     @strawberry.field(
@@ -145,7 +153,9 @@ class EmployeeType(Node):
     async def scores(self, info: Info, from_: FromDate, to: dt.date) -> list[DailyScoreType] | None:
         self.own_data()
         start, end = resolve.score_range(from_, to)
-        rows = await info.context.loaders.scores_by_employee_range.load((self.db_id, start, end))
+        rows = await info.context.loaders.of(ScoresByEmployeeRangeLoader).load(
+            (self.db_id, start, end)
+        )
         return [DailyScoreType.from_row(row) for row in rows]
 
     @strawberry.field(description=f"Activities, oldest first; {OWN_DATA}")
@@ -171,14 +181,16 @@ class EmployeeType(Node):
     def activity_breakdown(self, info: Info, date: dt.date | None = None) -> Any:
         self.own_data()
         if date is not None:
-            rows = known(info.context.loaders.role_totals_by_employee_date, (self.db_id, date))
+            rows = known(
+                info.context.loaders.of(RoleTotalsByEmployeeDateLoader), (self.db_id, date)
+            )
             if rows is not MISSING:
                 return [RoleTotalType.from_row(row) for row in rows]
         return self._activity_breakdown(info, date)
 
     async def _activity_breakdown(self, info: Info, date: dt.date | None) -> list[RoleTotalType]:
         day = await resolve.work_date(info.context, self.team_id, date)
-        rows = await info.context.loaders.role_totals_by_employee_date.load((self.db_id, day))
+        rows = await info.context.loaders.of(RoleTotalsByEmployeeDateLoader).load((self.db_id, day))
         return [RoleTotalType.from_row(row) for row in rows]
 
     @strawberry.field(description=f"The day's clock records; {OWN_DATA}", metadata=list_size(5))
@@ -187,7 +199,9 @@ class EmployeeType(Node):
     ) -> list[ClockRecordType] | None:
         self.own_data()
         day = await resolve.work_date(info.context, self.team_id, date)
-        rows = await info.context.loaders.clock_records_by_employee_date.load((self.db_id, day))
+        rows = await info.context.loaders.of(ClockRecordsByEmployeeDateLoader).load(
+            (self.db_id, day)
+        )
         return [ClockRecordType.from_row(row) for row in rows]
 
     @strawberry.field(
@@ -195,7 +209,10 @@ class EmployeeType(Node):
     )
     async def is_clocked_in(self, info: Info) -> bool | None:
         self.own_data()
-        return await info.context.loaders.open_clock_record_by_employee.load(self.db_id) is not None
+        return (
+            await info.context.loaders.of(OpenClockRecordByEmployeeLoader).load(self.db_id)
+            is not None
+        )
 
     @strawberry.field(description=f"The day's idle periods; {OWN_DATA}", metadata=list_size(20))
     async def idle_periods(
@@ -203,7 +220,9 @@ class EmployeeType(Node):
     ) -> list[IdlePeriodType] | None:
         self.own_data()
         day = await resolve.work_date(info.context, self.team_id, date)
-        rows = await info.context.loaders.idle_periods_by_employee_date.load((self.db_id, day))
+        rows = await info.context.loaders.of(IdlePeriodsByEmployeeDateLoader).load(
+            (self.db_id, day)
+        )
         return [IdlePeriodType.from_row(row) for row in rows]
 
     def _progress_hidden(self, info: Info) -> bool:
@@ -216,7 +235,7 @@ class EmployeeType(Node):
         self.own_data()
         if self._progress_hidden(info):
             return None
-        row = await info.context.loaders.streak_by_employee.load(self.db_id)
+        row = await info.context.loaders.of(StreakByEmployeeLoader).load(self.db_id)
         return StreakType.of(row, info.context.settings.productivity_goal)
 
     @strawberry.field(
@@ -226,7 +245,7 @@ class EmployeeType(Node):
         self.own_data()
         if self._progress_hidden(info):
             return None
-        rows = await info.context.loaders.badges_by_employee.load(self.db_id)
+        rows = await info.context.loaders.of(BadgesByEmployeeLoader).load(self.db_id)
         return [AchievementType.from_row(row) for row in rows]
 
 

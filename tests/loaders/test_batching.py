@@ -13,8 +13,24 @@ import pytest
 
 from db import models
 from db.engine import Database
-from loaders.activities import LISTED_MAX, ActivityPageKey, RoleTotal
+from loaders.activities import (
+    LISTED_MAX,
+    ActivityPageByEmployeeLoader,
+    ActivityPageKey,
+    RoleTotal,
+    RoleTotalsByEmployeeDateLoader,
+)
+from loaders.clock_records import (
+    BreaksByClockRecordLoader,
+    ClockRecordsByEmployeeDateLoader,
+    OpenClockRecordByEmployeeLoader,
+)
 from loaders.registry import Loaders
+from loaders.scores import (
+    IdlePeriodsByEmployeeDateLoader,
+    ScoreByEmployeeDateLoader,
+    ScoresByEmployeeRangeLoader,
+)
 from tests import helpers
 from tests.helpers import NOW, GraphQLClient, ServerStatements, StatementCounter, gid, utc
 
@@ -92,56 +108,56 @@ CASES: dict[str, tuple[Case, Callable[[Floor], Any]]] = {
     ),
     "score by employee and date": (
         lambda ld, f: (
-            [ld.score_by_employee_date.load((p.id, DAY)) for p in f.people],
+            [ld.of(ScoreByEmployeeDateLoader).load((p.id, DAY)) for p in f.people],
             lambda found: [None if r is None else r.points_earned for r in found],
         ),
         lambda f: [0.0, 1.0, 2.0, 3.0, None],
     ),
     "scores by employee and range": (
         lambda ld, f: (
-            [ld.scores_by_employee_range.load((p.id, DAY - timedelta(days=1), DAY)) for p in f.people],
+            [ld.of(ScoresByEmployeeRangeLoader).load((p.id, DAY - timedelta(days=1), DAY)) for p in f.people],
             lambda found: [[r.points_earned for r in rows] for rows in found],
         ),
         lambda f: [[10.0, 0.0], [11.0, 1.0], [12.0, 2.0], [13.0, 3.0], []],
     ),
     "idle periods by employee and date": (
         lambda ld, f: (
-            [ld.idle_periods_by_employee_date.load((p.id, DAY)) for p in f.people],
+            [ld.of(IdlePeriodsByEmployeeDateLoader).load((p.id, DAY)) for p in f.people],
             lambda found: [[r.minutes for r in rows] for rows in found],
         ),
         lambda f: [[20.0]] * 4 + [[]],
     ),
     "role totals by employee and date": (
         lambda ld, f: (
-            [ld.role_totals_by_employee_date.load((p.id, DAY)) for p in f.people],
+            [ld.of(RoleTotalsByEmployeeDateLoader).load((p.id, DAY)) for p in f.people],
             lambda found: [[(t.role.key, t.items, t.points) for t in rows] for rows in found],
         ),
         lambda f: [[("pick", 3 * (10 + n), 6.0 * (10 + n))] for n in range(4)] + [[]],
     ),
     "clock records by employee and date": (
         lambda ld, f: (
-            [ld.clock_records_by_employee_date.load((p.id, DAY)) for p in f.people],
+            [ld.of(ClockRecordsByEmployeeDateLoader).load((p.id, DAY)) for p in f.people],
             lambda found: [ids(rows) for rows in found],
         ),
         lambda f: [[c.id] for c in f.clocks] + [[]],
     ),
     "open clock record by employee": (
         lambda ld, f: (
-            [ld.open_clock_record_by_employee.load(p.id) for p in f.people],
+            [ld.of(OpenClockRecordByEmployeeLoader).load(p.id) for p in f.people],
             ids,
         ),
         lambda f: [None, f.clocks[1].id, None, f.clocks[3].id, None],
     ),
     "breaks by clock record": (
         lambda ld, f: (
-            [ld.breaks_by_clock_record.load(c.id) for c in f.clocks] + [ld.breaks_by_clock_record.load(MISSING)],
+            [ld.of(BreaksByClockRecordLoader).load(c.id) for c in f.clocks] + [ld.of(BreaksByClockRecordLoader).load(MISSING)],
             lambda found: [len(rows) for rows in found],
         ),
         lambda f: [1, 1, 1, 1, 0],
     ),
     "activity page by employee": (
         lambda ld, f: (
-            [ld.activity_page_by_employee.load(ActivityPageKey(p.id, None, None, 2, None)) for p in f.people],
+            [ld.of(ActivityPageByEmployeeLoader).load(ActivityPageKey(p.id, None, None, 2, None)) for p in f.people],
             lambda found: [[r.items_count for r in rows] for rows in found],
         ),
         lambda f: [[10 + n] * 3 for n in range(4)] + [[]],  # limit 2, and one more to see a next page
@@ -235,8 +251,10 @@ async def test_a_days_totals_are_exact_however_many_roles_it_lists(
     await helpers.warm_reads(db)
 
     statements.counting = True
-    found = await Loaders(db, NOW).role_totals_by_employee_date.load_many(
-        [(person.id, DAY), (other.id, DAY)]
+    found = (
+        await Loaders(db, NOW)
+        .of(RoleTotalsByEmployeeDateLoader)
+        .load_many([(person.id, DAY), (other.id, DAY)])
     )
     statements.counting = False
 
