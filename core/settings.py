@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=500)
     db_pool_recycle_seconds: int = Field(default=1800, ge=60)
+    # The longest a unit of work waits for a pooled connection (both engines); past it the
+    # request fails SERVICE_UNAVAILABLE (a 503 on the CSV route) instead of hanging.
+    db_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    # Executions (GraphQL requests past the response cache, CSV reports) running at once in a
+    # process (prodhub/admission.py); unset, the read pool's size; 0, no limit. Beyond it a
+    # request waits up to queue_wait_seconds in a queue of max_queued_requests, then is shed:
+    # 503 OVERLOADED with Retry-After.
+    max_concurrent_requests: int | None = Field(default=None, ge=0, le=10_000)
+    max_queued_requests: int = Field(default=100, ge=0, le=100_000)
+    queue_wait_seconds: float = Field(default=1.0, ge=0, le=10)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)  # signs access tokens and cursors
     access_token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.
@@ -118,6 +128,16 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def concurrent_requests(self) -> int:
+        """The executions a process runs at once (0: no limit). By default the read pool's
+        size: each execution's first read finds a pooled connection, the overflow serves the
+        loader batches it runs side by side, and more at once would only wait on the pool
+        (and on the one core a process has) instead of in the bounded queue in front."""
+        if self.max_concurrent_requests is None:
+            return self.db_pool_size
+        return self.max_concurrent_requests
 
     @property
     def is_sqlite(self) -> bool:

@@ -157,7 +157,10 @@ class Database:
     def _create_engine(self, **options: Any) -> AsyncEngine:
         if self.settings.is_sqlite:
             engine = create_async_engine(
-                self.settings.database_url, connect_args={"timeout": 30}, **options
+                self.settings.database_url,
+                connect_args={"timeout": 30},
+                pool_timeout=self.settings.db_pool_timeout_seconds,
+                **options,
             )
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             return engine
@@ -166,6 +169,7 @@ class Database:
             pool_size=self.settings.db_pool_size,
             max_overflow=self.settings.db_max_overflow,
             pool_recycle=self.settings.db_pool_recycle_seconds,
+            pool_timeout=self.settings.db_pool_timeout_seconds,
             connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
             **options,
         )

@@ -11,12 +11,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, request_response
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core.redis import connect_broker_redis
 from core.settings import Settings
+from prodhub.admission import Admitted, Gate
 from prodhub.cache_front import CacheFront
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
@@ -79,16 +80,24 @@ def create_app(
         report = await readiness(resources.db, resources.cache_redis, breaker)
         return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
+    # Executions run in bounded slots, the rest shed fast (prodhub/admission.py); what is
+    # answered before them (cache hits, the guard's refusals, health, metrics) needs none.
+    gate = Gate(
+        settings.concurrent_requests,
+        max_queued=settings.max_queued_requests,
+        wait_seconds=settings.queue_wait_seconds,
+    )
+    daily_csv = Admitted(request_response(csv_route(graphql)), gate, graphql=False)
     routes: list[BaseRoute] = [
         Route(
             "/graphql",
-            GraphQLRequestGuard(graphql, devices=graphql.device),
+            GraphQLRequestGuard(Admitted(graphql, gate), devices=graphql.device),
             methods=["GET", "POST"],
         ),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
-        Route("/reports/daily.csv", csv_route(graphql), methods=["GET"]),
+        Route("/reports/daily.csv", daily_csv, methods=["GET"]),
     ]
     if not settings.is_production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql"))
@@ -111,4 +120,5 @@ def create_app(
     app.state.resources = resources
     app.state.graphql = graphql
     app.state.jobs = queue
+    app.state.admission = gate
     return app
