@@ -1,0 +1,234 @@
+"""Overload: one ``prodhub serve`` process (uvloop) offered an uncached dashboard query at 1x,
+2x and 4x its measured capacity, with shedding on (the default limits) and off
+(``PRODHUB_MAX_CONCURRENT_REQUESTS=0``), side by side in one run, while ``/healthz`` of the
+same process is asked every 50 ms.
+
+    python -m bench.overload --url mysql+aiomysql://... --redis-url redis://... \\
+        --day 2026-11-20 [--seconds 10]
+
+Expects a database seeded with ``prodhub seed-demo --today <day>`` (``bench/run``). The
+capacity is the throughput at the knee of a closed-loop sweep (1, 2, 4, ... clients): the
+first number of clients whose throughput is within 10 % of the best. The load is open-loop:
+requests leave at a fixed rate whatever the answers do, as users' do, so an overloaded server
+meets more work than it finishes. A request is ``ok`` (200, no errors), ``shed`` (503
+OVERLOADED), or failed (any other answer, or none within ``TIMEOUT`` s). Writes
+``bench/results/overload.{md,json}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvloop
+
+from bench import results
+from bench.faults import processes
+from tests.helpers import ADMIN, DASHBOARD, bearer
+
+TIMEOUT = 30.0  # a client's patience
+PROBE_EVERY = 0.05
+MULTIPLES = (1, 2, 4)
+SWEEP = (1, 2, 4, 8, 16)
+MODES = {"on": {}, "off": {"PRODHUB_MAX_CONCURRENT_REQUESTS": "0"}}
+
+
+@dataclass
+class Cell:
+    """One load at one rate against one server: each request's outcome and latency."""
+
+    offered_rps: float
+    seconds: float
+    outcomes: list[tuple[str, float]] = field(default_factory=list)
+    healthz: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        ok = sorted(latency for outcome, latency in self.outcomes if outcome == "ok")
+        total = len(self.outcomes)
+        shed = sum(1 for outcome, _ in self.outcomes if outcome == "shed")
+        return {
+            "offered_rps": round(self.offered_rps, 1),
+            "requests": total,
+            "ok_rps": round(len(ok) / self.seconds, 1),
+            "ok_p50_ms": _ms(_percentile(ok, 50)),
+            "ok_p99_ms": _ms(_percentile(ok, 99)),
+            "shed_share": round(shed / total, 3) if total else 0.0,
+            "failed_share": round((total - len(ok) - shed) / total, 3) if total else 0.0,
+            "healthz_p99_ms": _ms(_percentile(sorted(self.healthz), 99)),
+            "healthz_max_ms": _ms(max(self.healthz, default=0.0)),
+        }
+
+
+def _percentile(ordered: list[float], p: int) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _outcome(response: httpx.Response) -> str:
+    if response.status_code == 503:
+        return "shed"
+    if response.status_code != 200 or b'"errors"' in response.content:
+        return f"HTTP {response.status_code}"
+    return "ok"
+
+
+class Load:
+    def __init__(self, url: str, day: date, first: int) -> None:
+        limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
+        headers = bearer(ADMIN, now=datetime.now(UTC))
+        self.http = httpx.AsyncClient(base_url=url, timeout=TIMEOUT, limits=limits,
+                                      headers=headers)  # fmt: skip
+        self.probe = httpx.AsyncClient(base_url=url, timeout=TIMEOUT)
+        self.body = {"query": DASHBOARD, "variables": {"first": first, "date": day.isoformat()}}
+
+    async def one(self) -> tuple[str, float]:
+        started = time.perf_counter()
+        try:
+            outcome = _outcome(await self.http.post("/graphql", json=self.body))
+        except httpx.HTTPError as error:
+            outcome = type(error).__name__
+        return outcome, time.perf_counter() - started
+
+    async def closed(self, clients: int, seconds: float) -> float:
+        """Answers per second with ``clients`` each sending its next request on an answer."""
+        deadline = time.perf_counter() + seconds
+        done = 0
+
+        async def client() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                outcome, _ = await self.one()
+                done += outcome == "ok"
+
+        await asyncio.gather(*(client() for _ in range(clients)))
+        return done / seconds
+
+    async def open(self, rps: float, seconds: float) -> Cell:
+        """Requests sent at ``rps`` for ``seconds`` (each waits for its answer on its own),
+        and ``/healthz`` asked every ``PROBE_EVERY`` s meanwhile."""
+        cell = Cell(rps, seconds)
+        sending = True
+
+        async def probe() -> None:
+            while sending:
+                started = time.perf_counter()
+                try:
+                    await self.probe.get("/healthz")
+                except httpx.HTTPError:  # no answer within TIMEOUT: counted as TIMEOUT
+                    started = time.perf_counter() - TIMEOUT
+                cell.healthz.append(time.perf_counter() - started)
+                await asyncio.sleep(PROBE_EVERY)
+
+        prober = asyncio.create_task(probe())
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        sent: list[asyncio.Task[tuple[str, float]]] = []
+        for n in range(int(rps * seconds)):
+            await asyncio.sleep(max(0.0, start + n / rps - loop.time()))
+            sent.append(asyncio.create_task(self.one()))
+        cell.outcomes = list(await asyncio.gather(*sent))
+        sending = False
+        await prober
+        return cell
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        await self.probe.aclose()
+
+
+async def measure(urls: dict[str, str], day: date, first: int, seconds: float) -> dict[str, Any]:
+    loads = {mode: Load(url, day, first) for mode, url in urls.items()}
+    try:
+        for load in loads.values():  # warm: pools filled, documents parsed
+            await load.closed(4, 2)
+        sweep = {n: await loads["off"].closed(n, seconds / 2) for n in SWEEP}
+        best = max(sweep.values())
+        knee = next(n for n in SWEEP if sweep[n] >= 0.9 * best)
+        capacity = sweep[knee]
+        cells: dict[str, dict[str, Any]] = {}
+        for multiple in MULTIPLES:
+            for mode, load in loads.items():
+                cell = await load.open(capacity * multiple, seconds)
+                cells[f"{multiple}x {mode}"] = cell.summary()
+                await asyncio.sleep(2)  # the server settles before the next
+    finally:
+        for load in loads.values():
+            await load.aclose()
+    return {
+        "sweep_rps": {str(n): round(rps, 1) for n, rps in sweep.items()},
+        "knee_clients": knee,
+        "capacity_rps": round(capacity, 1),
+        "cells": cells,
+    }
+
+
+def report(found: dict[str, Any], args: argparse.Namespace) -> str:
+    lines = [
+        f"Overload: one `prodhub serve` (uvloop), an uncached dashboard query ({args.first} "
+        f"employees, {args.day}), open-loop load at multiples of its capacity, "
+        f"{args.seconds:g} s each; shedding on (defaults: limit = pool size, queue, 1 s wait) "
+        f"and off, side by side. Machine: {found['machine']}.",
+        "",
+        f"Capacity: {found['capacity_rps']} req/s at the knee ({found['knee_clients']} "
+        f"closed-loop clients; sweep {found['sweep_rps']}).",
+        "",
+        "| load | shedding | offered req/s | ok req/s | ok p50 ms | ok p99 ms | shed | failed "
+        "| /healthz p99 ms | /healthz max ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, cell in found["cells"].items():
+        multiple, mode = name.split()
+        lines.append(
+            f"| {multiple} | {mode} | {cell['offered_rps']} | {cell['ok_rps']} "
+            f"| {cell['ok_p50_ms']} | {cell['ok_p99_ms']} | {cell['shed_share']:.1%} "
+            f"| {cell['failed_share']:.1%} | {cell['healthz_p99_ms']} | {cell['healthz_max_ms']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--first", type=int, default=25, help="employees on the dashboard")
+    args = parser.parse_args()
+    env = {
+        "PRODHUB_DATABASE_URL": args.url,
+        "PRODHUB_REDIS_URL": args.redis_url,
+        "PRODHUB_CACHE_TTL_SECONDS": "0",  # every request executes
+    }
+    with tempfile.TemporaryDirectory(prefix="prodhub-overload-") as logs:
+        webs = {
+            mode: processes.serve({**env, **changed}, Path(logs)) for mode, changed in MODES.items()
+        }
+        try:
+            for web in webs.values():
+                web.wait_ready()
+            urls = {mode: web.url for mode, web in webs.items()}
+            found = uvloop.run(measure(urls, args.day, args.first, args.seconds))
+        finally:
+            for web in webs.values():
+                web.process.stop()
+    found["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
+    found["settings"] = {"seconds": args.seconds, "first": args.first, "day": str(args.day)}
+    results.keep("overload", found, report(found, args))
+
+
+if __name__ == "__main__":
+    main()
