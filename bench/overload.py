@@ -49,6 +49,7 @@ class Cell:
     offered_rps: float
     seconds: float
     outcomes: list[tuple[str, float]] = field(default_factory=list)
+    took: float = 0.0  # from the first request sent to the last answer
     healthz: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -58,7 +59,7 @@ class Cell:
         return {
             "offered_rps": round(self.offered_rps, 1),
             "requests": total,
-            "ok_rps": round(len(ok) / self.seconds, 1),
+            "ok_rps": round(len(ok) / self.took, 1),
             "ok_p50_ms": _ms(_percentile(ok, 50)),
             "ok_p99_ms": _ms(_percentile(ok, 99)),
             "shed_share": round(shed / total, 3) if total else 0.0,
@@ -141,6 +142,7 @@ class Load:
             await asyncio.sleep(max(0.0, start + n / rps - loop.time()))
             sent.append(asyncio.create_task(self.one()))
         cell.outcomes = list(await asyncio.gather(*sent))
+        cell.took = loop.time() - start
         sending = False
         await prober
         return cell
