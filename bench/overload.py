@@ -1,6 +1,6 @@
 """Overload: one ``prodhub serve`` process (uvloop) offered an uncached dashboard query at 1x,
-2x and 4x its measured capacity, with shedding on (the default limits) and off
-(``PRODHUB_MAX_CONCURRENT_REQUESTS=0``), side by side in one run, while ``/healthz`` of the
+2x and 4x its measured capacity, with shedding on (the default limits, and with a queue of
+20), and off (``PRODHUB_MAX_CONCURRENT_REQUESTS=0``), side by side in one run, while ``/healthz`` of the
 same process is asked every 50 ms.
 
     python -m bench.overload --url mysql+aiomysql://... --redis-url redis://... \\
@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import platform
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +41,12 @@ TIMEOUT = 30.0  # a client's patience
 PROBE_EVERY = 0.05
 MULTIPLES = (1, 2, 4)
 SWEEP = (1, 2, 4, 8, 16)
-MODES = {"on": {}, "off": {"PRODHUB_MAX_CONCURRENT_REQUESTS": "0"}}
+# Shedding with the default limits, with a shorter queue, and off.
+MODES = {
+    "on": {},
+    "on, queue 20": {"PRODHUB_MAX_QUEUED_REQUESTS": "20"},
+    "off": {"PRODHUB_MAX_CONCURRENT_REQUESTS": "0"},
+}
 
 
 @dataclass
@@ -93,7 +100,7 @@ class Load:
         headers = bearer(ADMIN, now=datetime.now(UTC))
         self.http = httpx.AsyncClient(base_url=url, timeout=TIMEOUT, limits=limits,
                                       headers=headers)  # fmt: skip
-        self.probe = httpx.AsyncClient(base_url=url, timeout=TIMEOUT)
+        self.url = url
         self.body = {"query": DASHBOARD, "variables": {"first": first, "date": day.isoformat()}}
 
     async def one(self) -> tuple[str, float]:
@@ -118,24 +125,13 @@ class Load:
         await asyncio.gather(*(client() for _ in range(clients)))
         return done / seconds
 
-    async def open(self, rps: float, seconds: float) -> Cell:
+    async def open(self, rps: float, seconds: float, prober: ProcessPoolExecutor) -> Cell:
         """Requests sent at ``rps`` for ``seconds`` (each waits for its answer on its own),
-        and ``/healthz`` asked every ``PROBE_EVERY`` s meanwhile."""
+        and ``/healthz`` asked every ``PROBE_EVERY`` s meanwhile, from a process of its own
+        (this one's loop is busy sending: its lag is not the server's)."""
         cell = Cell(rps, seconds)
-        sending = True
-
-        async def probe() -> None:
-            while sending:
-                started = time.perf_counter()
-                try:
-                    await self.probe.get("/healthz")
-                except httpx.HTTPError:  # no answer within TIMEOUT: counted as TIMEOUT
-                    started = time.perf_counter() - TIMEOUT
-                cell.healthz.append(time.perf_counter() - started)
-                await asyncio.sleep(PROBE_EVERY)
-
-        prober = asyncio.create_task(probe())
         loop = asyncio.get_running_loop()
+        probing = loop.run_in_executor(prober, probe_healthz, self.url, seconds)
         start = loop.time()
         sent: list[asyncio.Task[tuple[str, float]]] = []
         for n in range(int(rps * seconds)):
@@ -143,17 +139,33 @@ class Load:
             sent.append(asyncio.create_task(self.one()))
         cell.outcomes = list(await asyncio.gather(*sent))
         cell.took = loop.time() - start
-        sending = False
-        await prober
+        cell.healthz = await probing
         return cell
 
     async def aclose(self) -> None:
         await self.http.aclose()
-        await self.probe.aclose()
+
+
+def probe_healthz(url: str, seconds: float) -> list[float]:
+    """``/healthz`` every ``PROBE_EVERY`` s for ``seconds``: how long each took (``TIMEOUT``
+    for one not answered within it)."""
+    took = []
+    deadline = time.perf_counter() + seconds
+    with httpx.Client(base_url=url, timeout=TIMEOUT) as probe:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                probe.get("/healthz").raise_for_status()
+                took.append(time.perf_counter() - started)
+            except httpx.HTTPError:
+                took.append(TIMEOUT)
+            time.sleep(PROBE_EVERY)
+    return took
 
 
 async def measure(urls: dict[str, str], day: date, first: int, seconds: float) -> dict[str, Any]:
     loads = {mode: Load(url, day, first) for mode, url in urls.items()}
+    prober = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
         for load in loads.values():  # warm: pools filled, documents parsed
             await load.closed(4, 2)
@@ -164,10 +176,11 @@ async def measure(urls: dict[str, str], day: date, first: int, seconds: float) -
         cells: dict[str, dict[str, Any]] = {}
         for multiple in MULTIPLES:
             for mode, load in loads.items():
-                cell = await load.open(capacity * multiple, seconds)
+                cell = await load.open(capacity * multiple, seconds, prober)
                 cells[f"{multiple}x {mode}"] = cell.summary()
                 await asyncio.sleep(2)  # the server settles before the next
     finally:
+        prober.shutdown()
         for load in loads.values():
             await load.aclose()
     return {
@@ -182,8 +195,8 @@ def report(found: dict[str, Any], args: argparse.Namespace) -> str:
     lines = [
         f"Overload: one `prodhub serve` (uvloop), an uncached dashboard query ({args.first} "
         f"employees, {args.day}), open-loop load at multiples of its capacity, "
-        f"{args.seconds:g} s each; shedding on (defaults: limit = pool size, queue, 1 s wait) "
-        f"and off, side by side. Machine: {found['machine']}.",
+        f"{args.seconds:g} s each; shedding on (defaults: limit = pool size, 100 waiting, 1 s "
+        f"wait; and with 20 waiting) and off, side by side. Machine: {found['machine']}.",
         "",
         f"Capacity: {found['capacity_rps']} req/s at the knee ({found['knee_clients']} "
         f"closed-loop clients; sweep {found['sweep_rps']}).",
@@ -193,7 +206,7 @@ def report(found: dict[str, Any], args: argparse.Namespace) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, cell in found["cells"].items():
-        multiple, mode = name.split()
+        multiple, mode = name.split(maxsplit=1)
         lines.append(
             f"| {multiple} | {mode} | {cell['offered_rps']} | {cell['ok_rps']} "
             f"| {cell['ok_p50_ms']} | {cell['ok_p99_ms']} | {cell['shed_share']:.1%} "
