@@ -1,7 +1,7 @@
 """Overload: one ``prodhub serve`` process (uvloop) offered an uncached dashboard query at 1x,
 2x and 4x its measured capacity, with shedding on (the default limits, and with a queue of
-20), and off (``PRODHUB_MAX_CONCURRENT_REQUESTS=0``), side by side in one run, while ``/healthz`` of the
-same process is asked every 50 ms.
+20) and off (``PRODHUB_MAX_CONCURRENT_REQUESTS=0``), side by side in one run, while
+``/healthz`` of the same process is asked every 50 ms.
 
     python -m bench.overload --url mysql+aiomysql://... --redis-url redis://... \\
         --day 2026-11-20 [--seconds 10]
