@@ -41,10 +41,10 @@ TIMEOUT = 30.0  # a client's patience
 PROBE_EVERY = 0.05
 MULTIPLES = (1, 2, 4)
 SWEEP = (1, 2, 4, 8, 16)
-# Shedding with the default limits, with a shorter queue, and off.
+# Shedding with the default limits (a queue of 20), with a deep queue, and off.
 MODES = {
     "on": {},
-    "on, queue 20": {"PRODHUB_MAX_QUEUED_REQUESTS": "20"},
+    "on, queue 100": {"PRODHUB_MAX_QUEUED_REQUESTS": "100"},
     "off": {"PRODHUB_MAX_CONCURRENT_REQUESTS": "0"},
 }
 
