@@ -9,10 +9,10 @@ all of them (the library's multiprocess mode).
 Read at each scrape: with database replicas, each one's lag (as the background poll last
 measured it) and whether web reads go to it; the jobs (paused, when their latest run
 finished and whether it failed: two statements, the same as ``systemStatus``), the database
-pools, the cache breaker, and with
-Redis the ``prodhub worker`` processes as their watchdogs report them (``prodhub/worker_watch.py``:
-how many were healthy lately, when one last was, how many started and how many their
-watchdog ended): alert on no worker alive for minutes, and on workers restarting.
+pools, the cache breaker, and with Redis the ``prodhub worker`` processes as their watchdogs
+report them (``prodhub/worker_watch.py``: how many were healthy lately, when one last was,
+how many started and how many their watchdog ended): alert on no worker alive for minutes,
+and on workers restarting.
 Routes are a fixed set, so a client cannot grow the label space with made-up paths.
 """
 

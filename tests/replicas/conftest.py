@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import delete
 
 from bench.faults.processes import MariaDB
 from bench.faults.replication import Primary, Replica
@@ -64,7 +65,9 @@ async def migrated(pair: Pair) -> Pair:
     database = Database(Settings(database_url=pair.primary.url()))
     await upgrade(database.engine)
     async with database.session() as session, session.begin():
-        session.add(models.User(id=ADMIN.user_id, email=ADMIN.email, password_hash="-", role="ADMIN"))
+        session.add(
+            models.User(id=ADMIN.user_id, email=ADMIN.email, password_hash="-", role="ADMIN")
+        )
     await database.dispose()
     pair.replica.catch_up(pair.primary)
     return pair
@@ -78,8 +81,8 @@ async def clean(migrated: Pair) -> AsyncIterator[Pair]:
     migrated.replica.catch_up(migrated.primary)
     database = Database(Settings(database_url=migrated.primary.url()))
     async with database.session() as session, session.begin():
-        await session.execute(models.AuditLog.__table__.delete())
-        await session.execute(models.Team.__table__.delete())
+        await session.execute(delete(models.AuditLog))
+        await session.execute(delete(models.Team))
     await database.dispose()
     migrated.replica.catch_up(migrated.primary)
 
@@ -126,6 +129,11 @@ async def upsert_team(client: httpx.AsyncClient, key: str, name: str) -> None:
         "/graphql", json={"query": UPSERT_TEAM, "variables": {"input": {"key": key, "name": name}}}
     )
     assert response.json()["data"]["upsertTeam"]["team"] == {"key": key, "name": name}
+
+
+def counting(*counters: ServerStatements) -> None:
+    for counter in counters:
+        counter.start()
 
 
 def _made(directory: Path) -> Path:

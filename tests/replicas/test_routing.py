@@ -14,7 +14,7 @@ from core.settings import Settings
 from prodhub.app import create_app
 from prodhub.resources import build_resources
 from tests.helpers import ADMIN, NOW, bearer
-from tests.replicas.conftest import Pair, teams, upsert_team, web
+from tests.replicas.conftest import Pair, counting, teams, upsert_team, web
 
 
 async def test_a_request_reads_the_replica_and_writes_the_primary_with_todays_statements(
@@ -38,13 +38,13 @@ async def test_a_request_reads_the_replica_and_writes_the_primary_with_todays_st
         await app.replicas.poll()
         client.cookies.clear()  # another client, which wrote nothing
         await teams(client)
-        on_primary.start(), on_replica.start()
+        counting(on_primary, on_replica)
         await upsert_team(client, "north", "North")
         wrote = on_primary.stop(), on_replica.stop()
         clean.replica.catch_up(clean.primary)
         await app.replicas.poll()
         client.cookies.clear()
-        on_primary.start(), on_replica.start()
+        counting(on_primary, on_replica)
         found, _ = await teams(client)
         read = on_primary.stop(), on_replica.stop()
 
@@ -80,7 +80,7 @@ async def test_a_client_reads_its_own_write_on_another_web_process(clean: Pair) 
         await other.replicas.poll()  # the replica lags, within the bound: it is read
         on_primary, on_replica = clean.counters()
         async with other.client(cookies) as same, other.client() as another:
-            on_primary.start(), on_replica.start()
+            counting(on_primary, on_replica)
             own, _ = await teams(same)
             counted = on_primary.stop(), on_replica.stop()
             others, _ = await teams(another)
@@ -88,7 +88,7 @@ async def test_a_client_reads_its_own_write_on_another_web_process(clean: Pair) 
             clean.replica.catch_up(clean.primary)
             await asyncio.sleep(0.6)  # past the clocks' margin after the write
             await other.replicas.poll()
-            on_primary.start(), on_replica.start()
+            counting(on_primary, on_replica)
             caught_up, _ = await teams(same)
             later = on_primary.stop(), on_replica.stop()
 
@@ -114,7 +114,7 @@ async def test_a_replica_past_the_lag_bound_is_not_read_until_it_catches_up(clea
             await app.replicas.poll()  # missing the write since now
             clock[0] += 6
             await app.replicas.poll()  # 6 s behind: past the bound
-            on_primary.start(), on_replica.start()
+            counting(on_primary, on_replica)
             behind, _ = await teams(client)
             while_behind = on_primary.stop(), on_replica.stop()
             ready = (await client.get("/readyz")).json()
@@ -123,7 +123,7 @@ async def test_a_replica_past_the_lag_bound_is_not_read_until_it_catches_up(clea
             clean.replica.catch_up(clean.primary)
             clock[0] += 1
             await app.replicas.poll()
-            on_primary.start(), on_replica.start()
+            counting(on_primary, on_replica)
             back, _ = await teams(client)
             caught_up = on_primary.stop(), on_replica.stop()
             ready_again = (await client.get("/readyz")).json()
@@ -158,7 +158,7 @@ async def test_a_stopped_replica_hands_its_reads_to_the_primary_and_gets_them_ba
             clean.replica.start()
             await _until(lambda: app.replicas.usable(replica, None, app.replicas.clock()), 20)
             on_primary, on_replica = clean.counters()
-            on_primary.start(), on_replica.start()
+            counting(on_primary, on_replica)
             await teams(client)
             back = on_primary.stop(), on_replica.stop()
 
@@ -169,5 +169,7 @@ async def test_a_stopped_replica_hands_its_reads_to_the_primary_and_gets_them_ba
 
 async def _until(check: object, seconds: float) -> None:
     async with asyncio.timeout(seconds):
-        while not check():  # type: ignore[operator]
+        while True:
+            if check():  # type: ignore[operator]
+                return
             await asyncio.sleep(0.05)
