@@ -38,7 +38,7 @@ async def test_only_a_recent_time_is_believed(cookie: str, believed: float | Non
     seen: list[float | None] = []
     transport = httpx.ASGITransport(app=app_seeing(seen))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        await client.get("/", headers={"cookie": cookie.encode("latin-1")})
+        await client.get("/", headers={b"cookie": cookie.encode("latin-1")})
 
     assert seen == [believed]
 
