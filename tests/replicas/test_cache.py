@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from bench.faults import processes
-from tests.replicas.conftest import Pair, teams, upsert_team, web
+from tests.helpers_replicas import Pair, teams, upsert_team, web
 
 
 async def test_an_entry_read_from_a_lagging_replica_does_not_outlive_the_write(

@@ -14,7 +14,7 @@ from core.settings import Settings
 from prodhub.app import create_app
 from prodhub.resources import build_resources
 from tests.helpers import ADMIN, NOW, bearer
-from tests.replicas.conftest import Pair, counting, teams, upsert_team, web
+from tests.helpers_replicas import Pair, counting, teams, upsert_team, web
 
 
 async def test_a_request_reads_the_replica_and_writes_the_primary_with_todays_statements(
