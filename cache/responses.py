@@ -17,6 +17,14 @@ it every ``SETTLE_MAX_SECONDS`` at most, whatever the breaker says (it is nobody
 until Redis takes it, so other processes stop serving what the write changed within about that
 long of Redis answering again; a lookup in the writer pays it first too. Closing the cache
 tries once more; the TTL bounds what a process that died owing leaves behind.
+
+With database replicas (``db.replicas``) a response may be computed from a replica that has
+not applied a write yet, after that write bumped its tags: it would be stored as current.
+Two rules keep that from lasting. Every write's tags are bumped a second time once no replica
+that reads are sent to can still miss it (``rebump_seconds``, the settings'
+``replica_staleness_seconds``), so such an entry lives that long at most, like the replica's
+own staleness; and a request whose client wrote less than that long ago (``cache.freshness``)
+is answered nothing from the cache and stores nothing: it reads what it wrote.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cache import entries
+from cache import entries, freshness
 from cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
 from cache.breaker import Breaker, guarded
 from core.settings import Settings
@@ -73,11 +81,14 @@ class ResponseCache:
         max_ttl_seconds: float,
         breaker: Breaker | None = None,
         clock: Callable[[], float] = time.time,
+        rebump_seconds: float = 0.0,
     ) -> None:
         self.backend = backend
         self.max_ttl_seconds = max_ttl_seconds
         self.breaker = breaker
         self.clock = clock
+        self.rebump_seconds = rebump_seconds  # 0: no second bump (no replicas)
+        self._rebumps: set[asyncio.Task[None]] = set()
         # Writes whose tags could not be bumped, and how many of them a bump of ``all`` has
         # settled (one that began after they failed).
         self._owed = self._settled = 0
@@ -99,6 +110,8 @@ class ResponseCache:
 
     async def lookup(self, key: str) -> Lookup | None:
         """The entry if valid; None when the cache cannot be asked (then do not store)."""
+        if self.rebump_seconds and self._client_wrote_lately():
+            return None
         try:
             if self.owes:
                 await self._settle()
@@ -143,12 +156,52 @@ class ResponseCache:
         the cache did."""
         if not tags:
             return
+        if self.rebump_seconds:
+            self._rebump_later(tags)
+        await self._bump(tags)
+
+    async def _bump(self, tags: frozenset[str]) -> None:
         try:
             await self._call(lambda: self.backend.bump(tags))
         except CacheError:
             self._owed += 1
             log.warning("cache tags not bumped; every entry is dropped when the cache is back")
             self._settle_later()
+
+    def _client_wrote_lately(self) -> bool:
+        request = freshness.current.get()
+        wrote_at = request.wrote_at if request is not None else None
+        return wrote_at is not None and self.clock() - wrote_at < self.rebump_seconds
+
+    def _rebump_later(self, tags: frozenset[str]) -> None:
+        """Bump ``tags`` again once every replica read has the write: what a lagging one
+        answered meanwhile is dropped (a failure owes ``all``, as the first bump's does)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(self.rebump_seconds)
+            await self._bump(tags)
+
+        task = loop.create_task(later())
+        self._rebumps.add(task)
+        task.add_done_callback(self._rebumps.discard)
+
+    async def _rebump_now(self) -> None:
+        """The second bumps not done yet, now: early rather than never (an entry computed
+        from a lagging replica after this may then live until its TTL: logged)."""
+        pending = [task for task in self._rebumps if not task.done()]
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        log.warning("closing: %d writes' second bumps done early", len(pending))
+        with contextlib.suppress(CacheError, TimeoutError):
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await self._call(lambda: self.backend.bump([ALL]))
 
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
         return await guarded(self.breaker, operation, CacheError)
@@ -189,6 +242,7 @@ class ResponseCache:
             delay = min(delay * 2, SETTLE_MAX_SECONDS)
 
     async def aclose(self) -> None:
+        await self._rebump_now()
         if self._settling is not None:
             self._settling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -214,8 +268,9 @@ def build_response_cache(
     ttl = settings.cache_ttl_seconds
     if ttl <= 0:
         return None
+    rebump = settings.replica_staleness_seconds
     if redis is not None:
         shared = RedisBackend(redis, body_bytes=settings.cache_max_mb << 20)
-        return ResponseCache(shared, max_ttl_seconds=ttl, breaker=breaker)
+        return ResponseCache(shared, max_ttl_seconds=ttl, breaker=breaker, rebump_seconds=rebump)
     backend = MemoryBackend(max_ttl_seconds=ttl, max_bytes=settings.cache_max_mb << 20)
-    return ResponseCache(backend, max_ttl_seconds=ttl)
+    return ResponseCache(backend, max_ttl_seconds=ttl, rebump_seconds=rebump)

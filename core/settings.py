@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
 MIN_SECRET_BYTES = 32  # an HMAC-SHA256 key (tokens, cursors) shorter than this is weak
+REPLICA_POLL_SECONDS = 1.0  # how often a web process measures its replicas' lag
 
 
 # What a finalized day can push to Connecteam, by the daily score's column.
@@ -49,6 +50,12 @@ class Settings(BaseSettings):
     max_concurrent_requests: int | None = Field(default=None, ge=0, le=10_000)
     max_queued_requests: int = Field(default=20, ge=0, le=100_000)
     queue_wait_seconds: float = Field(default=1.0, ge=0, le=10)
+    # MariaDB replicas of database_url that web requests read from, comma-separated (none by
+    # default; SQLite has none). Jobs, the scheduler and commands read the primary.
+    database_replica_urls: Annotated[list[str], NoDecode] = []
+    # A replica further behind the primary than this is not read (the primary is, until it
+    # catches up); /readyz reports it degraded.
+    replica_max_lag_seconds: float = Field(default=5.0, gt=0, le=300)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)  # signs access tokens and cursors
     access_token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.
@@ -96,7 +103,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "database_replica_urls", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -125,6 +132,8 @@ class Settings(BaseSettings):
             raise ValueError(f"PRODHUB_SECRET_KEY needs at least {MIN_SECRET_BYTES} bytes")
         if self.is_production and self.scheduler_frozen_at is not None:
             raise ValueError("PRODHUB_SCHEDULER_FROZEN_AT is for tests, not production")
+        if self.database_replica_urls and self.is_sqlite:
+            raise ValueError("SQLite has no replicas: PRODHUB_DATABASE_REPLICA_URLS is for MariaDB")
         return self
 
     @property
@@ -144,6 +153,15 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def replica_staleness_seconds(self) -> float:
+        """The most a replica that reads are sent to may miss of the primary's commits: the
+        lag bound, one poll for the lag to be measured and one for it to be noticed. Zero
+        without replicas."""
+        if not self.database_replica_urls:
+            return 0.0
+        return self.replica_max_lag_seconds + 2 * REPLICA_POLL_SECONDS
 
     @property
     def signing_key(self) -> bytes:

@@ -15,11 +15,15 @@ the client sends:
   themselves, so the pool does not reset connections with another ROLLBACK. On SQLite a
   write also sends its ``BEGIN`` (see ``_begin_on_sqlite``).
 
+With ``PRODHUB_DATABASE_REPLICA_URLS``, a web request's reads go to a MariaDB replica while
+it is close enough behind (``db.replicas``); everything else stays as above.
+
 Nothing here connects at import time or on construction.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -35,7 +39,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from cache import freshness
 from core.settings import Settings
+from db.replicas import Replicas
 from db.sessions import ReadOnlySession, WriteListener, WriteTrackingSession
 
 T = TypeVar("T")
@@ -52,6 +58,9 @@ class Database:
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self._read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self._write_listeners: list[WriteListener] = []
+        self.replicas = (
+            Replicas(settings, self, Database) if settings.database_replica_urls else None
+        )
 
     @property
     def engine(self) -> AsyncEngine:
@@ -96,7 +105,14 @@ class Database:
         return self._read_sessionmaker()
 
     async def read(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """``work`` on a read-only session of its own; run again once if its connection died."""
+        """``work`` on a read-only session of its own; run again once if its connection died.
+        A web request's read goes to a replica when there are some (``db.replicas``)."""
+        if self.replicas is not None:
+            return await self.replicas.read(work, self.read_primary)
+        return await self.read_primary(work)
+
+    async def read_primary(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """``read`` on this database's own server, whoever asks."""
         try:
             async with self.read_session() as session:
                 return await work(session)
@@ -120,12 +136,12 @@ class Database:
         raise AssertionError("unreachable")
 
     async def ping(self) -> None:
-        """One ``SELECT 1`` on the read path (readiness, and warming a pool)."""
+        """One ``SELECT 1`` on the primary's read path (readiness, and warming a pool)."""
 
         async def select_one(session: AsyncSession) -> None:
             await session.execute(text("SELECT 1"))
 
-        await self.read(select_one)
+        await self.read_primary(select_one)
 
     def add_write_listener(self, listener: WriteListener) -> Callable[[], None]:
         """Await ``listener`` after every session that committed a write; returns the remover."""
@@ -133,6 +149,9 @@ class Database:
         return lambda: self._write_listeners.remove(listener)
 
     async def _notify_write(self, tables: frozenset[str]) -> None:
+        request = freshness.current.get()
+        if request is not None:  # its later reads, and its client's, must see this write
+            request.note_write(time.time())
         for listener in list(self._write_listeners):
             await listener(tables)
 
@@ -149,6 +168,8 @@ class Database:
         return [e for e in (self._engine, self._read_engine) if e is not None]
 
     async def dispose(self) -> None:
+        if self.replicas is not None:
+            await self.replicas.dispose()
         for engine in self.started_engines():
             await engine.dispose()
         self._engine = self._read_engine = None

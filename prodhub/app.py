@@ -27,6 +27,7 @@ from prodhub.http_guard import PREFLIGHT_HEADERS, GraphQLRequestGuard
 from prodhub.job_queue import JobQueue
 from prodhub.jobs import EmbeddedJobs, build_broker
 from prodhub.metrics import RequestMetrics, metrics
+from prodhub.read_your_writes import ReadYourWrites
 from prodhub.report_files import csv_route
 from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
@@ -111,6 +112,9 @@ def create_app(
     )
     front = Middleware(CacheFront, graphql=graphql)  # cached answers before routing
     middleware = [Middleware(RequestMetrics), cors, front]
+    if settings.database_replica_urls:  # a client's reads see its writes, on any process
+        staleness = settings.replica_staleness_seconds
+        middleware.insert(2, Middleware(ReadYourWrites, staleness_seconds=staleness))
     if settings.trusted_proxies:
         # The client is the first hop of X-Forwarded-For, from the right, that is not a trusted
         # proxy; from any other peer the header is ignored. Outermost: everything sees it.

@@ -10,6 +10,7 @@ from datetime import datetime
 from cross_web import HTTPException
 from starlette.datastructures import Headers
 
+from cache.freshness import on_primary
 from db.engine import Database
 from db.outages import database_unavailable
 from prodhub.request_budget import Budget
@@ -56,9 +57,25 @@ async def read_credentials(
     """The viewer, and why its credentials were refused (None when they were not). A user's
     token is checked without a statement while this process's user stamps are fresh
     (``services.revocation``; stale, they are read first, unless ``read_stamps`` is False:
-    then it is refused); an API key costs one indexed SELECT."""
+    then it is refused); an API key costs one indexed SELECT. Both are read on the primary,
+    never a replica: a key or a password change takes effect at once."""
     if authorization is None:
         return ANONYMOUS, None
+    with on_primary():
+        return await _read_credentials(
+            authorization, now, db=db, secret=secret, stamps=stamps, read_stamps=read_stamps
+        )
+
+
+async def _read_credentials(
+    authorization: str,
+    now: datetime,
+    *,
+    db: Database,
+    secret: bytes,
+    stamps: UserStamps,
+    read_stamps: bool,
+) -> tuple[Viewer, str | None]:
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:

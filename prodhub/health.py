@@ -4,7 +4,9 @@ answer.
 Only the database decides: without it nothing can be answered, so ``ready`` is false and the
 route answers 503 (out of rotation). Without Redis every read still answers (uncached), sign-in
 limits count in memory and refreshes are owed (``prodhub.job_queue``): the process is
-``degraded``, still ready (HTTP 200), and says so in the body. Both checks run at once and are
+``degraded``, still ready (HTTP 200), and says so in the body. So is a database replica that
+is down or further behind than ``PRODHUB_REPLICA_MAX_LAG_SECONDS``: the primary answers its
+reads meanwhile. Both checks run at once and are
 bounded: the database's by ``CHECK_TIMEOUT_SECONDS``, Redis's by the cache client's short
 timeout, ``REDIS_CHECK_SECONDS`` and the cache's circuit breaker (while it is open Redis is
 not asked: a black-holed Redis costs a probe nothing).
@@ -13,6 +15,7 @@ not asked: a black-holed Redis costs a probe nothing).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -22,6 +25,7 @@ from sqlalchemy.pool import QueuePool
 
 from cache.breaker import Breaker, guarded
 from db.engine import Database
+from db.replicas import Replicas
 
 CHECK_TIMEOUT_SECONDS = 3.0
 REDIS_CHECK_SECONDS = 0.5
@@ -45,6 +49,8 @@ async def readiness(
     else:
         database, cache = await asyncio.gather(_database(db), _redis(redis, breaker))
         checks = {"database": database, "redis": cache}
+    if db.replicas is not None:
+        checks["replicas"] = await _replicas(db.replicas)
     ready = bool(checks["database"]["ok"])
     failing = [name for name, check in checks.items() if not check["ok"]]
     status = "unavailable" if not ready else "degraded" if failing else "ok"
@@ -63,6 +69,31 @@ async def _database(db: Database) -> dict[str, Any]:
     if db.is_writing:
         pools["writes"] = _pool_status(db.engine)
     return {"ok": True, "pools": pools}
+
+
+async def _replicas(replicas: Replicas) -> dict[str, Any]:
+    """Each replica's lag as the background poll last measured it (a probe sends no statement
+    of its own; the first one waits for the first poll, ``CHECK_TIMEOUT_SECONDS`` at most).
+    ``read``: whether reads go to it now. One not read (down, or further behind than
+    ``max_lag_seconds``) degrades the process; the primary answers its reads meanwhile."""
+    replicas.start()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            await replicas.first_poll()
+    now = replicas.clock()
+    found = {
+        replica.name: {
+            "up": replica.up,
+            "lag_seconds": None if (lag := replica.lag(now)) is None else round(lag, 3),
+            "read": replicas.usable(replica, None, now),
+        }
+        for replica in replicas.members
+    }
+    return {
+        "ok": all(each["read"] for each in found.values()),
+        "max_lag_seconds": replicas.max_lag,
+        "replicas": found,
+    }
 
 
 def _pool_status(engine: AsyncEngine) -> dict[str, int]:

@@ -6,11 +6,13 @@ none when the operation may not be cached). With ``prodhub serve --workers N`` t
 the processes a shared ``PROMETHEUS_MULTIPROC_DIR``, so a scrape of any one of them reports
 all of them (the library's multiprocess mode).
 
-Read at each scrape: the jobs (paused, when their latest run finished and whether it failed:
-two statements, the same as ``systemStatus``), the database pools, the cache breaker, and with
-Redis the ``prodhub worker`` processes as their watchdogs report them (``prodhub/worker_watch.py``:
-how many were healthy lately, when one last was, how many started and how many their
-watchdog ended): alert on no worker alive for minutes, and on workers restarting.
+Read at each scrape: with database replicas, each one's lag (as the background poll last
+measured it) and whether web reads go to it; the jobs (paused, when their latest run
+finished and whether it failed: two statements, the same as ``systemStatus``), the database
+pools, the cache breaker, and with Redis the ``prodhub worker`` processes as their watchdogs
+report them (``prodhub/worker_watch.py``: how many were healthy lately, when one last was,
+how many started and how many their watchdog ended): alert on no worker alive for minutes,
+and on workers restarting.
 Routes are a fixed set, so a client cannot grow the label space with made-up paths.
 """
 
@@ -42,6 +44,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cache.breaker import State
+from db.replicas import Replicas
 from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import Resources
 from prodhub.worker_watch import EVERY_SECONDS, EXITS, STARTS, WORKERS
@@ -156,6 +159,8 @@ async def _state(resources: Resources) -> CollectorRegistry:
                   ["pool"], registry=registry)  # fmt: skip
     for name, in_use in _pools(resources):
         pools.labels(name).set(in_use)
+    if resources.db.replicas is not None:
+        _replicas(resources.db.replicas, registry)
     breaker = Gauge(
         "prodhub_cache_breaker_open",
         "1 while the response cache skips its Redis after a failure (cache/breaker.py).",
@@ -221,10 +226,36 @@ class _Counts(Collector):
 
 
 def _pools(resources: Resources) -> Iterable[tuple[str, int]]:
-    for name, engine in (("write", resources.db.engine), ("read", resources.db.read_engine)):
+    engines = [("write", resources.db.engine), ("read", resources.db.read_engine)]
+    if resources.db.replicas is not None:
+        engines += [(f"replica {r.name}", r.db.read_engine) for r in resources.db.replicas.members]
+    for name, engine in engines:
         checked_out = getattr(engine.pool, "checkedout", None)
         if checked_out is not None:
             yield name, int(checked_out())
+
+
+def _replicas(replicas: Replicas, registry: CollectorRegistry) -> None:
+    """Each replica's lag as the background poll measured it (no statement of the scrape's)."""
+    replicas.start()
+    lag = Gauge(
+        "prodhub_db_replica_lag_seconds",
+        "How long the replica has been missing a commit the primary had (0: caught up), as "
+        "this process last measured it; absent while it is down or not measured yet.",
+        ["replica"], registry=registry,
+    )  # fmt: skip
+    read = Gauge(
+        "prodhub_db_replica_read",
+        "1 while web reads go to the replica (up, and at most PRODHUB_REPLICA_MAX_LAG_SECONDS "
+        "behind); 0 while the primary answers them instead.",
+        ["replica"], registry=registry,
+    )  # fmt: skip
+    now = replicas.clock()
+    for replica in replicas.members:
+        seconds = replica.lag(now)
+        if seconds is not None:
+            lag.labels(replica.name).set(seconds)
+        read.labels(replica.name).set(int(replicas.usable(replica, None, now)))
 
 
 async def metrics(request: Request) -> Response:

@@ -174,16 +174,21 @@ class MariaDB:
         )  # fmt: skip
         return self
 
+    def options(self) -> list[str]:
+        """How the server runs (a replication role adds to them: ``bench.faults.replication``)."""
+        return [
+            f"--datadir={self.directory / 'data'}", f"--socket={self.socket}",
+            f"--pid-file={self.directory / 'mysql.pid'}", "--bind-address=127.0.0.1",
+            f"--port={self.port}", "--skip-name-resolve", "--skip-log-bin",
+            "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2",
+            "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
+            "--max-connections=200",
+        ]  # fmt: skip
+
     def start(self) -> None:
         log = (self.directory / "mysql.log").open("ab")
         self.popen = subprocess.Popen(
-            ["mariadbd", "--no-defaults", f"--user={_user()}",
-             f"--datadir={self.directory / 'data'}", f"--socket={self.socket}",
-             f"--pid-file={self.directory / 'mysql.pid'}", "--bind-address=127.0.0.1",
-             f"--port={self.port}", "--skip-name-resolve", "--skip-log-bin",
-             "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2",
-             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-             "--max-connections=200"],
+            ["mariadbd", "--no-defaults", f"--user={_user()}", *self.options()],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         log.close()
