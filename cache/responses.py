@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cache import entries
+from cache import compression, entries
 from cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
 from cache.breaker import Breaker, guarded
 from core.settings import Settings
@@ -119,7 +119,7 @@ class ResponseCache:
     ) -> None:
         """Keep ``body``, computed after ``lookup``, with the versions its ``tags`` had then
         (``stored_at``, seconds since the epoch, is when it was computed: its age counts from
-        there)."""
+        there), and compressed in every coding a hit may send (``cache.compression``)."""
         wanted = {*tags, ALL}
         versions = {t: lookup.known[t] for t in wanted if t in lookup.known}
         new = wanted - versions.keys()
@@ -129,12 +129,13 @@ class ResponseCache:
                 unchanged = epoch == lookup.epoch  # no write since the lookup
                 versions |= current if unchanged else dict.fromkeys(new, -1)
             ttl = min(policy.max_age, self.max_ttl_seconds)
+            bodies = entries.Bodies(body, await compression.variants(body))
             header = entries.encode(
                 stored_at_ms=round((stored_at if stored_at is not None else self.clock()) * 1000),
                 max_age=policy.max_age,
                 private=policy.private, tags=versions, body_id=entries.body_id(body),
             )  # fmt: skip
-            await self._call(lambda: self.backend.store(lookup.key, header, body, ttl))
+            await self._call(lambda: self.backend.store(lookup.key, header, bodies, ttl))
         except CacheError:
             log.warning("response not kept: the cache is unavailable")
 

@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from core.redis import connect_broker_redis
 from core.settings import Settings
 from prodhub.cache_front import CacheFront
+from prodhub.compression import Compression
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
 from prodhub.graphql_requests import CACHE_HEADER
@@ -102,6 +103,8 @@ def create_app(
     )
     front = Middleware(CacheFront, graphql=graphql)  # cached answers before routing
     middleware = [Middleware(RequestMetrics), cors, front]
+    # Innermost: what the front door answers (a hit, compressed when stored) never passes it.
+    middleware.append(Middleware(Compression))
     if settings.trusted_proxies:
         # The client is the first hop of X-Forwarded-For, from the right, that is not a trusted
         # proxy; from any other peer the header is ignored. Outermost: everything sees it.

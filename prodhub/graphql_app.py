@@ -32,6 +32,7 @@ from strawberry.types import ExecutionResult
 from cache import Lookup, Policy
 from cache.tags import collect
 from prodhub import credentials
+from prodhub.compression import accept_encoding, negotiate
 from prodhub.credentials import CredentialsUnchecked, authorization_of
 from prodhub.graphiql import local_graphiql_html
 from prodhub.graphql_json import decode_body, encode_response
@@ -144,7 +145,8 @@ class GraphQLApp(GraphQL[Context, None]):
             if isinstance(prepared, Response):
                 response = prepared
             elif prepared is not None and prepared.hit is not None:
-                await send_hit(send, prepared.hit, self._now_ms())
+                coding = negotiate(accept_encoding(scope["headers"]))
+                await send_hit(send, prepared.hit, self._now_ms(), coding)
                 return
             else:
                 request.state.prepared = prepared
