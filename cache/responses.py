@@ -116,10 +116,12 @@ class ResponseCache:
         tags: Iterable[str],
         policy: Policy,
         stored_at: float | None = None,
-    ) -> None:
+    ) -> entries.Bodies:
         """Keep ``body``, computed after ``lookup``, with the versions its ``tags`` had then
         (``stored_at``, seconds since the epoch, is when it was computed: its age counts from
-        there), and compressed in every coding a hit may send (``cache.compression``)."""
+        there), and compressed in every coding a hit may send (``cache.compression``): those
+        bodies are returned, kept or not, for the response that computed them to send."""
+        bodies = entries.Bodies(body, await compression.variants(body))
         wanted = {*tags, ALL}
         versions = {t: lookup.known[t] for t in wanted if t in lookup.known}
         new = wanted - versions.keys()
@@ -129,7 +131,6 @@ class ResponseCache:
                 unchanged = epoch == lookup.epoch  # no write since the lookup
                 versions |= current if unchanged else dict.fromkeys(new, -1)
             ttl = min(policy.max_age, self.max_ttl_seconds)
-            bodies = entries.Bodies(body, await compression.variants(body))
             header = entries.encode(
                 stored_at_ms=round((stored_at if stored_at is not None else self.clock()) * 1000),
                 max_age=policy.max_age,
@@ -138,6 +139,7 @@ class ResponseCache:
             await self._call(lambda: self.backend.store(lookup.key, header, bodies, ttl))
         except CacheError:
             log.warning("response not kept: the cache is unavailable")
+        return bodies
 
     async def invalidate(self, tags: frozenset[str]) -> None:
         """A committed write changed ``tags``. Never raises: a write must not fail because

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cache import compression
 from cache.compression import CODINGS, MIN_BYTES, Coding
+from cache.entries import Bodies
 
 COMPRESSIBLE = re.compile(
     rb"\s*(text/(?!event-stream)|application/(json|graphql-response\+json|javascript|xml)"
@@ -28,6 +29,9 @@ COMPRESSIBLE = re.compile(
 # RFC 9110's qvalue: 0 to 1 with at most three decimals.
 QVALUE = re.compile(r"(0(\.\d{0,3})?|1(\.0{0,3})?)")
 CACHED_HEADER_BYTES = 200  # a longer Accept-Encoding is read every time, never remembered
+# The scope key where the GraphQL view leaves the bodies of a response it just stored, already
+# compressed (``cache.entries.Bodies``): the response that computed them sends them as they are.
+STORED = "prodhub.stored"
 
 
 def accept_encoding(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
@@ -90,14 +94,15 @@ class Compression:
             await self.app(scope, receive, send)
             return
         coding = negotiate(accept_encoding(scope["headers"]))
-        await self.app(scope, receive, _Responder(send, coding).send)
+        await self.app(scope, receive, _Responder(scope, send, coding).send)
 
 
 class _Responder:
     """One response's ``send``: the start held until the first part of the body says whether
     it is worth compressing (or, with a ``Content-Length`` under ``MIN_BYTES``, sent at once)."""
 
-    def __init__(self, send: Send, coding: Coding | None) -> None:
+    def __init__(self, scope: Scope, send: Send, coding: Coding | None) -> None:
+        self.scope = scope
         self._send = send
         self.coding = coding
         self.start: Message | None = None
@@ -146,10 +151,16 @@ class _Responder:
                 self.stream = compression.Stream(self.coding)
                 body = await self.stream.compressed(body, last=False)
             else:
-                body = await compression.compressed(body, self.coding)
+                body = await self._compressed(body, self.coding)
                 headers["content-length"] = str(len(body))
         await self._send(start)
         await self._send({**message, "body": body})
+
+    async def _compressed(self, body: bytes, coding: Coding) -> bytes:
+        stored: Bodies | None = self.scope.get(STORED)
+        if stored is not None and coding in stored.encoded and stored.identity == body:
+            return stored.encoded[coding]
+        return await compression.compressed(body, coding)
 
     async def _next(self, message: Message) -> None:
         if self.stream is None:
