@@ -15,8 +15,8 @@ from prodhub.app import create_app
 from prodhub.graphql_requests import CACHE_HEADER
 from prodhub.resources import Resources
 from tests import helpers
-from tests.compression.asgi import Answer, call
 from tests.helpers import ADMIN, NOW, bearer
+from tests.helpers_asgi import Answer, call
 
 LIST = "{ employees(first: 40) { edges { node { name code } } } }"
 ONE = "{ employees(first: 1) { edges { node { name } } } }"

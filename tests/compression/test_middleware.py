@@ -11,7 +11,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from prodhub.compression import Compression
-from tests.compression.asgi import call
+from tests.helpers_asgi import call
 
 TEXT = b"a line of text that repeats\n" * 100  # 2,800 bytes
 

@@ -20,8 +20,8 @@ from services.authentication import Viewer
 from services.daily_reports import build_reports
 from services.users import UserRole
 from tests import helpers
-from tests.compression.asgi import Answer, call
 from tests.helpers import ADMIN, NOW, Backend, bearer, gid
+from tests.helpers_asgi import Answer, call
 
 LIST = "{ employees(first: 40) { edges { node { name code } } } }"
 DAY = date(2026, 11, 20)
