@@ -2,11 +2,12 @@
 dynamic responses, and only for bodies of at least ``MIN_BYTES`` (below that the coding's own
 framing and the work cost more than the bytes saved).
 
-Levels, measured on a 35 KB leaderboard page (docs/PERFORMANCE.md): gzip 5 makes 6.1 KB in
-0.24 ms (6: 1.7 % smaller for 20 % more time; 9: 2.3 % smaller for three times the time);
-brotli 5 makes 5.6 KB in 0.27 ms (4: 7 % larger; 11, the static default: 11 % smaller for
-130 times the time). A cached response is compressed once, when it is stored, and served
-compressed as many times as it is asked for; an uncached one is compressed as it is sent.
+Levels, measured on a 35 KB leaderboard page (``python -m bench.compression``): gzip 5 makes
+6.1 KB in 0.16-0.24 ms (6: 2 % smaller for 20-45 % more time; 9: 4 % smaller for three to four
+times the time); brotli 5 makes 5.6 KB in 0.26-0.38 ms (4: 7 % larger; 11, the library's
+default: 11 % smaller for over 100 times the time). A cached response is compressed once, when
+it is stored, and served compressed as many times as it is asked for; an uncached one is
+compressed as it is sent.
 
 Both libraries let go of the GIL while they work, so a body of ``THREAD_BYTES`` or more is
 compressed in a worker thread: a 16 MB response does not hold the event loop for a second.
