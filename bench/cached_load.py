@@ -1,5 +1,8 @@
 """Cached responses under load: one ``prodhub serve`` process, wrk as the load generator, and
-``/healthz`` of the same process measured in the same run.
+``/healthz`` of the same process measured in the same run. The leaderboard page is asked as
+before (no ``Accept-Encoding``: the body as it is) and by clients that take brotli and gzip,
+whose hits send the bytes compressed when the entry was stored; what that compressing cost,
+and what it adds to an entry, is measured in the same run (``bench.compression``).
 
     python -m bench.cached_load --url mysql+aiomysql://... --redis-url redis://... \\
         --day 2026-11-20 [--seconds 10] [--connections 8] [--rounds 5]
@@ -33,7 +36,7 @@ import httpx
 import uvloop
 from redis.asyncio import Redis
 
-from bench import results
+from bench import compression, results
 from core.settings import Settings
 from tests.helpers import ADMIN, LEADERBOARD_PAGE, bearer
 
@@ -121,7 +124,24 @@ def run(
             "access log on": load(url, redis_url, day, seconds, connections, rounds, log=True),
         },
         "redis_get_rps": uvloop.run(redis_gets(redis_url, seconds, connections)),
+        "compression": compression.measure(leaderboard_body(url, redis_url, day), redis_url),
     }
+
+
+def leaderboard_body(url: str, redis_url: str, day: date) -> bytes:
+    """The leaderboard page as the benchmark's hits send it without a coding."""
+    token = bearer(ADMIN, now=datetime.now(UTC), secret=Settings().signing_key)
+    with server(url, redis_url, access_log=False) as base:
+        response = httpx.post(base + "/graphql", content=page_request(day),
+                              headers={"Content-Type": "application/json", **token})  # fmt: skip
+    assert "errors" not in response.json(), response.text[:300]
+    return response.content
+
+
+def page_request(day: date) -> str:
+    return json.dumps(
+        {"query": LEADERBOARD_PAGE, "variables": {"first": 50, "day": day.isoformat()}}
+    )
 
 
 async def redis_gets(redis_url: str, seconds: int, in_flight: int) -> float:
@@ -158,12 +178,12 @@ def load(
         raise SystemExit("wrk is missing: apt-get install -y wrk (bench/run does)")
     token = bearer(ADMIN, now=datetime.now(UTC), secret=Settings().signing_key)
     json_headers = {"Content-Type": "application/json", **token}
-    page = json.dumps(
-        {"query": LEADERBOARD_PAGE, "variables": {"first": 50, "day": day.isoformat()}}
-    )
+    page = page_request(day)
     tiny = json.dumps({"query": "{ teams { name } }"})
     targets = {
         "leaderboard page": ("/graphql", page, json_headers),
+        "leaderboard page, br": ("/graphql", page, {**json_headers, "Accept-Encoding": "br"}),
+        "leaderboard page, gzip": ("/graphql", page, {**json_headers, "Accept-Encoding": "gzip"}),
         "tiny query": ("/graphql", tiny, json_headers),
         "/healthz": ("/healthz", None, {}),
     }
@@ -171,14 +191,17 @@ def load(
     sizes = {"/healthz": 15}
     turn = max(1, round(seconds / rounds))
     with server(url, redis_url, access_log=log) as base:
-        for name, (_, body, _) in targets.items():
+        for name, (_, body, headers) in targets.items():
             if body is None:
                 continue
             for _ in range(2):  # a miss, then a hit: the entry is there
-                response = httpx.post(base + "/graphql", content=body, headers=json_headers)
+                asked = {"Accept-Encoding": "identity", **headers}  # as wrk: none unless set
+                response = httpx.post(base + "/graphql", content=body, headers=asked)
                 assert "errors" not in response.json(), response.text[:300]
             assert response.headers["x-prodhub-cache"] == "hit", response.headers
-            sizes[name] = len(response.content)
+            coding = headers.get("Accept-Encoding")
+            assert response.headers.get("content-encoding") == coding, response.headers
+            sizes[name] = int(response.headers["content-length"])  # on the wire
         for _ in range(rounds):
             for name, (path, body, headers) in targets.items():
                 turns[name].append(wrk(base + path, seconds=turn, connections=connections,
@@ -209,7 +232,7 @@ def report(result: dict[str, Any]) -> str:
         f"{result['seconds']} s per target in {result['rounds']} turns taken in rotation, "
         "cached responses (Redis) after a warm-up; latencies are the median of the turns'.",
         "",
-        "| server | target | response bytes | requests/s | share of /healthz | p50 ms | p95 ms "
+        "| server | target | bytes sent | requests/s | share of /healthz | p50 ms | p95 ms "
         "| p99 ms | errors |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -227,6 +250,8 @@ def report(result: dict[str, Any]) -> str:
         f"redis-py alone, GETs of a 16-byte key, {result['connections']} in flight, "
         f"one command each: {gets:,.0f} per second. Hits in flight together share one "
         "MGET (cache/batching.py), so a hit costs less Redis than one such GET.",
+        "",
+        compression.report(result["compression"]),
     ]
     return "\n".join(lines)
 

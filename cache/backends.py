@@ -1,5 +1,5 @@
 """Two stores with one interface: Redis (shared by every process) and memory (the embedded
-default). Both keep entries (a header and a body, see ``cache.entries``) for a TTL and
+default). Both keep entries (a header and its bodies, see ``cache.entries``) for a TTL and
 tag versions that never expire, and answer a lookup in one round trip: the entry if every
 tag it was computed at still has that version; else the current versions of its tags.
 """
@@ -17,11 +17,13 @@ from redis.exceptions import RedisError
 
 from cache import entries
 from cache.batching import MGetBatcher
-from cache.entries import parse_tags
+from cache.entries import Bodies, parse_tags
 
 TAG_PREFIX = "prodhub:tag:"
 EPOCH = "prodhub:tag-epoch"  # incremented by every write, with the tags it changes
-BODY_PREFIX = "prodhub:body:"  # + a body's id: the bytes of a response, never changed
+# + a body's id: a response's bodies, packed (``entries.pack``), never changed. A release that
+# kept the body alone kept it under "prodhub:body:": neither reads the other's.
+BODY_PREFIX = "prodhub:bodies:"
 
 
 class CacheError(Exception):
@@ -30,7 +32,7 @@ class CacheError(Exception):
 
 @dataclass(frozen=True)
 class Found:
-    entry: tuple[bytes, bytes] | None  # a valid entry's header and body, or None
+    entry: tuple[bytes, Bodies] | None  # a valid entry's header and bodies, or None
     epoch: int  # the write epoch when looked up
     known: dict[str, int] = field(default_factory=dict)  # current versions of a stale entry's tags
 
@@ -41,7 +43,7 @@ class CacheBackend(Protocol):
     async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
         """The write epoch and the current version of each tag, in one round trip."""
 
-    async def store(self, key: str, header: bytes, body: bytes, ttl_seconds: float) -> None: ...
+    async def store(self, key: str, header: bytes, body: Bodies, ttl_seconds: float) -> None: ...
 
     async def bump(self, tags: Iterable[str]) -> None:
         """A new version of each tag, and a new epoch, at once."""
@@ -55,11 +57,11 @@ class MemoryBackend:
     def __init__(
         self, *, max_ttl_seconds: float, max_bytes: int, timer: Callable[[], float] = time.monotonic
     ) -> None:
-        self._entries: TTLCache[str, tuple[float, bytes, bytes]] = TTLCache(
+        self._entries: TTLCache[str, tuple[float, bytes, Bodies]] = TTLCache(
             maxsize=max_bytes,
             ttl=max_ttl_seconds,
             timer=timer,
-            getsizeof=lambda v: len(v[1]) + len(v[2]),
+            getsizeof=lambda v: len(v[1]) + v[2].size,
         )
         self._versions: dict[str, int] = {}
         self._epoch = 0
@@ -79,8 +81,8 @@ class MemoryBackend:
     async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
         return self._epoch, {tag: self._versions.get(tag, 0) for tag in tags}
 
-    async def store(self, key: str, header: bytes, body: bytes, ttl_seconds: float) -> None:
-        if len(header) + len(body) <= self._entries.maxsize:  # larger than the cache: not kept
+    async def store(self, key: str, header: bytes, body: Bodies, ttl_seconds: float) -> None:
+        if len(header) + body.size <= self._entries.maxsize:  # larger than the cache: not kept
             self._entries[key] = (self._timer() + ttl_seconds, header, body)
 
     async def bump(self, tags: Iterable[str]) -> None:
@@ -99,7 +101,7 @@ LOOKUP = """
 local header = redis.call('GET', KEYS[1])
 local epoch = redis.call('GET', KEYS[2]) or '0'
 if not header then return {false, epoch, false} end
-local tags = string.match(header, '^2 %S+ %S+ %S+ %S+ (%S*)$')
+local tags = string.match(header, '^3 %S+ %S+ %S+ %S+ (%S*)$')
 if not tags then return {false, epoch, false} end
 local names, wanted, keys = {}, {}, {}
 for name, version in string.gmatch(tags, '([^,=]+)=(%-?%d+)') do
@@ -136,8 +138,9 @@ class RedisBackend:
     itself, answers keys not seen yet and entries whose tags turned out to be others.
 
     Bodies are stored under their content's id and never change, so the process keeps the
-    ones it served (up to ``body_bytes``): a valid entry whose body it has costs no more than
-    its header; one it has not costs a GET of the body, once.
+    ones it served (up to ``body_bytes``, unpacked, every coding of one together): a valid
+    entry whose bodies it has costs no more than its header; one it has not costs a GET of
+    the bodies, once.
     """
 
     def __init__(
@@ -152,7 +155,9 @@ class RedisBackend:
         )
         self._parsed: LRUCache[bytes, Parsed] = LRUCache(maxsize=remembered)
         self.body_bytes = body_bytes
-        self._bodies: LRUCache[str, bytes] = LRUCache(maxsize=body_bytes, getsizeof=len)
+        self._bodies: LRUCache[str, Bodies] = LRUCache(
+            maxsize=body_bytes, getsizeof=lambda b: b.size
+        )
 
     async def lookup(self, key: str) -> Found:
         remembered = self._tags_of.get(key)
@@ -205,8 +210,8 @@ class RedisBackend:
         return Found(None, int(epoch or 0), current)
 
     async def _valid(self, header: bytes, epoch: int) -> Found:
-        """A valid entry with its body; without (its body expired first), a miss whose tags'
-        versions are the header's, which are current."""
+        """A valid entry with its bodies; without (they expired first, or are not bodies), a
+        miss whose tags' versions are the header's, which are current."""
         name = entries.body_id_of(header)
         body = self._bodies.get(name)
         if body is None:
@@ -214,12 +219,15 @@ class RedisBackend:
             if stored is None:
                 return Found(None, epoch, parse_tags(header))
             assert isinstance(stored, bytes)  # decode_responses=False
-            body = stored
+            try:
+                body = entries.unpack(stored)
+            except ValueError:
+                return Found(None, epoch, parse_tags(header))
             self._keep_body(name, body)
         return Found((header, body), epoch)
 
-    def _keep_body(self, name: str, body: bytes) -> None:
-        if len(body) <= self._bodies.maxsize:
+    def _keep_body(self, name: str, body: Bodies) -> None:
+        if body.size <= self._bodies.maxsize:
             self._bodies[name] = body
 
     async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
@@ -230,13 +238,13 @@ class RedisBackend:
             raise CacheError(str(exc)) from exc
         return int(epoch or 0), {t: int(v or 0) for t, v in zip(names, found, strict=True)}
 
-    async def store(self, key: str, header: bytes, body: bytes, ttl_seconds: float) -> None:
-        """The body under its id, then the header that names it, in one transaction."""
+    async def store(self, key: str, header: bytes, body: Bodies, ttl_seconds: float) -> None:
+        """The bodies under their id, then the header that names them, in one transaction."""
         name = entries.body_id_of(header)
         ttl_ms = max(1, round(ttl_seconds * 1000))
         try:
             async with self.client.pipeline(transaction=True) as pipe:
-                pipe.set(BODY_PREFIX + name, body, px=ttl_ms)
+                pipe.set(BODY_PREFIX + name, entries.pack(body), px=ttl_ms)
                 pipe.set(key, header, px=ttl_ms)
                 await pipe.execute()
         except RedisError as exc:

@@ -39,7 +39,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cache import entries, freshness
+from cache import compression, entries, freshness
 from cache.backends import CacheBackend, CacheError, MemoryBackend, RedisBackend
 from cache.breaker import Breaker, guarded
 from core.settings import Settings
@@ -129,10 +129,12 @@ class ResponseCache:
         tags: Iterable[str],
         policy: Policy,
         stored_at: float | None = None,
-    ) -> None:
+    ) -> entries.Bodies:
         """Keep ``body``, computed after ``lookup``, with the versions its ``tags`` had then
         (``stored_at``, seconds since the epoch, is when it was computed: its age counts from
-        there)."""
+        there), and compressed in every coding a hit may send (``cache.compression``): those
+        bodies are returned, kept or not, for the response that computed them to send."""
+        bodies = entries.Bodies(body, await compression.variants(body))
         wanted = {*tags, ALL}
         versions = {t: lookup.known[t] for t in wanted if t in lookup.known}
         new = wanted - versions.keys()
@@ -147,9 +149,10 @@ class ResponseCache:
                 max_age=policy.max_age,
                 private=policy.private, tags=versions, body_id=entries.body_id(body),
             )  # fmt: skip
-            await self._call(lambda: self.backend.store(lookup.key, header, body, ttl))
+            await self._call(lambda: self.backend.store(lookup.key, header, bodies, ttl))
         except CacheError:
             log.warning("response not kept: the cache is unavailable")
+        return bodies
 
     async def invalidate(self, tags: frozenset[str]) -> None:
         """A committed write changed ``tags``. Never raises: a write must not fail because

@@ -19,6 +19,7 @@ from core.redis import connect_broker_redis
 from core.settings import Settings
 from prodhub.admission import Admitted, Gate
 from prodhub.cache_front import CacheFront
+from prodhub.compression import Compression
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
 from prodhub.graphql_app import GraphQLApp
 from prodhub.graphql_requests import CACHE_HEADER
@@ -115,6 +116,8 @@ def create_app(
     if settings.database_replica_urls:  # a client's reads see its writes, on any process
         staleness = settings.replica_staleness_seconds
         middleware.insert(2, Middleware(ReadYourWrites, staleness_seconds=staleness))
+    # Innermost: what the front door answers (a hit, compressed when stored) never passes it.
+    middleware.append(Middleware(Compression))
     if settings.trusted_proxies:
         # The client is the first hop of X-Forwarded-For, from the right, that is not a trusted
         # proxy; from any other peer the header is ignored. Outermost: everything sees it.

@@ -26,6 +26,7 @@ from hashlib import blake2b
 from cachetools import LRUCache
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from prodhub.compression import negotiate
 from prodhub.credentials import ONE_AUTHORIZATION
 from prodhub.graphql_app import GraphQLApp
 from prodhub.graphql_requests import ROUTED, Routed, send_hit
@@ -63,6 +64,7 @@ class CacheFront:
             await self.app(scope, receive, send)
             return
         authorization = None
+        accepted = None  # Accept-Encoding: not in the key, a hit is sent in the coding it names
         credentials = 0
         deciding: list[tuple[bytes, bytes]] = []
         length = -1
@@ -74,6 +76,8 @@ class CacheFront:
                     credentials += 1
             elif name == b"content-length" and value.isdigit():
                 length = int(value)
+            elif name == b"accept-encoding":  # several: one list (RFC 9110)
+                accepted = value if accepted is None else accepted + b"," + value
         if credentials > 1:  # which one would the view read? The same answer everywhere: none
             await refuse(send, 400, ONE_AUTHORIZATION)
             return
@@ -98,7 +102,7 @@ class CacheFront:
             routed.lookup = await self.graphql.cache.lookup(key)
             if routed.lookup is not None and routed.lookup.entry is not None:
                 now_ms = round(self.graphql.clock().timestamp() * 1000)
-                await send_hit(send, routed.lookup.entry, now_ms)
+                await send_hit(send, routed.lookup.entry, now_ms, negotiate(accepted))
                 return
         scope[ROUTED] = routed
         await self.app(scope, replay(body, receive) if method == "POST" else receive, send)

@@ -30,8 +30,10 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from cache import Lookup, Policy
+from cache.entries import Bodies
 from cache.tags import collect
 from prodhub import credentials
+from prodhub.compression import STORED, accept_encoding, negotiate
 from prodhub.credentials import CredentialsUnchecked, authorization_of
 from prodhub.graphiql import local_graphiql_html
 from prodhub.graphql_json import decode_body, encode_response
@@ -144,7 +146,8 @@ class GraphQLApp(GraphQL[Context, None]):
             if isinstance(prepared, Response):
                 response = prepared
             elif prepared is not None and prepared.hit is not None:
-                await send_hit(send, prepared.hit, self._now_ms())
+                coding = negotiate(accept_encoding(scope["headers"]))
+                await send_hit(send, prepared.hit, self._now_ms(), coding)
                 return
             else:
                 request.state.prepared = prepared
@@ -371,7 +374,9 @@ class GraphQLApp(GraphQL[Context, None]):
                     policy.max_age,
                     context.max_age if context.max_age is not None else policy.max_age,
                 )
-                await self._keep(lookup, result, reads.tags, Policy(max_age, policy.private))
+                kept = await self._keep(lookup, result, reads.tags, Policy(max_age, policy.private))
+                if kept is not None:  # compressed as stored: sent so (prodhub.compression)
+                    request.scope[STORED] = kept
                 return result, max_age
 
             sub_response.headers[CACHE_HEADER] = "miss"
@@ -410,11 +415,11 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def _keep(
         self, lookup: Lookup, result: ExecutionResult, tags: set[str], policy: Policy
-    ) -> None:
+    ) -> Bodies | None:
         if result.errors or result.data is None or self.cache is None or policy.max_age <= 0:
-            return  # errors are cheap to recompute, and may be about this request alone
+            return None  # errors are cheap to recompute, and may be about this request alone
         body = orjson.dumps({"data": result.data})
-        await self.cache.store(
+        return await self.cache.store(
             lookup, body=body, tags=tags, policy=policy, stored_at=self.clock().timestamp()
         )
 

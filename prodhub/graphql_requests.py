@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from cache import Lookup, Policy, entries
+from cache.compression import Coding
 from cache.persisted import PersistedQueries, sha256_hex
 from services.authentication import ANONYMOUS, Viewer
 
@@ -73,26 +74,33 @@ def cache_control(max_age: int) -> dict[str, str]:
     return {"cache-control": f"private, max-age={max_age}", "vary": "Authorization"}
 
 
-async def send_hit(send: Send, entry: entries.Entry, now_ms: int) -> None:
-    """A cached response, as stored, with its age and cache policy."""
+async def send_hit(send: Send, entry: entries.Entry, now_ms: int, coding: Coding | None) -> None:
+    """A cached response, as stored, with its age and cache policy: in ``coding`` (the one the
+    client prefers, ``prodhub.compression.negotiate``) when the entry keeps it; then, and
+    whenever the entry keeps any, with ``Vary: Accept-Encoding``."""
     age = max(0, (now_ms - entry.stored_at_ms) // 1000)
+    body, sent = entry.sent(coding)
     headers = [
         (b"content-type", b"application/json"),
-        (b"content-length", str(len(entry.body)).encode()),
+        (b"content-length", str(len(body)).encode()),
         (_HIT_HEADER, b"hit"),
         (b"age", str(age).encode()),
-        *_policy_headers(entry.max_age),
+        *_policy_headers(entry.max_age, bool(entry.encoded)),
     ]
+    if sent is not None:
+        headers.append((b"content-encoding", sent.encode()))
     await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": entry.body})
+    await send({"type": "http.response.body", "body": body})
 
 
 _HIT_HEADER = CACHE_HEADER.encode()
 
 
 @lru_cache(maxsize=64)
-def _policy_headers(max_age: int) -> tuple[tuple[bytes, bytes], ...]:
+def _policy_headers(max_age: int, encoded: bool) -> tuple[tuple[bytes, bytes], ...]:
     policy = cache_control(max_age)
+    if encoded:
+        policy["vary"] += ", Accept-Encoding"
     return tuple((name.encode(), value.encode()) for name, value in policy.items())
 
 
