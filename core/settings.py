@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     # The scheduler's clock, stopped at this instant: tests of the processes fix what is due.
     # Unset (always, in production), the wall clock.
     scheduler_frozen_at: AwareDatetime | None = None
+    # Log lines: ``json`` (one JSON object a line, for a collector) or ``console`` (for a
+    # terminal); unset, json in production and console in development.
+    log_format: Literal["json", "console"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # OpenTelemetry traces (off: nothing of OpenTelemetry is imported). Where they go is the
+    # SDK's standard configuration: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...
+    otel_enabled: bool = False
 
     @field_validator("connecteam_performance_indicators")
     @classmethod
@@ -118,6 +125,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def logs_as_json(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.is_production)
 
     @property
     def is_sqlite(self) -> bool:

@@ -27,6 +27,7 @@ from prodhub.job_queue import JobQueue
 from prodhub.jobs import EmbeddedJobs, build_broker
 from prodhub.metrics import RequestMetrics, metrics
 from prodhub.report_files import csv_route
+from prodhub.request_log import RequestLogging
 from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
 from tasks.registry import declare
@@ -101,13 +102,18 @@ def create_app(
         max_age=600,
     )
     front = Middleware(CacheFront, graphql=graphql)  # cached answers before routing
-    middleware = [Middleware(RequestMetrics), cors, front]
+    # Outermost but for the proxies' addresses: every response carries the request's id.
+    middleware = [Middleware(RequestLogging), Middleware(RequestMetrics), cors, front]
     if settings.trusted_proxies:
         # The client is the first hop of X-Forwarded-For, from the right, that is not a trusted
         # proxy; from any other peer the header is ignored. Outermost: everything sees it.
         proxies = Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
         middleware.insert(0, proxies)
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    if settings.otel_enabled:  # else nothing of OpenTelemetry is imported
+        from prodhub.tracing import trace_app
+
+        trace_app(app, resources)
     app.state.resources = resources
     app.state.graphql = graphql
     app.state.jobs = queue
