@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     # Log lines: ``json`` (one JSON object a line, for a collector) or ``console`` (for a
     # terminal); unset, json in production and console in development.
     log_format: Literal["json", "console"] | None = None
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Unset: INFO for the processes that serve (serve, worker, scheduler), WARNING for a
+    # command, whose answer is what it prints.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     # OpenTelemetry traces (off: nothing of OpenTelemetry is imported). Where they go is the
     # SDK's standard configuration: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...
     otel_enabled: bool = False

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 COMMAND_LINE = Viewer(email="command line")  # who the audit log says made a change here
 
+SERVING = frozenset({"serve", "worker", "scheduler"})  # they log their work at INFO
 STARTUP_FAILURE = 3  # uvicorn's exit code when the server could not start
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -63,7 +64,8 @@ def read_settings(context: typer.Context) -> None:
     except ValidationError as exc:
         typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
-    configure_logging(context.obj)
+    serving = context.invoked_subcommand in SERVING
+    configure_logging(context.obj, level="INFO" if serving else "WARNING")
 
 
 @app.command()

@@ -31,9 +31,12 @@ from schema.infra.errors import UNAVAILABLE
 HANDLER_NAME = "prodhub"  # the root handler this module installs (and replaces)
 
 
-def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> logging.Handler:
-    """Route every log record of this process through structlog to ``stream`` (stderr);
-    called once per process, early (calling it again replaces the handler). Returns it."""
+def configure_logging(
+    settings: Settings, *, stream: TextIO | None = None, level: str = "INFO"
+) -> logging.Handler:
+    """Route every log record of this process through structlog to ``stream`` (stderr), at
+    ``PRODHUB_LOG_LEVEL`` or else ``level``; called once per process, early (calling it again
+    replaces the handler). Returns the handler."""
     renderer: Processor = (
         structlog.processors.JSONRenderer(sort_keys=False)
         if settings.logs_as_json
@@ -46,7 +49,7 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> lo
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
     ]
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _without_colors],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             outages_in_one_line,
@@ -61,7 +64,7 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> lo
     for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(settings.log_level)
+    root.setLevel(settings.log_level or level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "dramatiq"):
         # Their own handlers (uvicorn's default configuration) would print a second line.
         logger = logging.getLogger(name)
@@ -83,6 +86,11 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> lo
         cache_logger_on_first_use=True,
     )
     return handler
+
+
+def _without_colors(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    event.pop("color_message", None)  # uvicorn's message again, with terminal colors
+    return event
 
 
 def outages_in_one_line(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
