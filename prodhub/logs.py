@@ -49,7 +49,7 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
     ]
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _without_colors],
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _without_copies],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             outages_in_one_line,
@@ -88,8 +88,11 @@ def configure_logging(
     return handler
 
 
-def _without_colors(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
-    event.pop("color_message", None)  # uvicorn's message again, with terminal colors
+def _without_copies(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    """The event once: not uvicorn's copy with terminal colors, nor the copy another handler's
+    formatter left on the record."""
+    event.pop("color_message", None)
+    event.pop("message", None)
     return event
 
 

@@ -24,12 +24,12 @@ class Lines:
 
     @property
     def text(self) -> str:
-        return self.buffer.getvalue()
+        """The server's lines (not those of the test's HTTP client, which logs each request)."""
+        lines = self.buffer.getvalue().splitlines(keepends=True)
+        return "".join(line for line in lines if json.loads(line).get("logger") != "httpx")
 
     def all(self) -> list[dict[str, Any]]:
-        """The server's lines (the test's HTTP client logs each request it makes)."""
-        lines = [json.loads(line) for line in self.text.splitlines()]
-        return [line for line in lines if line.get("logger") != "httpx"]
+        return [json.loads(line) for line in self.text.splitlines()]
 
     def events(self, event: str) -> list[dict[str, Any]]:
         return [line for line in self.all() if line["event"] == event]
