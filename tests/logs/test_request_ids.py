@@ -61,7 +61,7 @@ async def test_without_an_id_one_is_made(http: httpx.AsyncClient, logs: Lines) -
 )
 async def test_an_unsafe_id_is_replaced(http: httpx.AsyncClient, logs: Lines, given: str) -> None:
     response = await http.post(
-        "/graphql", json={"query": ROLES}, headers=[("X-Request-ID", given.encode())]
+        "/graphql", json={"query": ROLES}, headers=[(b"X-Request-ID", given.encode())]
     )
 
     made = response.headers["x-request-id"]
