@@ -1,54 +1,15 @@
-"""The process's log lines as an operator reads them: ``configure_logging`` with JSON lines
-into a buffer, each line parsed; the logging set up before is restored afterwards."""
+"""The ``logs`` fixture: what the test's code logs, as JSON lines (``tests.helpers_logs``)."""
 
 from __future__ import annotations
 
-import io
-import json
-import logging
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import structlog
 
-from core.settings import Settings
-from prodhub.logs import configure_logging
-
-
-class Lines:
-    """What was logged, each line a JSON object."""
-
-    def __init__(self, buffer: io.StringIO) -> None:
-        self.buffer = buffer
-
-    @property
-    def text(self) -> str:
-        """The server's lines (not those of the test's HTTP client, which logs each request)."""
-        lines = self.buffer.getvalue().splitlines(keepends=True)
-        return "".join(line for line in lines if json.loads(line).get("logger") != "httpx")
-
-    def all(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.text.splitlines()]
-
-    def events(self, event: str) -> list[dict[str, Any]]:
-        return [line for line in self.all() if line["event"] == event]
-
-    def clear(self) -> None:
-        self.buffer.seek(0)
-        self.buffer.truncate()
+from tests.helpers_logs import Lines, captured
 
 
 @pytest.fixture
 def logs() -> Iterator[Lines]:
-    root = logging.getLogger()
-    before = (list(root.handlers), root.level)
-    buffer = io.StringIO()
-    configure_logging(Settings(log_format="json", log_level="INFO"), stream=buffer)
-    try:
-        yield Lines(buffer)
-    finally:
-        root.handlers[:] = before[0]
-        root.setLevel(before[1])
-        logging.captureWarnings(False)
-        structlog.reset_defaults()
+    with captured() as lines:
+        yield lines

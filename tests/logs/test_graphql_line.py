@@ -18,7 +18,7 @@ from prodhub.app import create_app
 from prodhub.resources import build_resources
 from tests import helpers
 from tests.helpers import ADMIN, DASHBOARD, NOW, Backend, StatementCounter, bearer, gid
-from tests.logs.conftest import Lines
+from tests.helpers_logs import Lines
 
 SEEN = ("event", "operation", "operation_type", "role", "cache", "sql_statements", "status",
         "outcome")  # fmt: skip

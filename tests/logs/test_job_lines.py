@@ -15,7 +15,7 @@ from prodhub.app import create_app
 from prodhub.resources import build_resources
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, bearer
-from tests.logs.conftest import Lines
+from tests.helpers_logs import Lines
 
 RECALCULATE = """mutation { recalculateScores(from: "2026-11-20", to: "2026-11-20") {
   enqueued errors { code } } }"""

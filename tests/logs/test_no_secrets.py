@@ -15,7 +15,7 @@ from prodhub.resources import build_resources
 from services import users
 from services.users import UserRole
 from tests.helpers import NOW, Backend
-from tests.logs.conftest import Lines
+from tests.helpers_logs import Lines
 
 PASSWORD = "Correct-Horse-Battery-9"
 LOGIN = """mutation SignIn($email: String!, $password: String!) {

@@ -18,7 +18,7 @@ from prodhub.app import create_app
 from prodhub.request_log import RequestLogging
 from prodhub.resources import build_resources
 from tests.helpers import ADMIN, NOW, Backend, bearer
-from tests.logs.conftest import Lines
+from tests.helpers_logs import Lines
 
 ROLES = "query Roles { roles { key } }"
 MADE = re.compile(r"[0-9a-f]{32}")
