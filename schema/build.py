@@ -38,7 +38,7 @@ from schema import (
 )
 from schema.activities import install_fast_path
 from schema.infra.document_cache import DocumentCache, DocumentStore
-from schema.infra.errors import UNAVAILABLE, PublicErrors
+from schema.infra.errors import UNAVAILABLE, PublicErrors, request_error_code
 from schema.infra.limits import CostLimit
 from schema.infra.nodes import node_queries
 from schema.infra.relay import shown
@@ -128,17 +128,20 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """An expected failure (a ``UserError``, an error about the request itself) is no
-        news: its code is in the request's line (``prodhub.request_log``), its message at
-        DEBUG. The database unreachable is one line for the request, with its code and no
-        traceback. Anything else is logged with its traceback once: the same failure under
-        fifty fields is one line, with its count."""
+        """An expected failure (a ``UserError``, an error about the request itself) is one
+        line with its code and message, no traceback. The database unreachable is one line
+        for the request, with its code, and no traceback. Anything else is logged with its
+        traceback once: the same failure under fifty fields is one line, with its count."""
         unexpected: dict[tuple[type, str], list[GraphQLError]] = {}
         outage: list[GraphQLError] = []
         for error in errors:
             original = error.original_error
-            if error.path is None or isinstance(original, UserError):
-                log.debug("refused: %s", shown(error.message, 200))
+            if isinstance(original, UserError):
+                log.info("refused: %s", shown(error.message, 200), extra={"code": original.code})
+            elif error.path is None:
+                code = (error.extensions or {}).get("code") or request_error_code(error.message)
+                message = _without_values(error.message)
+                log.info("refused: %s", shown(message, 200), extra={"code": code})
             elif database_unavailable(original):
                 outage.append(error)
             else:
@@ -157,6 +160,14 @@ class Schema(strawberry.Schema):
                 exc_info=(type(failure), failure, failure.__traceback__),
                 extra={"code": "INTERNAL_SERVER_ERROR", "path": _path(first), "count": len(same)},
             )
+
+
+def _without_values(message: str) -> str:
+    """A variable's coercion error without the value it echoes (a password, a token)."""
+    if message.startswith("Variable '$") and "invalid value" in message:
+        name = message.removeprefix("Variable '").partition("'")[0]
+        return f"Variable '{name}' has an invalid value."
+    return message
 
 
 def _one_line(error: BaseException | None) -> str:

@@ -1,8 +1,9 @@
 """Each GraphQL request is one line when it is answered (``graphql request``): what it asked
 (the operation's name and type, the viewer's role; never a credential or a variable's value),
 how the cache answered, the SQL statements it sent, its duration, status and outcome. An
-expected error adds nothing but its code to that line; an unexpected one its traceback, once
-however many fields it failed; the database unreachable one line, with its code."""
+expected error adds one line (its code and message, no traceback); an unexpected one its
+traceback, once however many fields it failed; the database unreachable one line, with its
+code."""
 
 from __future__ import annotations
 
@@ -97,17 +98,23 @@ async def test_a_mutation_by_an_anonymous_client(http: httpx.AsyncClient, logs: 
     )  # fmt: skip
 
 
-async def test_an_expected_error_is_the_requests_line_alone(
+async def test_an_expected_error_is_one_line_without_a_traceback(
     http: httpx.AsyncClient, logs: Lines
 ) -> None:
     body = await post(http, "query Odd { nope }")
 
     assert [e["extensions"]["code"] for e in body["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]
-    assert [seen(line) for line in logs.all()] == [{
+    [refused, request] = logs.all()
+    assert (refused["event"], refused["level"], refused["code"]) == (
+        "refused: \"Cannot query field 'nope' on type 'Query'. Did you mean 'node'?\"", "info",
+        "GRAPHQL_VALIDATION_FAILED",
+    )  # fmt: skip
+    assert seen(request) == {
         "event": "graphql request", "operation": "Odd", "operation_type": "query",
         "role": "ADMIN", "cache": "none", "sql_statements": 0, "status": 200,
         "outcome": "GRAPHQL_VALIDATION_FAILED",
-    }]  # fmt: skip
+    }  # fmt: skip
+    assert "Traceback" not in logs.text
 
 
 async def test_an_unexpected_error_is_logged_with_its_traceback_once(

@@ -45,6 +45,10 @@ async def test_passwords_and_tokens_never_reach_a_line(
         return await http.post("/graphql", json={"query": LOGIN, "variables": variables})
 
     wrong = (await login(PASSWORD + "x")).json()["data"]["login"]
+    mistyped = await http.post(  # graphql-core's coercion error echoes the value it refused
+        "/graphql",
+        json={"query": LOGIN, "variables": {"email": "a@b.c", "password": {"p": PASSWORD}}},
+    )
     signed = (await login(PASSWORD)).json()["data"]["login"]
     token = signed["token"]
     for credentials in (token, FORGED):
@@ -61,8 +65,13 @@ async def test_passwords_and_tokens_never_reach_a_line(
     )  # fmt: skip
 
     assert (wrong["errors"], signed["errors"]) == ([{"code": "INVALID_CREDENTIALS"}], [])
+    assert PASSWORD in mistyped.text  # the client's own value, shown back to the client only
+    assert [line["event"] for line in logs.all() if line["event"].startswith("refused")] == [
+        "refused: \"Variable '$password' has an invalid value.\"",
+        "refused: \"Variable '$p' is never used in operation 'Q'.\"",
+    ]
     assert [line["role"] for line in logs.events("graphql request")] == [
-        "ANONYMOUS", "ANONYMOUS", "ADMIN", "REFUSED", "ANONYMOUS",
+        "ANONYMOUS", "ANONYMOUS", "ANONYMOUS", "ADMIN", "REFUSED", "ANONYMOUS",
     ]  # fmt: skip
     assert len(token) > 20
     for secret in (PASSWORD, token, FORGED, token.split(".")[2], FORGED.split(".")[2]):
