@@ -83,6 +83,15 @@ class Settings(BaseSettings):
     # The scheduler's clock, stopped at this instant: tests of the processes fix what is due.
     # Unset (always, in production), the wall clock.
     scheduler_frozen_at: AwareDatetime | None = None
+    # Log lines: ``json`` (one JSON object a line, for a collector) or ``console`` (for a
+    # terminal); unset, json in production and console in development.
+    log_format: Literal["json", "console"] | None = None
+    # Unset: INFO for the processes that serve (serve, worker, scheduler), WARNING for a
+    # command, whose answer is what it prints.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
+    # OpenTelemetry traces (off: nothing of OpenTelemetry is imported). Where they go is the
+    # SDK's standard configuration: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...
+    otel_enabled: bool = False
 
     @field_validator("connecteam_performance_indicators")
     @classmethod
@@ -149,6 +158,10 @@ class Settings(BaseSettings):
         if self.max_concurrent_requests is None:
             return self.db_pool_size
         return self.max_concurrent_requests
+
+    @property
+    def logs_as_json(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.is_production)
 
     @property
     def is_sqlite(self) -> bool:

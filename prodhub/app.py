@@ -30,6 +30,7 @@ from prodhub.jobs import EmbeddedJobs, build_broker
 from prodhub.metrics import RequestMetrics, metrics
 from prodhub.read_your_writes import ReadYourWrites
 from prodhub.report_files import csv_route
+from prodhub.request_log import RequestLogging
 from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
 from tasks.registry import declare
@@ -112,10 +113,13 @@ def create_app(
         max_age=600,
     )
     front = Middleware(CacheFront, graphql=graphql)  # cached answers before routing
-    middleware = [Middleware(RequestMetrics), cors, front]
+    # Outermost but for the proxies' addresses: every response carries the request's id.
+    middleware = [Middleware(RequestLogging), Middleware(RequestMetrics), cors, front]
     if settings.database_replica_urls:  # a client's reads see its writes, on any process
         staleness = settings.replica_staleness_seconds
-        middleware.insert(2, Middleware(ReadYourWrites, staleness_seconds=staleness))
+        middleware.insert(
+            middleware.index(front), Middleware(ReadYourWrites, staleness_seconds=staleness)
+        )
     # Innermost: what the front door answers (a hit, compressed when stored) never passes it.
     middleware.append(Middleware(Compression))
     if settings.trusted_proxies:
@@ -124,6 +128,10 @@ def create_app(
         proxies = Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
         middleware.insert(0, proxies)
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    if settings.otel_enabled:  # else nothing of OpenTelemetry is imported
+        from prodhub.tracing import trace_app
+
+        trace_app(app, resources)
     app.state.resources = resources
     app.state.graphql = graphql
     app.state.jobs = queue

@@ -31,6 +31,7 @@ from prodhub.credentials import ONE_AUTHORIZATION
 from prodhub.graphql_app import GraphQLApp
 from prodhub.graphql_requests import ROUTED, Routed, send_hit
 from prodhub.http_guard import BodyTimeout, read_body, refuse, replay
+from prodhub.request_log import Operation, note_remembered, noted_operation
 from services import api_keys
 
 PATH = "/graphql"
@@ -51,7 +52,8 @@ class CacheFront:
     def __init__(self, app: ASGIApp, *, graphql: GraphQLApp, remembered: int = REMEMBERED):
         self.app = app
         self.graphql = graphql
-        self._keys: LRUCache[bytes, str] = LRUCache(maxsize=remembered)
+        # The request's key, and its operation for the log line of a hit.
+        self._keys: LRUCache[bytes, tuple[str, Operation | None]] = LRUCache(maxsize=remembered)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope.get("method")
@@ -97,17 +99,18 @@ class CacheFront:
             return
         request = _digest(method, scope["query_string"], body, deciding)
         routed = Routed()
-        key = self._keys.get(request)
+        key, operation = self._keys.get(request, (None, None))
         if key is not None and await self._valid_viewer(authorization):
             routed.lookup = await self.graphql.cache.lookup(key)
             if routed.lookup is not None and routed.lookup.entry is not None:
+                note_remembered(operation)
                 now_ms = round(self.graphql.clock().timestamp() * 1000)
                 await send_hit(send, routed.lookup.entry, now_ms, negotiate(accepted))
                 return
         scope[ROUTED] = routed
         await self.app(scope, replay(body, receive) if method == "POST" else receive, send)
         if routed.key is not None:
-            self._keys[request] = routed.key
+            self._keys[request] = (routed.key, noted_operation())
 
     async def _valid_viewer(self, authorization: str | None) -> bool:
         """Whether the token is still good (the view's own check: a signature verified once

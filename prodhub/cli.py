@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import dramatiq
 import typer
@@ -26,6 +26,7 @@ from uvicorn.supervisors import Multiprocess
 from core.settings import Settings
 from db.migrate import upgrade_sync
 from prodhub.jobs import build_broker
+from prodhub.logs import configure_logging
 from prodhub.redis_broker import RecoveringRedisBroker
 from prodhub.resources import open_resources
 from prodhub.scheduler import Scheduler
@@ -44,8 +45,12 @@ from services.errors import UserError
 from services.users import UserRole, create_user, normalize_email
 from tasks.registry import declare
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
 COMMAND_LINE = Viewer(email="command line")  # who the audit log says made a change here
 
+SERVING = frozenset({"serve", "worker", "scheduler"})  # they log their work at INFO
 STARTUP_FAILURE = 3  # uvicorn's exit code when the server could not start
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -59,6 +64,8 @@ def read_settings(context: typer.Context) -> None:
     except ValidationError as exc:
         typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
+    serving = context.invoked_subcommand in SERVING
+    configure_logging(context.obj, level="INFO" if serving else "WARNING")
 
 
 @app.command()
@@ -77,8 +84,6 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="a log line per request")] = True,
 ) -> None:
     """Serve the HTTP API (GraphiQL on GET /graphql in development)."""
-    from prodhub.app import create_app  # the web stack, only for the command that serves it
-
     settings: Settings = context.obj
     if settings.is_sqlite:
         upgrade_sync(settings.database_url)
@@ -96,7 +101,7 @@ def serve(
     # Every process builds its app from these settings (pickled to the worker processes),
     # not from an environment rewritten for them.
     config = uvicorn.Config(
-        partial(create_app, settings, embedded_jobs=embedded_jobs),
+        partial(_logging_app, settings, embedded_jobs=embedded_jobs),
         factory=True,
         host=host,
         port=port,
@@ -105,6 +110,7 @@ def serve(
         # uvicorn's own would believe 127.0.0.1, or FORWARDED_ALLOW_IPS.
         proxy_headers=False,
         log_level="info",
+        log_config=None,  # uvicorn's lines go through the process's logging (prodhub.logs)
         access_log=access_log,
     )
     server = uvicorn.Server(config)
@@ -116,6 +122,15 @@ def serve(
                 Multiprocess(config, sockets=[config.bind_socket()]).run()
     if workers == 1 and not server.started:
         raise typer.Exit(STARTUP_FAILURE)
+
+
+def _logging_app(settings: Settings, *, embedded_jobs: bool) -> Starlette:
+    """The app, in a process whose logging is configured: with ``--workers N`` each is a new
+    process, which has only what this function does."""
+    from prodhub.app import create_app
+
+    configure_logging(settings)
+    return create_app(settings, embedded_jobs=embedded_jobs)
 
 
 @contextlib.contextmanager

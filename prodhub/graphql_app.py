@@ -54,6 +54,7 @@ from prodhub.graphql_requests import (
 )
 from prodhub.http_guard import DEVICE
 from prodhub.request_budget import budget_of
+from prodhub.request_log import note_codes, note_operation, note_viewer
 from prodhub.resources import Resources
 from resolvers.context import Context, Jobs
 from schema.build import MAX_TOKENS, build_schema
@@ -122,10 +123,12 @@ class GraphQLApp(GraphQL[Context, None]):
         prepared = getattr(request.state, "prepared", None)
         await self._register(prepared if isinstance(prepared, Prepared) else None, result)
         response = await super().process_result(request, result)
+        codes = []
         for error in response.get("errors") or []:
             assert isinstance(error, dict)
             extensions = error.setdefault("extensions", {})
-            extensions.setdefault("code", request_error_code(error["message"]))
+            codes.append(extensions.setdefault("code", request_error_code(error["message"])))
+        note_codes(codes)
         return response
 
     def encode_json(self, data: object) -> str | bytes:
@@ -156,6 +159,7 @@ class GraphQLApp(GraphQL[Context, None]):
             response = PlainTextResponse(bounded(e.reason), status_code=e.status_code)
         except CredentialsUnchecked as unchecked:
             response = graphql_error(unchecked.message, UNAVAILABLE)
+            note_codes([UNAVAILABLE])
         await response(scope, receive, send)
 
     async def _prepare(self, request: Request) -> Prepared | Response | None:
@@ -175,8 +179,10 @@ class GraphQLApp(GraphQL[Context, None]):
         if not isinstance(data, dict):
             return None
         viewer = await self._viewer_of(request, self.clock())
+        note_viewer(*viewer)
         document, sent = await persisted_document(data, self.persisted)
         if isinstance(sent, Response):
+            note_codes(_codes_of(sent))
             return sent
         prepared = Prepared(
             data=data,
@@ -217,6 +223,7 @@ class GraphQLApp(GraphQL[Context, None]):
             entry = self.documents.entry(prepared.query, max_tokens=MAX_TOKENS)
         except GraphQLError:
             return  # the schema's own parse reports it
+        note_operation(entry.document.definitions, prepared.operation_name)
         policy = entry.policy(self.graphql_schema, prepared.operation_name)
         if policy is None:
             return
@@ -286,6 +293,7 @@ class GraphQLApp(GraphQL[Context, None]):
             viewer, refused = prepared.viewer
         else:
             viewer, refused = await self._viewer_of(request, now)
+            note_viewer(viewer, refused)
         return Context(
             db=self.db,
             settings=self.settings,
@@ -401,6 +409,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 413, f"query documents are limited to {MAX_DOCUMENT_BYTES} characters"
             )
         operations = self._operations(document)
+        note_operation(operations, request_data.operation_name)
         if request_data.operation_name is None and len(operations) > 1:
             raise HTTPException(
                 400, "the document has several operations: name one in operationName"
@@ -422,6 +431,15 @@ class GraphQLApp(GraphQL[Context, None]):
         return await self.cache.store(
             lookup, body=body, tags=tags, policy=policy, stored_at=self.clock().timestamp()
         )
+
+
+def _codes_of(response: Response) -> list[str]:
+    """The codes of an error response made before the GraphQL pipeline (``graphql_error``)."""
+    try:
+        errors = orjson.loads(response.body).get("errors") or []
+        return [str(error["extensions"]["code"]) for error in errors]
+    except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
+        return []
 
 
 def _timed_out() -> GraphQLError:

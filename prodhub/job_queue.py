@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections import OrderedDict
@@ -217,6 +218,8 @@ class JobQueue:
         its job is idempotent)."""
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + SEND_SECONDS
+        # The sending thread sends in the request's context: its id goes with the message.
+        context = contextvars.copy_context()
 
         def send() -> None:  # in the sending thread
             if time.monotonic() > deadline:
@@ -231,7 +234,7 @@ class JobQueue:
         async def sent() -> None:
             try:
                 async with asyncio.timeout(SEND_SECONDS):
-                    await loop.run_in_executor(self._sender, send)
+                    await loop.run_in_executor(self._sender, context.run, send)
             except TimeoutError as exc:
                 raise QueueDown("no answer in time") from exc
 
@@ -268,7 +271,10 @@ class JobQueue:
     def _pay_later(self) -> None:
         """Have the owed refreshes sent in the background, on this loop, until none is owed."""
         if self._paying is None or self._paying.done():
-            self._paying = asyncio.get_running_loop().create_task(self._pay_until_done())
+            # In a context of its own: what it sends is no one request's.
+            self._paying = asyncio.get_running_loop().create_task(
+                self._pay_until_done(), context=contextvars.Context()
+            )
 
     async def _pay_until_done(self) -> None:
         delay = RETRY_FIRST_SECONDS

@@ -20,6 +20,7 @@ from dramatiq.logging import get_logger
 from dramatiq.middleware import AsyncIO
 
 from core.settings import Settings
+from prodhub.job_logs import JobLogging
 from prodhub.redis_broker import RecoveringRedisBroker
 from prodhub.resources import Resources, build_resources
 from prodhub.scheduler import Scheduler
@@ -37,6 +38,10 @@ class WorkerResources(Middleware):
 
     def before_worker_boot(self, broker: Broker, worker: Worker) -> None:
         self.resources = build_resources(self.settings)
+        if self.settings.otel_enabled:  # else nothing of OpenTelemetry is imported
+            from prodhub.tracing import trace_database
+
+            trace_database(self.resources.db)
         install(Runtime(self.resources.db, self.settings))
 
     def after_worker_shutdown(self, broker: Broker, worker: Worker) -> None:
@@ -62,6 +67,7 @@ def build_broker(settings: Settings, **redis_options: Any) -> Broker:
     )
     broker.add_middleware(AsyncIO())  # actors are coroutines, run on the worker's event loop
     broker.add_middleware(WorkerResources(settings))
+    broker.add_middleware(JobLogging())  # the request id of what enqueued a job, in its lines
     return broker
 
 
@@ -108,6 +114,7 @@ class EmbeddedJobs:
         self.broker = StubBroker()
         self.web = WebResources(resources)
         self.broker.add_middleware(self.web)
+        self.broker.add_middleware(JobLogging())
         self.actors = declare(self.broker)
         self.worker = Worker(self.broker, worker_threads=1)
         self.scheduler = Scheduler(resources, self.actors)

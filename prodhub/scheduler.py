@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 
 from cachetools import TTLCache
 from redis.asyncio import Redis
+from structlog.contextvars import bound_contextvars
 
 from core.settings import Settings
 from prodhub.resources import Resources
@@ -92,8 +93,9 @@ class Scheduler:
         for item in due(now, await self._unfinalized(now.date())):
             if not await self._claim(item):
                 continue
-            try:
-                await asyncio.to_thread(self.actors[item.job].send, *item.args)
+            try:  # the tick's key is its job's id in the logs (prodhub.job_logs)
+                with bound_contextvars(request_id=item.key):
+                    await asyncio.to_thread(self.actors[item.job].send, *item.args)
             except BaseException:
                 await self._release(item)  # the next round sends it again
                 raise

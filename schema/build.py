@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from db.outages import database_unavailable
 from schema import (
     activities,
     analytics,
@@ -37,7 +38,7 @@ from schema import (
 )
 from schema.activities import install_fast_path
 from schema.infra.document_cache import DocumentCache, DocumentStore
-from schema.infra.errors import PublicErrors
+from schema.infra.errors import UNAVAILABLE, PublicErrors, request_error_code
 from schema.infra.limits import CostLimit
 from schema.infra.nodes import node_queries
 from schema.infra.relay import shown
@@ -127,11 +128,54 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Expected failures are logged in one line; anything else with its traceback."""
-        unexpected = []
+        """An expected failure (a ``UserError``, an error about the request itself) is one
+        line with its code and message, no traceback. The database unreachable is one line
+        for the request, with its code, and no traceback. Anything else is logged with its
+        traceback once: the same failure under fifty fields is one line, with its count."""
+        unexpected: dict[tuple[type, str], list[GraphQLError]] = {}
+        outage: list[GraphQLError] = []
         for error in errors:
-            if error.path is None or isinstance(error.original_error, UserError):
-                log.info("refused: %s", shown(error.message, 200))
+            original = error.original_error
+            if isinstance(original, UserError):
+                log.info("refused: %s", shown(error.message, 200), extra={"code": original.code})
+            elif error.path is None:
+                code = (error.extensions or {}).get("code") or request_error_code(error.message)
+                message = _without_values(error.message)
+                log.info("refused: %s", shown(message, 200), extra={"code": code})
+            elif database_unavailable(original):
+                outage.append(error)
             else:
-                unexpected.append(error)
-        super().process_errors(unexpected, execution_context)
+                unexpected.setdefault((type(original), str(original)), []).append(error)
+        if outage:
+            first = outage[0].original_error
+            log.warning(
+                "database unavailable",
+                extra={"code": UNAVAILABLE, "error": _one_line(first), "count": len(outage)},
+            )
+        for same in unexpected.values():
+            first = same[0]
+            failure: BaseException = first.original_error or first
+            log.error(
+                "unexpected error",
+                exc_info=(type(failure), failure, failure.__traceback__),
+                extra={"code": "INTERNAL_SERVER_ERROR", "path": _path(first), "count": len(same)},
+            )
+
+
+def _without_values(message: str) -> str:
+    """A variable's coercion error without the value it echoes (a password, a token)."""
+    if message.startswith("Variable '$") and "invalid value" in message:
+        name = message.removeprefix("Variable '").partition("'")[0]
+        return f"Variable '{name}' has an invalid value."
+    return message
+
+
+def _one_line(error: BaseException | None) -> str:
+    """The exception's type and its message's first line, cut at 200 characters."""
+    lines = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _path(error: GraphQLError) -> str | None:
+    return ".".join(str(part) for part in error.path) if error.path else None
