@@ -116,7 +116,7 @@ class Nginx:
                 self._command("-g", "daemon off;"),
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        self.pid = popen.pid
+        self.pid = pids.keep(popen)
         wait_until(lambda: len(pids.children(self.pid)) == 2, 30, "nginx's workers")
         return self
 

@@ -9,8 +9,20 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
+
+# The processes this process started, kept until they end: a Popen collected while its
+# process runs warns, and one that ended is reaped through it.
+_started: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def keep(popen: subprocess.Popen[bytes] | None) -> int:
+    """Hold on to ``popen`` (started here) until it ends; its id."""
+    assert popen is not None
+    _started[popen.pid] = popen
+    return popen.pid
 
 
 def command_line(pid: int) -> str:
@@ -23,11 +35,12 @@ def command_line(pid: int) -> str:
 
 
 def alive(pid: int) -> bool:
-    """Running (a zombie counts as gone; one that is this process's child is reaped)."""
-    with contextlib.suppress(ChildProcessError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
+    """Running (a zombie counts as gone; one started here is reaped)."""
+    if pid in _started:
+        if _started[pid].poll() is None:
+            return True
+        del _started[pid]
+        return False
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:

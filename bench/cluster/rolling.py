@@ -45,6 +45,5 @@ def restart_webs(state: State, *, log: Callable[[str], None] = print) -> None:
 def replace(state: State, web: Member) -> None:
     """A new ``prodhub serve`` on ``web``'s port, recorded in the state."""
     new = serve(state.env, state.directory / "logs", port=web.port)
-    assert new.process.popen is not None
-    web.pid = new.process.popen.pid
+    web.pid = pids.keep(new.process.popen)
     state.save()

@@ -102,11 +102,12 @@ def start(directory: Path | None = None, *, log: Callable[[str], None] = print) 
                 install(server)
             finally:
                 if server.popen is not None:
-                    state.members.append(Member(name, server.popen.pid, "mariadbd", server.port))
+                    pid = pids.keep(server.popen)
+                    state.members.append(Member(name, pid, "mariadbd", server.port))
                     state.save()
         redis.start()
-        assert redis.popen is not None
-        state.members.append(Member("redis", redis.popen.pid, "redis-server", redis.port))
+        pid = pids.keep(redis.popen)
+        state.members.append(Member("redis", pid, "redis-server", redis.port))
         state.save()
         follow(replica, primary)
         state.env = {
@@ -142,9 +143,8 @@ def start_prodhub(state: State) -> None:
     logs = state.directory / "logs"
     for _ in range(WEBS):
         web = serve(state.env, logs)
-        assert web.process.popen is not None
         port = int(web.url.rpartition(":")[2])
-        state.members.append(Member(f"web:{port}", web.process.popen.pid, "prodhub", port))
+        state.members.append(Member(f"web:{port}", pids.keep(web.process.popen), "prodhub", port))
     for number in range(1, WORKERS + 1):
         name = f"worker-{number}"
         process = Process(name, ["worker", "--threads", "2"], state.env, logs / f"{name}.log")
@@ -159,8 +159,7 @@ def start_prodhub(state: State) -> None:
 
 
 def _pid(process: Process) -> int:
-    assert process.popen is not None
-    return process.popen.pid
+    return pids.keep(process.popen)
 
 
 def wait_ready(url: str, *, pid: int | None = None, seconds: float = 60) -> None:
