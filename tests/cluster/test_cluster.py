@@ -4,7 +4,8 @@ a MariaDB primary with a GTID replica, and Redis, migrated, with the demo data.
 
 Traffic through nginx is answered correctly; what it writes reaches the replica; nginx keeps
 ``/metrics`` to itself and passes a request id on; and a rolling restart of both web
-processes under a steady load loses no request."""
+processes under a steady load loses no request (where restarting them without taking each
+out of nginx's upstream first loses some)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ import httpx
 import pymysql
 import pytest
 
-from bench.cluster import nginx, replication, topology
-from bench.cluster.rolling import restart_webs
-from bench.cluster.topology import State
+from bench.cluster import nginx, pids, replication, topology
+from bench.cluster.rolling import replace, restart_webs
+from bench.cluster.topology import State, wait_ready
 from bench.cluster.traffic import Answer, Traffic
 from bench.faults.processes import MariaDB
 from prodhub.http_guard import MAX_DEVICE_BODY_BYTES
@@ -127,6 +128,23 @@ def test_nginx_keeps_metrics_in_and_passes_a_request_id_on(cluster: State) -> No
 
 def _access_log(state: State) -> str:
     return (state.directory / "nginx" / "logs" / "prodhub.access.log").read_text()
+
+
+def test_a_restart_without_taking_the_process_out_first_loses_requests(cluster: State) -> None:
+    """The control: the same load sees what a restart behind nginx can lose. A process
+    stopped while in nginx's upstream closes the connections nginx keeps to it, and a POST
+    sent on one is answered 502 (nginx sends no POST twice)."""
+    traffic = Traffic(cluster.url, cluster.api_key, "naive").start()
+    time.sleep(1)
+    for web in cluster.named("web:"):
+        pids.stop(web.pid, web.marker, seconds=60)
+        replace(cluster, web)
+        wait_ready(f"http://127.0.0.1:{web.port}", pid=web.pid)
+    time.sleep(1)
+    failures = _failures(traffic.stop())
+
+    assert failures != []
+    assert {a.outcome.partition(":")[0] for a in failures} == {"HTTP 502"}
 
 
 def test_a_rolling_restart_under_load_loses_no_request(cluster: State) -> None:

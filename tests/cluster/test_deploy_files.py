@@ -7,6 +7,9 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,3 +133,19 @@ def test_a_worker_gets_the_memory_the_readme_gives_it() -> None:
     assert (worker["MemoryMax"], worker["ExecStart"].split()[-2:]) == ("256M", ["--threads", "4"])
     readme = (ROOT / "README.md").read_text()
     assert "Give a worker 256 MB at `--threads 4`" in readme
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def test_systemd_finds_nothing_to_say_about_the_units(tmp_path: Path) -> None:
+    """``systemd-analyze verify`` on the units (an instance of each template), their paths
+    moved to ones that exist here: an unknown key or a bad value is reported."""
+    prodhub = Path(sys.executable).parent / "prodhub"
+    for path in [*SERVICES, DEPLOY / "systemd" / "prodhub.target"]:
+        text = path.read_text().replace("/opt/prodhub/.venv/bin/prodhub", str(prodhub))
+        text = text.replace("/etc/prodhub/prodhub.env", str(DEPLOY / "prodhub.env.example"))
+        text = text.replace("WorkingDirectory=/opt/prodhub", f"WorkingDirectory={tmp_path}")
+        (tmp_path / path.name.replace("@.", "@1.")).write_text(text)
+    units = sorted(str(p) for p in tmp_path.iterdir())
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", *units],
+                          capture_output=True, timeout=60)  # fmt: skip
+    assert (done.returncode, done.stdout + done.stderr) == (0, b"")
