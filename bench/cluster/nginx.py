@@ -9,6 +9,7 @@ the old configuration has exited, that is once every request they had taken is a
 
 from __future__ import annotations
 
+import grp
 import os
 import shutil
 import signal
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.cluster import pids
-from bench.faults.processes import ROOT, wait_until
+from bench.faults.processes import ROOT, _user, wait_until
 
 SITE = ROOT / "deploy" / "nginx" / "prodhub.conf"
 RELOAD_SECONDS = 30.0  # the old workers' in-flight requests: 15 s at most (proxy_read_timeout)
@@ -51,7 +52,9 @@ def upstream(ports: list[int], down: set[int]) -> str:
 
 
 def main_config(directory: Path) -> str:
-    user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
+    # A throwaway nginx on loopback: its workers run as whoever started it (root included),
+    # so that they reach its temporary directories wherever the cluster's directory is.
+    user = f"user {_user()} {grp.getgrgid(os.getegid()).gr_name};\n" if os.geteuid() == 0 else ""
     temp = directory / "tmp"
     return f"""{user}worker_processes 2;
 pid {directory}/nginx.pid;

@@ -84,7 +84,6 @@ class State:
 def start(directory: Path | None = None, *, log: Callable[[str], None] = print) -> State:
     """Start everything in ``directory`` (a new temporary one by default)."""
     directory = directory or Path(tempfile.mkdtemp(prefix="prodhub-cluster-"))
-    directory.chmod(0o711)  # nginx's workers (nobody) reach their files below
     logs = directory / "logs"
     logs.mkdir(exist_ok=True)
     primary = Server(directory / "primary", server_id=1)

@@ -13,7 +13,9 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pymysql
@@ -22,7 +24,8 @@ import pytest
 from bench.cluster import nginx, pids, replication, topology
 from bench.cluster.rolling import replace, restart_webs
 from bench.cluster.topology import State, wait_ready
-from bench.cluster.traffic import Answer, Traffic
+from bench.cluster.traffic import EMPLOYEES, Answer, Traffic
+from bench.faults.load import INGEST, USERS, sign_in
 from bench.faults.processes import MariaDB
 from prodhub.http_guard import MAX_DEVICE_BODY_BYTES
 
@@ -121,9 +124,30 @@ def test_nginx_keeps_metrics_in_and_passes_a_request_id_on(cluster: State) -> No
             headers={"Content-Type": "application/json"},
         )  # fmt: skip
     assert too_big.status_code == 413
+    assert _device_batch(cluster, 300) == {"accepted": 300, "duplicates": 0, "errors": []}
     ids = re.findall(r'"GET /graphql\S* HTTP/1.1" \d+ \d+ .* id=(\S+)', _access_log(cluster))
     assert ids[-2] == "req-4711"
     assert re.fullmatch(r"[0-9a-f]{32}", ids[-1])
+
+
+def _device_batch(state: State, size: int) -> dict[str, Any]:
+    """A device's batch of ``size`` scans (over nginx's 16 KiB body buffer: nginx keeps the
+    body in a file until the app has it), and how it was recorded."""
+    token = sign_in(state.url, USERS[0])
+    with httpx.Client(base_url=state.url, timeout=30) as http:
+        answer = http.post("/graphql", json={"query": EMPLOYEES},
+                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        node = answer.json()["data"]["employees"]["edges"][0]["node"]
+        end = datetime.now(UTC) - timedelta(minutes=1)
+        items = [{"employeeCode": node["code"], "roleKey": node["defaultRole"]["key"],
+                  "itemsCount": 1, "windowStart": (end - timedelta(seconds=20)).isoformat(),
+                  "windowEnd": end.isoformat(), "externalRef": f"big-{n}"}
+                 for n in range(size)]  # fmt: skip
+        recorded = http.post("/graphql", json={"query": INGEST, "variables": {"items": items}},
+                             headers={"Authorization": f"Bearer {state.api_key}"})  # fmt: skip
+    assert len(recorded.request.content) > 16 << 10
+    result: dict[str, Any] = recorded.json()["data"]["recordActivities"]
+    return result
 
 
 def _access_log(state: State) -> str:
