@@ -4,13 +4,13 @@
 
 ensure_service_packages() {
     if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null \
-        && command -v redis-server >/dev/null; then
+        && command -v redis-server >/dev/null && command -v nginx >/dev/null; then
         return
     fi
-    echo "==> installing mariadb-server and redis-server (Debian packages)"
+    echo "==> installing mariadb-server, redis-server and nginx (Debian packages)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq mariadb-server redis-server >/dev/null
+    apt-get install -y -qq mariadb-server redis-server nginx >/dev/null
 }
 
 free_port() {

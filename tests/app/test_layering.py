@@ -169,13 +169,17 @@ def test_only_resolvers_open_sessions() -> None:
 
 
 def test_tests_share_helpers_only_through_the_helper_module() -> None:
-    """Of ``bench``, tests use only the fault tooling (the proxy, the processes), which the
-    fault benchmark shares with them."""
+    """Of ``bench``, tests use only the tooling they share with it: the fault tooling (the
+    proxy, the processes), which the fault benchmark uses, and the topology of
+    ``scripts/cluster`` (``bench.cluster``)."""
     offenders = [
         f"{path} imports {module}"
         for path, module in modules_of("tests")
         if (module.split(".")[0] == "tests" and not module.startswith("tests.helpers"))
-        or (module.split(".")[0] == "bench" and not module.startswith("bench.faults"))
+        or (
+            module.split(".")[0] == "bench"
+            and not module.startswith(("bench.faults", "bench.cluster"))
+        )
     ]
 
     assert offenders == []
