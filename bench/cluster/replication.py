@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bench.faults.processes import MariaDB, _user, wait_until
 
@@ -25,27 +25,16 @@ class Server(MariaDB):
 
     server_id: int = 1
     replica: bool = False
-    options: list[str] = field(default_factory=list)
 
-    def start(self) -> None:
-        log = (self.directory / "mysql.log").open("ab")
+    def options(self) -> list[str]:
         role = (
             ["--skip-log-bin", "--read-only", f"--relay-log={self.directory / 'relay'}"]
             if self.replica
             else [f"--log-bin={self.directory / 'binlog'}", "--binlog-format=ROW"]
         )
-        self.popen = subprocess.Popen(
-            ["mariadbd", "--no-defaults", f"--user={_user()}",
-             f"--datadir={self.directory / 'data'}", f"--socket={self.socket}",
-             f"--pid-file={self.directory / 'mysql.pid'}", "--bind-address=127.0.0.1",
-             f"--port={self.port}", "--skip-name-resolve", f"--server-id={self.server_id}",
-             *role, "--innodb-buffer-pool-size=128M", "--innodb-flush-log-at-trx-commit=2",
-             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-             "--max-connections=300"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        log.close()
-        wait_until(self._answers, 60, f"MariaDB {self.server_id}")
+        base = [o for o in super().options() if o != "--skip-log-bin"]
+        # Two web processes, two workers and two schedulers, each with two pools.
+        return [*base, f"--server-id={self.server_id}", *role, "--max-connections=300"]
 
     def sql(self, statements: str, *, names: bool = False) -> str:
         """Run ``statements`` as root on the server's socket; their output, tab-separated
