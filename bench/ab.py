@@ -13,7 +13,6 @@ Writes ``bench/results/ab.{md,json}``.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import tempfile
@@ -120,10 +119,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--redis-url", required=True)
-    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser = results.arguments(__doc__, redis=True)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("base")
     parser.add_argument("other", nargs="?")

@@ -15,7 +15,6 @@ turns taken in rotation with the other targets'. Writes
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -257,10 +256,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--redis-url", required=True)
-    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser = results.arguments(__doc__, redis=True)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5, help="turns each target takes")

@@ -24,7 +24,6 @@ its clock records of those days now carry Connecteam's shift ids.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from collections import defaultdict
@@ -357,9 +356,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser = results.arguments(__doc__)
     parser.add_argument("--days", type=int, default=14)
     args = parser.parse_args()
     result = asyncio.run(run(args.url, args.day, args.days))

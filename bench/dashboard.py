@@ -9,7 +9,6 @@ does all of it). Prints a Markdown report and writes it, with the raw numbers, t
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import platform
@@ -346,10 +345,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--redis-url", required=True, help="for the response cache path")
-    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser = results.arguments(__doc__, redis=True)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--first", type=int, default=50)
     parser.add_argument(

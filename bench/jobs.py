@@ -11,7 +11,6 @@ Statements are counted by MariaDB itself (``Questions``).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -209,9 +208,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser = results.arguments(__doc__)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()

@@ -9,7 +9,6 @@ Expects a database seeded with ``prodhub seed-demo --profile L --today <day>`` (
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from datetime import date
 from typing import Any
@@ -125,9 +124,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser = results.arguments(__doc__)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--first", type=int, default=50)
     parser.add_argument(

@@ -216,10 +216,7 @@ def report(found: dict[str, Any], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--redis-url", required=True)
-    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser = results.arguments(__doc__, redis=True)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--first", type=int, default=25, help="employees on the dashboard")
     args = parser.parse_args()

@@ -242,10 +242,7 @@ async def refresh_once(url: str, redis_url: str, day: date) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--redis-url", required=True)
-    parser.add_argument("--day", type=date.fromisoformat, required=True)
+    parser = results.arguments(__doc__, redis=True)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--refresh-every", type=float, default=10)
     parser.add_argument("--refresh-once", action="store_true", help=argparse.SUPPRESS)
