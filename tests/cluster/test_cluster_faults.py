@@ -1,0 +1,198 @@
+"""Faults on the production topology (``bench/cluster``) under steady checked traffic through
+nginx: a web process killed, the replica stopped, replication lagging, the primary restarted.
+One cluster for the module; each test leaves it as it found it (every process up, replication
+running, nginx's view of its upstream fresh)."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bench.cluster import faults, nginx, pids, replication, topology
+from bench.cluster.rolling import nginx_of
+from bench.cluster.topology import State
+from bench.cluster.traffic import Answer, Traffic
+from bench.faults.load import USERS, sign_in
+from bench.faults.processes import MariaDB
+
+pytestmark = pytest.mark.skipif(
+    not (MariaDB.available() and nginx.available())
+    and os.environ.get("PRODHUB_TEST_REQUIRE_MARIADB") != "1",
+    reason="needs MariaDB's binaries and nginx (scripts/test installs them)",
+)
+
+CLIENTS = 4  # Traffic's threads that POST: each has at most one request in flight
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[State]:
+    if not (MariaDB.available() and nginx.available()):
+        pytest.fail("PRODHUB_TEST_REQUIRE_MARIADB=1 but MariaDB or nginx is not here")
+    state = topology.start(tmp_path_factory.mktemp("cluster"), log=lambda _: None)
+    try:
+        yield state
+    finally:
+        topology.stop(state)
+
+
+@pytest.fixture
+def healthy(cluster: State) -> Iterator[State]:
+    """The cluster as a test may expect it, and again after it: replication running and
+    caught up, nginx's workers with no failure counted against a web process."""
+    yield cluster
+    for name in faults.SERVERS:
+        if not pids.alive(cluster.member(name).pid):
+            faults.start_server(cluster, name)
+    faults.release_replication(cluster)
+    replica, primary = (faults.server(cluster, n) for n in ("mariadb-replica", "mariadb-primary"))
+    replication.caught_up(replica, primary, 60)
+    nginx_of(cluster).reload()
+
+
+def _failures(answers: list[Answer]) -> list[Answer]:
+    return [a for a in answers if not a.ok]
+
+
+def _readyz(state: State) -> dict[str, Any]:
+    """/readyz of each web process (not through nginx: both must say it)."""
+    return {
+        m.name: httpx.get(f"http://127.0.0.1:{m.port}/readyz", timeout=10).json()
+        for m in state.named("web:")
+    }
+
+
+def _wait_status(state: State, status: str, seconds: float = 15) -> float:
+    """Until every web process's /readyz says ``status`` (with HTTP 200); how long it took."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        answers = [
+            httpx.get(f"http://127.0.0.1:{m.port}/readyz", timeout=10) for m in state.named("web:")
+        ]
+        if all(a.status_code == 200 and a.json()["status"] == status for a in answers):
+            return time.monotonic() - start
+        time.sleep(0.1)
+    raise AssertionError(f"/readyz is not {status} within {seconds} s: {_readyz(state)}")
+
+
+class Gets:
+    """A client sending GETs (idempotent: nginx may send one to the other process) in turn."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.token = token
+        self.answers: list[Answer] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> Gets:
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[Answer]:
+        self._stop.set()
+        self._thread.join(30)
+        return self.answers
+
+    def _run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.token}", "Apollo-Require-Preflight": "1"}
+        with httpx.Client(base_url=self.url, headers=headers, timeout=20) as http:
+            while not self._stop.is_set():
+                start = time.monotonic()
+                try:
+                    response = http.get("/graphql?query={viewer{role}}")
+                    ok = response.status_code == 200 and "errors" not in response.json()
+                    outcome = "ok" if ok else f"HTTP {response.status_code}"
+                except httpx.HTTPError as exc:
+                    outcome = type(exc).__name__
+                self.answers.append(Answer("get", start, time.monotonic() - start, outcome))
+                self._stop.wait(0.05)
+
+
+def test_a_web_process_killed_loses_at_most_what_it_had_in_flight(healthy: State) -> None:
+    """SIGKILL to one web process: the requests it had taken are lost (502: nginx sends no
+    POST twice), at most one per client; GETs nginx sends to the other; from a second on,
+    every request is answered; started again, it gets its share once more."""
+    cluster = healthy
+    web, other = cluster.named("web:")
+    token = sign_in(cluster.url, USERS[0])
+    traffic = Traffic(cluster.url, cluster.api_key, "killed").start()
+    gets = Gets(cluster.url, token).start()
+    time.sleep(1)
+    killed = time.monotonic()
+    faults.kill_web(web)
+    time.sleep(2)
+    alone = _upstreams(cluster, _log_size(cluster))
+    faults.restart_web(cluster, web)
+    time.sleep(5.5)  # nginx's fail_timeout: it tries the process again after it
+    since = _log_size(cluster)
+    time.sleep(2)
+    answers = traffic.stop()
+    got = gets.stop()
+
+    failures = _failures(answers)
+    print(f"{len(answers)} POSTs, {len(got)} GETs; failed: {[a.outcome[:40] for a in failures]}")
+    assert len(failures) <= CLIENTS
+    assert {a.outcome.partition(":")[0] for a in failures} <= {"HTTP 502"}
+    assert [a for a in failures if a.start > killed + 1] == []
+    assert _failures(got) == []
+    assert alone == {} or set(alone) == {f"127.0.0.1:{other.port}"}
+    assert set(_upstreams(cluster, since)) == {f"127.0.0.1:{m.port}" for m in (web, other)}
+
+
+def test_the_replica_stopped_reads_go_to_the_primary(healthy: State) -> None:
+    """The replica's server stopped: no request fails (a read it could not answer runs again
+    on the primary, and the next poll takes it out), /readyz says degraded (still 200);
+    started again, the replica is read again."""
+    cluster = healthy
+    traffic = Traffic(cluster.url, cluster.api_key, "no-replica").start()
+    time.sleep(1)
+    before = faults.com_select(cluster, "mariadb-replica")
+    time.sleep(2)
+    read = faults.com_select(cluster, "mariadb-replica") - before
+    faults.stop_server(cluster, "mariadb-replica")
+    degraded = _wait_status(cluster, "degraded")
+    readyz = _readyz(cluster)
+    time.sleep(2)
+    faults.start_server(cluster, "mariadb-replica")
+    back = _wait_status(cluster, "ok")
+    again = faults.com_select(cluster, "mariadb-replica")
+    time.sleep(2)
+    read_again = faults.com_select(cluster, "mariadb-replica") - again
+    answers = traffic.stop()
+
+    print(
+        f"{len(answers)} requests; replica SELECTs in 2 s before {read}, after {read_again};"
+        f" degraded after {degraded:.1f} s, ok {back:.1f} s after its start"
+    )
+    assert _failures(answers) == []
+    for each in readyz.values():
+        assert each["status"] == "degraded"
+        assert each["ready"] is True
+        assert [r["up"] for r in each["checks"]["replicas"]["replicas"].values()] == [False]
+    # the polls alone are 2 SELECTs a second (one per web process)
+    assert read > 40
+    assert read_again > 40
+
+
+def _upstreams(state: State, since: int = 0) -> dict[str, int]:
+    """The requests nginx's access log shows per web process, from byte ``since`` on."""
+    counts: dict[str, int] = {}
+    for address in re.findall(r" upstream=(\S+)", _log_path(state).read_text()[since:]):
+        counts[address] = counts.get(address, 0) + 1
+    return counts
+
+
+def _log_path(state: State) -> Path:
+    return state.directory / "nginx" / "logs" / "prodhub.access.log"
+
+
+def _log_size(state: State) -> int:
+    return _log_path(state).stat().st_size
