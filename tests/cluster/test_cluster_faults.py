@@ -196,3 +196,125 @@ def _log_path(state: State) -> Path:
 
 def _log_size(state: State) -> int:
     return _log_path(state).stat().st_size
+
+
+UPSERT_TEAM = """mutation($key: String!, $name: String!) {
+  upsertTeam(input: {key: $key, name: $name}) { team { name } errors { message } } }"""
+TEAMS = "{ teams { key name } }"
+
+
+class Writer:
+    """A client renaming a team and reading the teams back at once, its cookie kept (what it
+    wrote is what it must read); beside it a reader with no cookie, whose answers may be
+    stale while the replica lags within the bound."""
+
+    def __init__(self, state: State, key: str) -> None:
+        self.state, self.key = state, key
+        self.written = self.read_back = self.stale = self.others_stale = 0
+        self.failed: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> Writer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        auth = {"Authorization": f"Bearer {sign_in(self.state.url, USERS[0])}"}
+        other = {"Authorization": f"Bearer {sign_in(self.state.url, USERS[0])}"}
+        with (
+            httpx.Client(base_url=self.state.url, headers=auth, timeout=20) as http,
+            httpx.Client(base_url=self.state.url, headers=other, timeout=20) as reader,
+        ):
+            n = 0
+            while not self._stop.is_set():
+                name = f"lagging {n}"
+                try:
+                    done = http.post("/graphql", json={"query": UPSERT_TEAM,
+                                     "variables": {"key": self.key, "name": name}}).json()  # fmt: skip
+                    if done["data"]["upsertTeam"]["team"]["name"] != name:
+                        self.failed.append(f"write {n}: {done}")
+                        continue
+                    self.written += 1
+                    if self._name(http) == name:
+                        self.read_back += 1
+                    else:
+                        self.stale += 1
+                    self.others_stale += self._name(reader) != name
+                except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+                    self.failed.append(f"{n}: {exc!r}")
+                finally:
+                    n += 1
+                self._stop.wait(0.1)
+
+    def _name(self, http: httpx.Client) -> str:
+        teams = http.post("/graphql", json={"query": TEAMS}).json()["data"]["teams"]
+        return str(next(t["name"] for t in teams if t["key"] == self.key))
+
+
+def test_replication_lagging_a_client_reads_its_own_writes(healthy: State) -> None:
+    """The replica's SQL thread held past the 5 s bound: a client reads back each write it
+    made (its cookie sends it to the primary), /readyz says degraded, then ok once the
+    replica catches up."""
+    cluster = healthy
+    traffic = Traffic(cluster.url, cluster.api_key, "lagging").start()
+    writer = Writer(cluster, "lagging-team").start()
+    time.sleep(1)
+    faults.hold_replication(cluster)
+    degraded = _wait_status(cluster, "degraded")
+    readyz = _readyz(cluster)
+    time.sleep(1)
+    faults.release_replication(cluster)
+    back = _wait_status(cluster, "ok")
+    time.sleep(1)
+    writer.stop()
+    answers = traffic.stop()
+
+    print(f"{len(answers)} requests; {writer.written} writes, {writer.read_back} read back, "
+          f"{writer.others_stale} stale to another client; degraded after {degraded:.1f} s, "
+          f"ok {back:.1f} s after the release")  # fmt: skip
+    assert _failures(answers) == []
+    assert writer.failed == []
+    assert writer.written > 20
+    assert (writer.read_back, writer.stale) == (writer.written, 0)
+    for each in readyz.values():
+        assert each["status"] == "degraded"
+        [replica] = each["checks"]["replicas"]["replicas"].values()
+        assert replica["up"] is True
+        assert replica["read"] is False
+        assert replica["lag_seconds"] > 5
+
+
+def test_the_primary_restarted_requests_fail_typed_and_recover(healthy: State) -> None:
+    """The primary's server stopped for a few seconds and started again: what fails meanwhile
+    fails as SERVICE_UNAVAILABLE (nginx answers no 502 or 504), everything succeeds again
+    within seconds of its start, and the replica replicates again."""
+    cluster = healthy
+    traffic = Traffic(cluster.url, cluster.api_key, "restarted").start()
+    time.sleep(1)
+    stopping = time.monotonic()
+    faults.stop_server(cluster, "mariadb-primary")
+    time.sleep(3)
+    faults.start_server(cluster, "mariadb-primary")
+    started = time.monotonic()
+    _wait_status(cluster, "ok", 30)
+    time.sleep(4)
+    answers = traffic.stop()
+    threads = faults.slave_threads(cluster)
+
+    failures = _failures(answers)
+    outcomes: dict[str, int] = {}
+    for a in failures:
+        outcomes[f"{a.kind} {a.outcome}"] = outcomes.get(f"{a.kind} {a.outcome}", 0) + 1
+    late = max((a.start - started for a in failures), default=0.0)
+    print(f"{len(answers)} requests, {len(failures)} failed: {outcomes}; last failure "
+          f"{late:.1f} s after the start; down {started - stopping:.1f} s")  # fmt: skip
+    assert failures != []
+    assert all("SERVICE_UNAVAILABLE" in a.outcome for a in failures), outcomes
+    assert [a for a in failures if a.start > started + 3] == []
+    assert {a.kind for a in answers if a.start > started + 3} == {"dashboard", "sign-in", "ingest"}
+    assert threads == {"Slave_IO_Running": "Yes", "Slave_SQL_Running": "Yes"}
