@@ -96,9 +96,11 @@ def soak(state: State, seconds: float, interval: float, scans: int) -> dict[str,
 
 def sample(state: State, at: float, answers: list[Answer]) -> dict[str, Any]:
     times = sorted(a.seconds * 1000 for a in answers)
+    trees = {m.name: tree_rss_kib(m.pid) for m in state.members}
     return {
         "at": round(at, 1),
-        "rss_kib": {m.name: tree_rss_kib(m.pid) for m in state.members},
+        "rss_kib": {name: kib for name, (kib, _) in trees.items()},
+        "process_count": {name: count for name, (_, count) in trees.items()},
         "requests": len(answers),
         "p50_ms": round(percentile(times, 50), 1),
         "p99_ms": round(percentile(times, 99), 1),
@@ -106,19 +108,20 @@ def sample(state: State, at: float, answers: list[Answer]) -> dict[str, Any]:
     }
 
 
-def tree_rss_kib(pid: int) -> int:
-    """VmRSS of ``pid`` and of its descendants, in KiB (0 when it is gone)."""
-    total, todo = 0, [pid]
+def tree_rss_kib(pid: int) -> tuple[int, int]:
+    """VmRSS of ``pid`` and of its descendants, in KiB (0 when it is gone); how many."""
+    total, count, todo = 0, 0, [pid]
     while todo:
         current = todo.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
         except OSError:
             continue
+        count += 1
         total += next((int(line.split()[1]) for line in status.splitlines()
                        if line.startswith("VmRSS:")), 0)  # fmt: skip
         todo.extend(pids.children(current))
-    return total
+    return total, count
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -135,11 +138,13 @@ def memory(samples: list[dict[str, Any]], warmup: float) -> dict[str, dict[str, 
     found: dict[str, dict[str, Any]] = {}
     for name in samples[0]["rss_kib"] if samples else []:
         values = [s["rss_kib"][name] for s in steady]
+        counts = [s["process_count"][name] for s in samples]
         start, end = values[0], values[-1]
         change = 100.0 * (end - start) / start if start else 0.0
         found[name] = {
             "start_kib": start, "end_kib": end, "min_kib": min(values), "max_kib": max(values),
             "change_pct": round(change, 1), "flat": start > 0 and abs(change) <= FLAT,
+            "processes_min": min(counts), "processes_max": max(counts),
         }  # fmt: skip
     return found
 
@@ -184,16 +189,20 @@ def report(result: dict[str, Any]) -> str:
         + ", ".join(f"{kind} {n}" for kind, n in result["requests"].items())
         + f" requests; {result['scans_stored']} scans stored ({result['scans_per_second']}/s).",
         "",
-        f"RSS of each process (its children included), from the first sample after the "
-        f"{warm:g} s warm-up to the end; flat: within ±{FLAT:g} %.",
+        f"RSS of each process (its children included; processes: how many, over the run), "
+        f"from the first sample after the {warm:g} s warm-up to the end; flat: within "
+        f"±{FLAT:g} %.",
         "",
-        "| process | start MiB | end MiB | min MiB | max MiB | change | verdict |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| process | processes | start MiB | end MiB | min MiB | max MiB | change | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, row in result["memory"].items():
         mib = [f"{row[k] / 1024:.1f}" for k in ("start_kib", "end_kib", "min_kib", "max_kib")]
         verdict = "flat" if row["flat"] else "NOT FLAT"
-        lines.append(f"| {name} | {' | '.join(mib)} | {row['change_pct']:+.1f} % | {verdict} |")
+        low, high = row["processes_min"], row["processes_max"]
+        count = f"{low}" if low == high else f"{low}-{high}"
+        cells = [name, count, *mib, f"{row['change_pct']:+.1f} %", verdict]
+        lines.append(f"| {' | '.join(cells)} |")
     flat = all(row["flat"] for row in result["memory"].values())
     examples = "; ".join(result["error_examples"])
     lines += ["", f"Memory: {'flat' if flat else 'NOT flat'}. Errors: {result['errors']} "
