@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import sys
 import time
@@ -46,8 +47,9 @@ def main() -> None:
     try:
         result = soak(state, options.minutes * 60, options.interval, options.scans)
     finally:
-        if directory is None:
+        if directory is None:  # its own cluster: stopped, its directory removed
             topology.stop(state)
+            shutil.rmtree(state.directory, ignore_errors=True)
     plot(result, options.plot)
     results.keep("soak", result, report(result))
     print(f"plot: {options.plot}")
