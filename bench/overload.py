@@ -1,7 +1,7 @@
 """Overload: one ``prodhub serve`` process (uvloop) offered an uncached dashboard query at 1x,
-2x and 4x its measured capacity, with shedding on (the default limits, and with a queue of
-20) and off (``PRODHUB_MAX_CONCURRENT_REQUESTS=0``), side by side in one run, while
-``/healthz`` of the same process is asked every 50 ms.
+2x and 4x its measured capacity, with shedding on (the default limits: a queue of 20; and
+with a queue of 100) and off (``PRODHUB_MAX_CONCURRENT_REQUESTS=0``), side by side in one run, while
+``/healthz`` and ``/metrics`` of the same process are asked in turn, each every 100 ms.
 
     python -m bench.overload --url mysql+aiomysql://... --redis-url redis://... \\
         --day 2026-11-20 [--seconds 10]
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import multiprocessing
 import os
 import platform
@@ -39,6 +40,7 @@ from tests.helpers import ADMIN, DASHBOARD, bearer
 
 TIMEOUT = 30.0  # a client's patience
 PROBE_EVERY = 0.05
+PROBED = ("/healthz", "/metrics")
 MULTIPLES = (1, 2, 4)
 SWEEP = (1, 2, 4, 8, 16)
 # Shedding with the default limits (a queue of 20), with a deep queue, and off.
@@ -57,7 +59,7 @@ class Cell:
     seconds: float
     outcomes: list[tuple[str, float]] = field(default_factory=list)
     took: float = 0.0  # from the first request sent to the last answer
-    healthz: list[float] = field(default_factory=list)
+    probes: dict[str, list[float]] = field(default_factory=dict)  # path: each one's time
 
     def summary(self) -> dict[str, Any]:
         ok = sorted(latency for outcome, latency in self.outcomes if outcome == "ok")
@@ -71,8 +73,14 @@ class Cell:
             "ok_p99_ms": _ms(_percentile(ok, 99)),
             "shed_share": round(shed / total, 3) if total else 0.0,
             "failed_share": round((total - len(ok) - shed) / total, 3) if total else 0.0,
-            "healthz_p99_ms": _ms(_percentile(sorted(self.healthz), 99)),
-            "healthz_max_ms": _ms(max(self.healthz, default=0.0)),
+            **{
+                f"{path.strip('/')}_{name}_ms": _ms(value)
+                for path, took in self.probes.items()
+                for name, value in (
+                    ("p99", _percentile(sorted(took), 99)),
+                    ("max", max(took, default=0.0)),
+                )
+            },
         }
 
 
@@ -127,11 +135,11 @@ class Load:
 
     async def open(self, rps: float, seconds: float, prober: ProcessPoolExecutor) -> Cell:
         """Requests sent at ``rps`` for ``seconds`` (each waits for its answer on its own),
-        and ``/healthz`` asked every ``PROBE_EVERY`` s meanwhile, from a process of its own
+        and ``/healthz`` and ``/metrics`` asked in turn meanwhile, from a process of its own
         (this one's loop is busy sending: its lag is not the server's)."""
         cell = Cell(rps, seconds)
         loop = asyncio.get_running_loop()
-        probing = loop.run_in_executor(prober, probe_healthz, self.url, seconds)
+        probing = loop.run_in_executor(prober, probe, self.url, seconds)
         start = loop.time()
         sent: list[asyncio.Task[tuple[str, float]]] = []
         for n in range(int(rps * seconds)):
@@ -139,26 +147,28 @@ class Load:
             sent.append(asyncio.create_task(self.one()))
         cell.outcomes = list(await asyncio.gather(*sent))
         cell.took = loop.time() - start
-        cell.healthz = await probing
+        cell.probes = await probing
         return cell
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
 
-def probe_healthz(url: str, seconds: float) -> list[float]:
-    """``/healthz`` every ``PROBE_EVERY`` s for ``seconds``: how long each took (``TIMEOUT``
-    for one not answered within it)."""
-    took = []
+def probe(url: str, seconds: float) -> dict[str, list[float]]:
+    """``/healthz`` and ``/metrics`` in turn, one every ``PROBE_EVERY`` s, for ``seconds``:
+    how long each took (``TIMEOUT`` for one not answered within it)."""
+    took: dict[str, list[float]] = {path: [] for path in PROBED}
     deadline = time.perf_counter() + seconds
-    with httpx.Client(base_url=url, timeout=TIMEOUT) as probe:
-        while time.perf_counter() < deadline:
+    with httpx.Client(base_url=url, timeout=TIMEOUT) as client:
+        for path in itertools.cycle(PROBED):
+            if time.perf_counter() >= deadline:
+                break
             started = time.perf_counter()
             try:
-                probe.get("/healthz").raise_for_status()
-                took.append(time.perf_counter() - started)
+                client.get(path).raise_for_status()
+                took[path].append(time.perf_counter() - started)
             except httpx.HTTPError:
-                took.append(TIMEOUT)
+                took[path].append(TIMEOUT)
             time.sleep(PROBE_EVERY)
     return took
 
@@ -195,22 +205,23 @@ def report(found: dict[str, Any], args: argparse.Namespace) -> str:
     lines = [
         f"Overload: one `prodhub serve` (uvloop), an uncached dashboard query ({args.first} "
         f"employees, {args.day}), open-loop load at multiples of its capacity, "
-        f"{args.seconds:g} s each; shedding on (defaults: limit = pool size, 100 waiting, 1 s "
-        f"wait; and with 20 waiting) and off, side by side. Machine: {found['machine']}.",
+        f"{args.seconds:g} s each; shedding on (defaults: limit = pool size, 20 waiting, 1 s "
+        f"wait; and with 100 waiting) and off, side by side. Machine: {found['machine']}.",
         "",
         f"Capacity: {found['capacity_rps']} req/s at the knee ({found['knee_clients']} "
         f"closed-loop clients; sweep {found['sweep_rps']}).",
         "",
         "| load | shedding | offered req/s | ok req/s | ok p50 ms | ok p99 ms | shed | failed "
-        "| /healthz p99 ms | /healthz max ms |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| /healthz p99 ms | /healthz max ms | /metrics p99 ms | /metrics max ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, cell in found["cells"].items():
         multiple, mode = name.split(maxsplit=1)
         lines.append(
             f"| {multiple} | {mode} | {cell['offered_rps']} | {cell['ok_rps']} "
             f"| {cell['ok_p50_ms']} | {cell['ok_p99_ms']} | {cell['shed_share']:.1%} "
-            f"| {cell['failed_share']:.1%} | {cell['healthz_p99_ms']} | {cell['healthz_max_ms']} |"
+            f"| {cell['failed_share']:.1%} | {cell['healthz_p99_ms']} | {cell['healthz_max_ms']} "
+            f"| {cell['metrics_p99_ms']} | {cell['metrics_max_ms']} |"
         )
     return "\n".join(lines)
 

@@ -30,6 +30,7 @@ from prodhub.jobs import EmbeddedJobs, build_broker
 from prodhub.metrics import RequestMetrics, metrics
 from prodhub.read_your_writes import ReadYourWrites
 from prodhub.report_files import csv_route
+from prodhub.request_log import HEADER as REQUEST_ID_HEADER
 from prodhub.request_log import RequestLogging
 from prodhub.resources import Resources, build_resources
 from prodhub.runtime import tune_gc
@@ -109,7 +110,8 @@ def create_app(
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST"],
         allow_headers=["authorization", "content-type", *PREFLIGHT_HEADERS],
-        expose_headers=[CACHE_HEADER],  # a browser client may read how the cache answered
+        # a browser client may read how the cache answered, and the id to quote in a report
+        expose_headers=[CACHE_HEADER, REQUEST_ID_HEADER],
         max_age=600,
     )
     front = Middleware(CacheFront, graphql=graphql)  # cached answers before routing

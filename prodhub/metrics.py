@@ -7,18 +7,23 @@ the processes a shared ``PROMETHEUS_MULTIPROC_DIR``, so a scrape of any one of t
 all of them (the library's multiprocess mode).
 
 Read at each scrape: with database replicas, each one's lag (as the background poll last
-measured it) and whether web reads go to it; the jobs (paused, when their latest run
-finished and whether it failed: two statements, the same as ``systemStatus``), the database
-pools, the cache breaker, and with Redis the ``prodhub worker`` processes as their watchdogs
-report them (``prodhub/worker_watch.py``: how many were healthy lately, when one last was,
-how many started and how many their watchdog ended): alert on no worker alive for minutes,
-and on workers restarting.
+measured it) and whether web reads go to it; the database pools and the cache breaker. Read
+for each scrape but never waited for long: the jobs (paused, when their latest run finished
+and whether it failed: two statements, the same as ``systemStatus``) and, with Redis, the
+``prodhub worker`` processes as their watchdogs report them (``prodhub/worker_watch.py``: how
+many were healthy lately, when one last was, how many started and how many their watchdog
+ended): alert on no worker alive for minutes, and on workers restarting. A scrape starts that
+read and waits ``FRESH_SECONDS`` for it; past that (a process at its limit has every pooled
+connection busy with GraphQL) it answers with the previous read's gauges and their age
+(``prodhub_metrics_shared_age_seconds``), and the read it started lands for the next scrape:
+``/metrics`` answers as fast as ``/healthz`` under any load.
 Routes are a fixed set, so a client cannot grow the label space with made-up paths.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -55,6 +60,7 @@ log = logging.getLogger(__name__)
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 DATABASE_SECONDS = 2.0
 REDIS_SECONDS = 1.0
+FRESH_SECONDS = 0.03  # a scrape's wait for this scrape's read of the jobs and the workers
 ALIVE_SECONDS = 5 * EVERY_SECONDS  # a watchdog beats every EVERY_SECONDS while healthy
 ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/reports/daily.csv"})
 _CACHE_HEADER = CACHE_HEADER.encode()
@@ -114,21 +120,73 @@ class RequestMetrics:
         return child
 
 
-async def scrape(resources: Resources) -> bytes:
-    """This process's metrics (every process's, in multiprocess mode) and the shared state."""
+async def scrape(resources: Resources, shared: Shared) -> bytes:
+    """This process's metrics (every process's, in multiprocess mode), what it holds now,
+    and the shared state (fresh, or the last read of it)."""
     if os.environ.get(MULTIPROCESS_ENV):
         processes = CollectorRegistry()
         MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
         recorded = generate_latest(processes)
     else:
         recorded = generate_latest(REGISTRY)
-    return recorded + generate_latest(await _state(resources))
+    return recorded + generate_latest(_local(resources)) + await shared.latest(resources)
 
 
-async def _state(resources: Resources) -> CollectorRegistry:
-    """Gauges of what is true now, read at the scrape (never kept between scrapes). A
-    database that fails or does not answer within ``DATABASE_SECONDS`` costs the job gauges,
-    never the scrape: the request metrics matter most exactly then."""
+class Shared:
+    """The gauges read from the database and Redis, for one app: one read at a time, started
+    by a scrape; a scrape waits ``FRESH_SECONDS`` for it (the first one, with nothing read
+    before, waits for it to end), else answers with the previous read."""
+
+    def __init__(self) -> None:
+        self._text = b""
+        self._read_at = 0.0
+        self._reading: asyncio.Task[None] | None = None
+
+    async def latest(self, resources: Resources) -> bytes:
+        if self._reading is None or self._reading.done():
+            self._reading = asyncio.create_task(self._read(resources))
+        wait = FRESH_SECONDS if self._read_at else DATABASE_SECONDS + REDIS_SECONDS + 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._reading), wait)
+        registry = CollectorRegistry()
+        Gauge("prodhub_metrics_shared_age_seconds",
+              "How long ago the jobs' and the workers' gauges of this scrape were read (a "
+              "scrape waits only briefly for a fresh read: busy, it shows the last one).",
+              registry=registry).set(round(time.monotonic() - self._read_at, 3))  # fmt: skip
+        return self._text + generate_latest(registry)
+
+    async def _read(self, resources: Resources) -> None:
+        try:
+            registry = await _shared(resources)
+        except Exception:  # not the database's or Redis' (those are gauges): the last read stays
+            log.exception("metrics: the shared gauges could not be read")
+            return
+        self._text, self._read_at = generate_latest(registry), time.monotonic()
+
+
+def _local(resources: Resources) -> CollectorRegistry:
+    """What this process holds now: its pools, its replicas' lag, its cache breaker."""
+    registry = CollectorRegistry()
+    pools = Gauge("prodhub_db_connections_in_use", "Pooled database connections checked out.",
+                  ["pool"], registry=registry)  # fmt: skip
+    for name, in_use in _pools(resources):
+        pools.labels(name).set(in_use)
+    if resources.db.replicas is not None:
+        _replicas(resources.db.replicas, registry)
+    breaker = Gauge(
+        "prodhub_cache_breaker_open",
+        "1 while the response cache skips its Redis after a failure (cache/breaker.py).",
+        registry=registry,
+    )
+    found = resources.cache.breaker if resources.cache is not None else None
+    breaker.set(int(found is not None and found.state is not State.CLOSED))
+    return registry
+
+
+async def _shared(resources: Resources) -> CollectorRegistry:
+    """The jobs' state from the database and the workers' from Redis. A database that fails
+    or does not answer within ``DATABASE_SECONDS`` costs the job gauges, never the scrape:
+    the request metrics matter most exactly then."""
     registry = CollectorRegistry()
     database = Gauge("prodhub_metrics_database_ok",
                      "1 when this scrape could read the jobs' state from the database.",
@@ -155,19 +213,6 @@ async def _state(resources: Resources) -> CollectorRegistry:
         failed.labels(job).set(int(run is not None and run.status == "FAILED"))
         if run is not None and run.finished_at is not None:
             finished.labels(job).set(run.finished_at.timestamp())
-    pools = Gauge("prodhub_db_connections_in_use", "Pooled database connections checked out.",
-                  ["pool"], registry=registry)  # fmt: skip
-    for name, in_use in _pools(resources):
-        pools.labels(name).set(in_use)
-    if resources.db.replicas is not None:
-        _replicas(resources.db.replicas, registry)
-    breaker = Gauge(
-        "prodhub_cache_breaker_open",
-        "1 while the response cache skips its Redis after a failure (cache/breaker.py).",
-        registry=registry,
-    )
-    found = resources.cache.breaker if resources.cache is not None else None
-    breaker.set(int(found is not None and found.state is not State.CLOSED))
     if resources.redis is not None:  # else the one web process runs the jobs itself
         await _workers(resources, registry)
     return registry
@@ -260,4 +305,7 @@ def _replicas(replicas: Replicas, registry: CollectorRegistry) -> None:
 
 async def metrics(request: Request) -> Response:
     resources: Resources = request.app.state.resources
-    return Response(await scrape(resources), media_type=CONTENT_TYPE_LATEST)
+    shared = getattr(request.app.state, "shared_gauges", None)
+    if shared is None:
+        shared = request.app.state.shared_gauges = Shared()
+    return Response(await scrape(resources, shared), media_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,6 @@
-"""A browser client on an allowed origin may read how the response cache answered: the CORS
-middleware exposes ``x-prodhub-cache`` on a computed answer and on a cached one alike."""
+"""A browser client on an allowed origin may read how the response cache answered and the
+request's id: the CORS middleware exposes ``x-prodhub-cache`` and ``x-request-id`` on a
+computed answer and on a cached one alike."""
 
 from __future__ import annotations
 
@@ -30,4 +31,7 @@ async def test_the_cache_header_is_exposed_to_the_allowed_origin(backend: Backen
             r.headers["x-prodhub-cache"],
         )
         for r in answers
-    ] == [(200, ORIGIN, "x-prodhub-cache", "miss"), (200, ORIGIN, "x-prodhub-cache", "hit")]
+    ] == [
+        (200, ORIGIN, "x-prodhub-cache, x-request-id", "miss"),
+        (200, ORIGIN, "x-prodhub-cache, x-request-id", "hit"),
+    ]

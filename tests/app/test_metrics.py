@@ -1,8 +1,10 @@
 """``GET /metrics``: Prometheus' text format; requests by route and status, the response
-cache's answers, and the jobs, pools and breaker as they are at the scrape."""
+cache's answers, and the jobs, pools and breaker as they are at the scrape — the jobs and
+workers read for the scrape, or the previous read's while that one takes long."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from typing import Any
@@ -13,12 +15,20 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from db import models
 from db.engine import Database
+from prodhub import metrics
 from prodhub.app import create_app
 from prodhub.resources import Resources, build_resources
 from prodhub.worker_watch import EXITS, STARTS, WORKERS
 from services.jobs import PERIODIC_JOBS
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, bearer, utc
+
+
+@pytest.fixture(autouse=True)
+def patient_scrapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every scrape here waits for its own read (a busy test machine may take 30 ms), but in
+    the test of a read that does not end."""
+    monkeypatch.setattr(metrics, "FRESH_SECONDS", 10.0)
 
 
 async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -175,3 +185,41 @@ async def test_a_redis_that_cannot_be_reached_costs_the_worker_gauges_not_the_sc
     assert found[("prodhub_metrics_redis_ok", ())] == 0.0
     assert not [name for name, _ in found if "worker" in name]
     assert found[("prodhub_metrics_database_ok", ())] == 1.0
+
+
+async def test_a_read_that_takes_long_answers_with_the_previous_one_and_its_age(
+    db: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process at its limit has every pooled connection busy: the jobs' read waits for one.
+    The scrape does not: it answers with what the previous read found, and how old it is."""
+    await helpers.users(db, ADMIN)
+    await helpers.add(db, models.JobControl(job="sync_users", paused=True,
+                                            updated_by_user_id=ADMIN.user_id))  # fmt: skip
+    first = await scrape(client)
+    release = asyncio.Event()
+    reads = 0
+    real = metrics._shared
+
+    async def slow(resources: Resources) -> Any:
+        nonlocal reads
+        reads += 1
+        await release.wait()
+        return await real(resources)
+
+    monkeypatch.setattr(metrics, "_shared", slow)
+    monkeypatch.setattr(metrics, "FRESH_SECONDS", 0.05)
+    await helpers.add(db, models.JobControl(job="refresh_scores", paused=True,
+                                            updated_by_user_id=ADMIN.user_id))  # fmt: skip
+    busy = [await scrape(client) for _ in range(3)]
+    release.set()
+    await asyncio.sleep(0.5)  # the one read started lands
+    later = await scrape(client)
+
+    paused = ("prodhub_job_paused", (("job", "refresh_scores"),))
+    age = ("prodhub_metrics_shared_age_seconds", ())
+    assert first[paused] == 0.0
+    assert [found[paused] for found in busy] == [0.0, 0.0, 0.0]  # the previous read's
+    assert all(found[age] > 0 for found in busy)
+    assert reads == 2  # the three busy scrapes shared one read; the later scrape started one
+    assert later[paused] == 1.0
+    assert later[age] < busy[-1][age]
