@@ -3,7 +3,9 @@ under steady mixed traffic through nginx for a while (``soak_traffic``), sampled
 the memory of every process of the cluster (VmRSS from ``/proc``, a process's children
 included: nginx's workers, a worker's forks) and the traffic's p50, p99 and errors in the
 interval. A process is flat when its RSS at the end is within 10 % of its RSS after the
-warm-up (2 minutes, or a fifth of a shorter run); the traffic must have no error at all.
+warm-up (``--warmup`` minutes, 2 by default, or a fifth of a run shorter than ten minutes:
+MariaDB's buffer pool and connections fill during the first minutes while the tables grow);
+the traffic must have no error at all.
 
 Starts a cluster of its own (stopped at the end), or uses a running one (``--dir``, or
 ``--running`` for the last ``scripts/cluster start``). Writes ``bench/results/soak.{md,json}``
@@ -36,6 +38,7 @@ WARMUP_SHARE = 0.2  # of a run shorter than ten minutes
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench/soak")
     parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--warmup", type=float, default=WARMUP_SECONDS / 60, help="minutes")
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--scans", type=int, default=100, help="device scans per second")
     parser.add_argument("--dir", type=Path, help="a running cluster's directory")
@@ -45,7 +48,9 @@ def main() -> None:
     directory = options.dir or (Path(POINTER.read_text()) if options.running else None)
     state = State.load(directory) if directory else topology.start()
     try:
-        result = soak(state, options.minutes * 60, options.interval, options.scans)
+        result = soak(
+            state, options.minutes * 60, options.interval, options.scans, options.warmup * 60
+        )
     finally:
         if directory is None:  # its own cluster: stopped, its directory removed
             topology.stop(state)
@@ -57,8 +62,10 @@ def main() -> None:
         sys.exit(1)
 
 
-def soak(state: State, seconds: float, interval: float, scans: int) -> dict[str, Any]:
-    warmup = min(WARMUP_SECONDS, seconds * WARMUP_SHARE)
+def soak(
+    state: State, seconds: float, interval: float, scans: int, warmup: float = WARMUP_SECONDS
+) -> dict[str, Any]:
+    warmup = min(warmup, seconds * WARMUP_SHARE) if seconds < 600 else warmup
     traffic = SoakTraffic(state.url, state.api_key, scans).start()
     began = time.monotonic()
     samples: list[dict[str, Any]] = []
