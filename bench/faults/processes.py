@@ -144,6 +144,7 @@ class MariaDB:
     directory: Path
     port: int = field(default_factory=free_port)
     popen: subprocess.Popen[bytes] | None = None
+    connections: int = 200  # max_connections (a whole cluster's pools want more)
 
     @staticmethod
     def available() -> bool:
@@ -182,7 +183,7 @@ class MariaDB:
             f"--port={self.port}", "--skip-name-resolve", "--skip-log-bin",
             "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2",
             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-            "--max-connections=200",
+            f"--max-connections={self.connections}",
         ]  # fmt: skip
 
     def start(self) -> None:

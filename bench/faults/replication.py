@@ -24,11 +24,13 @@ REPLICATION_USER = "replication"
 REPLICATION_PASSWORD = "replication"
 
 
-def sql(server: MariaDB, statements: str) -> str:
-    """Run ``statements`` as root on ``server``'s socket; what they print, tab-separated."""
+def sql(server: MariaDB, statements: str, *, names: bool = False) -> str:
+    """Run ``statements`` as root on ``server``'s socket; what they print, tab-separated
+    (``names``: with the columns' names, as ``\\G`` shows them)."""
     done = subprocess.run(
-        ["mariadb", "--no-defaults", f"--socket={server.socket}", "-uroot", "-N", "-B"],
-        input=statements.encode(), check=True, capture_output=True,
+        ["mariadb", "--no-defaults", f"--socket={server.socket}", "-uroot", "-B",
+         *([] if names else ["-N"])],
+        input=statements.encode(), check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     return done.stdout.decode()
 
@@ -86,6 +88,22 @@ class Replica(MariaDB):
             seconds,
             f"the replica on {self.port} to reach {position}",
         )
+
+    def status(self) -> dict[str, object]:
+        """Whether both replication threads run, how many seconds it is behind, the GTID
+        position it received up to, its last error."""
+        lines = sql(self, "SHOW SLAVE STATUS\\G", names=True).splitlines()
+        fields = dict(line.strip().partition(": ")[::2] for line in lines if ": " in line)
+        running = (fields.get("Slave_IO_Running"), fields.get("Slave_SQL_Running")) == (
+            "Yes",
+            "Yes",
+        )
+        return {
+            "running": running,
+            "behind_seconds": fields.get("Seconds_Behind_Master") or None,
+            "gtid": fields.get("Gtid_IO_Pos", ""),
+            "error": fields.get("Last_Error") or fields.get("Last_IO_Error") or "",
+        }
 
     def pause(self) -> None:
         """Receive the primary's writes, apply none of them (lag grows with every write)."""
