@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -149,7 +150,7 @@ def by_minute(variant: Variant) -> dict[int, tuple[float, float]]:
     a moment: the lowest sample is the process between sign-ins)."""
     minutes: dict[int, list[float]] = {}
     for at, rss, _ in variant.samples:
-        minutes.setdefault(int((at - 1e-6) // 60) + 1, []).append(rss)
+        minutes.setdefault(max(1, math.ceil(round(at) / 60)), []).append(rss)
     return {m: (statistics.median(v), min(v)) for m, v in sorted(minutes.items())}
 
 

@@ -140,10 +140,10 @@ class RedisBackend:
     Bodies are stored under their content's id and never change, so the process keeps the
     ones it served (up to ``body_bytes``, unpacked, every coding of one together): a valid
     entry whose bodies it has costs no more than its header; one it has not costs a GET of
-    the bodies, once. A copy is kept only as long as the latest entry that named it here may
-    live (its TTL when stored here, its header's age limit when read): after that no entry
-    names it, and a write makes every dashboard a new body, so copies kept longer only
-    piled up until ``body_bytes``.
+    the bodies, once. A copy lasts until the latest entry that named it here expires (its TTL
+    when this process stored it, its max age when it read it), and a parsed header until its
+    entry does: a write makes every response that read what it changed a new body under a new
+    header, so copies kept longer only piled up, to ``body_bytes`` and ``remembered``.
     """
 
     def __init__(
@@ -161,7 +161,10 @@ class RedisBackend:
         self._tags_of: LRUCache[str, tuple[tuple[str, ...], list[bytes]]] = LRUCache(
             maxsize=remembered
         )
-        self._parsed: LRUCache[bytes, Parsed] = LRUCache(maxsize=remembered)
+        # a header's parts, until its entry's age reaches its max age
+        self._parsed: TLRUCache[bytes, Parsed] = TLRUCache(
+            maxsize=remembered, ttu=lambda header, _, __: entries.expires_at(header), timer=clock
+        )
         self.body_bytes = body_bytes
         # a body's id: until when (``clock``) its copy is kept, and the copy
         self._bodies: TLRUCache[str, tuple[float, Bodies]] = TLRUCache(

@@ -345,11 +345,13 @@ async def test_the_bodies_a_process_keeps_are_bounded(redis_cache: ResponseCache
 async def test_a_process_keeps_a_body_while_an_entry_it_stored_may_live(
     redis_cache: ResponseCache, timer: FakeTimer
 ) -> None:
-    """A write makes every response that read what it changed a new body: copies kept past
-    their entries' TTL (60 s here) would pile up to ``PRODHUB_CACHE_MAX_MB``."""
+    """A write makes every response that read what it changed a new body under a new header:
+    copies and parsed headers kept past their entries' TTL (60 s here) would pile up to
+    ``PRODHUB_CACHE_MAX_MB`` and 10,000 headers."""
     assert isinstance(redis_cache.backend, RedisBackend)
     client = redis_cache.backend.client
-    timed = ResponseCache(RedisBackend(client, clock=timer), max_ttl_seconds=MAX_TTL, clock=timer)
+    backend = RedisBackend(client, clock=timer)
+    timed = ResponseCache(backend, max_ttl_seconds=MAX_TTL, clock=timer)
     for n in range(50):  # a new body every 10 s
         await keep(timed, key(n=n), {"teams"}, b"body %d" % n)
         timer.now += 10
@@ -357,7 +359,7 @@ async def test_a_process_keeps_a_body_while_an_entry_it_stored_may_live(
 
     kept = [n for n in range(50) if await cached(timed, key(n=n)) is not None]
 
-    assert kept == [45, 46, 47, 48, 49]
+    assert (kept, len(backend._parsed)) == ([45, 46, 47, 48, 49], 5)
 
 
 async def test_a_body_read_is_kept_while_its_entry_may_live(
