@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from cachetools import LRUCache, TTLCache
+from cachetools import LRUCache, TLRUCache, TTLCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -140,11 +140,19 @@ class RedisBackend:
     Bodies are stored under their content's id and never change, so the process keeps the
     ones it served (up to ``body_bytes``, unpacked, every coding of one together): a valid
     entry whose bodies it has costs no more than its header; one it has not costs a GET of
-    the bodies, once.
+    the bodies, once. A copy lasts until the latest entry that named it here expires (its TTL
+    when this process stored it, its max age when it read it), and a parsed header until its
+    entry does: a write makes every response that read what it changed a new body under a new
+    header, so copies kept longer only piled up, to ``body_bytes`` and ``remembered``.
     """
 
     def __init__(
-        self, client: Redis, *, remembered: int = 10_000, body_bytes: int = 64 << 20
+        self,
+        client: Redis,
+        *,
+        remembered: int = 10_000,
+        body_bytes: int = 64 << 20,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self._lookup = client.register_script(LOOKUP)
@@ -153,11 +161,19 @@ class RedisBackend:
         self._tags_of: LRUCache[str, tuple[tuple[str, ...], list[bytes]]] = LRUCache(
             maxsize=remembered
         )
-        self._parsed: LRUCache[bytes, Parsed] = LRUCache(maxsize=remembered)
-        self.body_bytes = body_bytes
-        self._bodies: LRUCache[str, Bodies] = LRUCache(
-            maxsize=body_bytes, getsizeof=lambda b: b.size
+        # a header's parts, until its entry's age reaches its max age
+        self._parsed: TLRUCache[bytes, Parsed] = TLRUCache(
+            maxsize=remembered, ttu=lambda header, _, __: entries.expires_at(header), timer=clock
         )
+        self.body_bytes = body_bytes
+        # a body's id: until when (``clock``) its copy is kept, and the copy
+        self._bodies: TLRUCache[str, tuple[float, Bodies]] = TLRUCache(
+            maxsize=body_bytes,
+            ttu=lambda _, kept, __: kept[0],
+            timer=clock,
+            getsizeof=lambda kept: kept[1].size,
+        )
+        self._clock = clock
 
     async def lookup(self, key: str) -> Found:
         remembered = self._tags_of.get(key)
@@ -213,7 +229,8 @@ class RedisBackend:
         """A valid entry with its bodies; without (they expired first, or are not bodies), a
         miss whose tags' versions are the header's, which are current."""
         name = entries.body_id_of(header)
-        body = self._bodies.get(name)
+        kept = self._bodies.get(name)
+        body = kept[1] if kept is not None else None
         if body is None:
             stored = await self.client.get(BODY_PREFIX + name)
             if stored is None:
@@ -223,12 +240,14 @@ class RedisBackend:
                 body = entries.unpack(stored)
             except ValueError:
                 return Found(None, epoch, parse_tags(header))
-            self._keep_body(name, body)
+            self._keep_body(name, body, entries.expires_at(header))
         return Found((header, body), epoch)
 
-    def _keep_body(self, name: str, body: Bodies) -> None:
+    def _keep_body(self, name: str, body: Bodies, until: float) -> None:
+        """A copy of ``body`` until ``until`` (seconds since the epoch); dropping the copies
+        that expired by now."""
         if body.size <= self._bodies.maxsize:
-            self._bodies[name] = body
+            self._bodies[name] = (until, body)
 
     async def versions(self, tags: Iterable[str]) -> tuple[int, dict[str, int]]:
         names = list(tags)
@@ -250,7 +269,7 @@ class RedisBackend:
         except RedisError as exc:
             raise CacheError(str(exc)) from exc
         self._remember(key, header)
-        self._keep_body(name, body)
+        self._keep_body(name, body, self._clock() + ttl_seconds)
 
     async def bump(self, tags: Iterable[str]) -> None:
         try:

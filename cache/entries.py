@@ -104,6 +104,13 @@ def decode(header: bytes, bodies: Bodies) -> Entry:
     return Entry(int(stored_at), int(max_age), scope == b"V", bodies.identity, bodies.encoded)
 
 
+def expires_at(header: bytes) -> float:
+    """When an entry stops being served, seconds since the epoch: stored, plus its max age
+    (its TTL in a store is never longer)."""
+    _, stored_at, max_age, _ = header.split(b" ", 3)
+    return int(stored_at) / 1000 + int(max_age)
+
+
 def parse_tags(header: bytes) -> dict[str, int]:
     """The tag versions of an entry's header (its last field)."""
     field = header.rpartition(b" ")[2]

@@ -340,3 +340,44 @@ async def test_the_bodies_a_process_keeps_are_bounded(redis_cache: ResponseCache
     built = build_response_cache(Settings(cache_max_mb=3), client)
     assert built is not None and isinstance(built.backend, RedisBackend)
     assert built.backend.body_bytes == 3 << 20
+
+
+async def test_a_process_keeps_a_body_while_an_entry_it_stored_may_live(
+    redis_cache: ResponseCache, timer: FakeTimer
+) -> None:
+    """A write makes every response that read what it changed a new body under a new header:
+    copies and parsed headers kept past their entries' TTL (60 s here) would pile up to
+    ``PRODHUB_CACHE_MAX_MB`` and 10,000 headers."""
+    assert isinstance(redis_cache.backend, RedisBackend)
+    client = redis_cache.backend.client
+    backend = RedisBackend(client, clock=timer)
+    timed = ResponseCache(backend, max_ttl_seconds=MAX_TTL, clock=timer)
+    for n in range(50):  # a new body every 10 s
+        await keep(timed, key(n=n), {"teams"}, b"body %d" % n)
+        timer.now += 10
+    await client.delete(*(BODY_PREFIX + body_id(b"body %d" % n) for n in range(50)))
+
+    kept = [n for n in range(50) if await cached(timed, key(n=n)) is not None]
+
+    assert (kept, len(backend._parsed)) == ([45, 46, 47, 48, 49], 5)
+
+
+async def test_a_body_read_is_kept_while_its_entry_may_live(
+    redis_cache: ResponseCache, timer: FakeTimer
+) -> None:
+    """Read from Redis, a copy lasts until its entry's age reaches its max age (60 s)."""
+    assert isinstance(redis_cache.backend, RedisBackend)
+    client = redis_cache.backend.client
+    await keep(ResponseCache(RedisBackend(client), max_ttl_seconds=MAX_TTL, clock=timer), key(),
+               {"teams"}, b"a body")  # fmt: skip
+    reader = ResponseCache(RedisBackend(client, clock=timer), max_ttl_seconds=MAX_TTL, clock=timer)
+    timer.now += 30
+    assert await cached(reader, key()) == b"a body"
+    await client.delete(BODY_PREFIX + body_id(b"a body"))
+
+    timer.now += 29
+    before = await cached(reader, key())
+    timer.now += 2
+    after = await cached(reader, key())
+
+    assert (before, after) == (b"a body", None)
