@@ -14,7 +14,7 @@ gives identical rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -86,9 +86,8 @@ async def refresh_day(
         row.id: row for row in (await session.execute(select(Role.id, Role.points_per_item,
                                                                Role.expected_per_hour))).all()
     }  # fmt: skip
-    scored: dict[int, _Scored] = {}
 
-    def score(employee_id: int, spans: list[ActivitySpan]) -> None:
+    def score(employee_id: int, spans: list[ActivitySpan]) -> _Scored:
         records = clocks.get(employee_id, [])
         day = compute_day(
             work=spans, clocks=records, roles=roles, now=now, idle_threshold=idle_threshold
@@ -102,14 +101,11 @@ async def refresh_day(
             clocked_minutes=day.clocked_minutes,
             roles=roles,
         )
-        scored[employee_id] = _Scored(day, found, worked=bool(spans))
+        return _Scored(day, found, worked=bool(spans))
 
-    async with aclosing(_work(session, work_date)) as work:
-        async for employee_id, spans in work:
-            if employee_id not in final:
-                score(employee_id, spans)
+    scored = await _score_work(session, work_date, final, score)
     for employee_id in clocks.keys() - scored.keys() - final:
-        score(employee_id, [])
+        scored[employee_id] = score(employee_id, [])
     people = await _people(session, set(scored))
     score_rows: list[dict[str, Any]] = []
     idle_rows: list[dict[str, Any]] = []
@@ -151,6 +147,22 @@ class _Scored:
     day: DayScore
     flags: list[FlagFound]
     worked: bool  # it had activities
+
+
+async def _score_work(
+    session: AsyncSession,
+    work_date: date,
+    final: set[int],
+    score: Callable[[int, list[ActivitySpan]], _Scored],
+) -> dict[int, _Scored]:
+    """Every employee with activities that day but the final ones, scored as they stream by;
+    each one's activities are let go before the next one's are read."""
+    scored: dict[int, _Scored] = {}
+    async with aclosing(_work(session, work_date)) as work:
+        async for employee_id, spans in work:
+            if employee_id not in final:
+                scored[employee_id] = score(employee_id, spans)
+    return scored
 
 
 # Rows fetched from the server at a time while streaming a day's activities.
