@@ -5,15 +5,15 @@ side by side in one run, at several sizes of the day.
         [--sizes 10000 50000 150000]
 
 Expects a database seeded with ``prodhub seed-demo --profile S --today <day>`` (``bench/run
---profile S`` does all of it). For each size, ``--day`` gets that many more activities in bulk
-(zero items each, back to back after each clocked employee's last activity and inside their
-clock record, so that they raise no flag and every size writes the same flags), then each
-path refreshes the day in a fresh subprocess: its peak resident size (``ru_maxrss``), its
-resident size before the job, after it and after ``malloc_trim(0)``, seconds and the
-statements MariaDB executed (``Questions``); then the same job again under ``tracemalloc``
-for the Python heap's peak. The old path is the refresh as it was, loading every activity of
-the day before scoring (``old_refresh``). The added rows are deleted at the end and the day
-is refreshed again, as the other benchmarks found it.
+--profile S`` does all of it). The day after ``--day`` gets ``--day``'s clock records, then,
+for each size, that many activities in bulk, shared among the clocked employees, back to back
+through each one's clock record with zero items (so that none raises a flag, and every size
+writes the same scores and flags). Each path then refreshes that day in a fresh subprocess:
+its peak resident size (``ru_maxrss``), its resident size before the job, after it and after
+glibc's ``malloc_trim(0)``, seconds and the statements MariaDB executed (``Questions``); then
+the same job again under ``tracemalloc``, for the Python heap's peak. The old path is the
+refresh as it was, every activity of the day loaded before scoring (``old_refresh``).
+Everything on the benchmark's day is deleted at the end.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench import results
 from core.settings import Settings
 from db.engine import Database
-from db.models import Activity, ClockRecord, DailyScore, Employee, Role
+from db.models import Activity, ClockRecord, DailyScore, Employee, Flag, IdlePeriod, Role
 from services import flags
 from services.flags import ActivitySpan, FlagFound
 from services.intervals import minutes
@@ -53,7 +53,7 @@ from services.score_refresh import (
     _replace,
     refresh_day,
 )
-from services.scores import ClockSample, WorkSample, clock_interval, compute_day
+from services.scores import WorkSample, clock_interval, compute_day
 from tests.helpers import ServerStatements
 
 IDLE = timedelta(minutes=15)
@@ -62,7 +62,8 @@ PATHS = ("new", "old")
 
 
 def now_of(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+    """When the benchmark's day is refreshed: after its last clock record has ended."""
+    return datetime.combine(bench_day(day) + timedelta(days=2), datetime.min.time(), UTC)
 
 
 # --- the old way ----------------------------------------------------------------------------
@@ -156,12 +157,12 @@ def trim() -> bool:
 
 async def child(url: str, day: date, path: str) -> dict[str, Any]:
     db = Database(Settings(database_url=url))
-    now = now_of(day)
+    on, now = bench_day(day), now_of(day)
 
     async def job(session: AsyncSession) -> Refreshed:
         if path == "new":
-            return await refresh_day(session=session, work_date=day, now=now, idle_threshold=IDLE)
-        return await old_refresh(session=session, work_date=day, now=now)
+            return await refresh_day(session=session, work_date=on, now=now, idle_threshold=IDLE)
+        return await old_refresh(session=session, work_date=on, now=now)
 
     async def write_ping(session: AsyncSession) -> None:
         await session.execute(select(1))
@@ -200,48 +201,59 @@ def measure(url: str, day: date, path: str) -> dict[str, Any]:
     return measured
 
 
-# --- the day's extra activities -------------------------------------------------------------
+# --- the benchmark's day --------------------------------------------------------------------
 
 
-async def add_activities(db: Database, day: date, count: int) -> int:
-    """``count`` more activities of ``day``, shared among the employees clocked that day."""
-    now = now_of(day)
+def bench_day(day: date) -> date:
+    """The day refreshed: the one after ``--day``, which the seed left empty."""
+    return day + timedelta(days=1)
+
+
+async def prepare_day(db: Database, day: date) -> None:
+    """``--day``'s clock records moved onto the benchmark's day (open ones closed after 10
+    hours), with nothing else on it yet."""
+    await forget(db, day)
     async with db.read_session() as session:
         records = (
             await session.execute(
                 select(ClockRecord.employee_id, ClockRecord.clock_in, ClockRecord.clock_out)
                 .where(ClockRecord.work_date == day, ClockRecord.voided_at.is_(None))
+            )
+        ).all()  # fmt: skip
+    one = timedelta(days=1)
+    rows = [
+        {"employee_id": employee_id, "clock_in": clock_in + one,
+         "clock_out": (clock_out or clock_in + timedelta(hours=10)) + one,
+         "work_date": bench_day(day), "source": "bench", "external_id": f"{REF}{n}"}
+        for n, (employee_id, clock_in, clock_out) in enumerate(records)
+    ]  # fmt: skip
+    async with db.session() as session, session.begin():
+        await session.execute(insert(ClockRecord), rows)
+
+
+async def add_activities(db: Database, day: date, count: int) -> int:
+    """``count`` more activities of the benchmark's day, shared among its clocked employees:
+    each one's back to back through their clock record, after those added before."""
+    on = bench_day(day)
+    async with db.read_session() as session:
+        records = (
+            await session.execute(
+                select(ClockRecord.employee_id, ClockRecord.clock_in, ClockRecord.clock_out)
+                .where(ClockRecord.work_date == on)
                 .order_by(ClockRecord.employee_id, ClockRecord.clock_in)
             )
-        ).all()
-        ends = dict(
-            (
-                await session.execute(
-                    select(Activity.employee_id, func.max(Activity.window_end))
-                    .where(Activity.work_date == day)
-                    .group_by(Activity.employee_id)
-                )
-            ).all()
-        )
-        role_of = dict((await session.execute(select(Employee.id, Employee.default_role_id))).all())
-        any_role = (await session.scalars(select(Role.id).order_by(Role.id))).first()
-    rooms: dict[int, tuple[datetime, datetime]] = {}
-    for employee_id, clock_in, clock_out in records:  # each one's last record of the day
-        start, end = clock_interval(ClockSample(clock_in, clock_out), now)
-        rooms[employee_id] = (max(start, ends.get(employee_id, start)), end)
-    rooms = {e: room for e, room in rooms.items() if room[1] > room[0]}
-    share, rest = divmod(count, len(rooms))
+        ).all()  # fmt: skip
+        role = (await session.scalars(select(Role.id).order_by(Role.id))).first()
+    share, rest = divmod(count, len(records))
     rows: list[dict[str, Any]] = []
-    for n, (employee_id, (start, end)) in enumerate(sorted(rooms.items())):
+    for n, (employee_id, clock_in, clock_out) in enumerate(records):
         many = share + (1 if n < rest else 0)
-        step = (end - start) // max(many, 1)
-        if step < timedelta(seconds=1):
-            raise SystemExit(f"employee {employee_id}: no room for {many} activities")
+        assert clock_out is not None  # prepare_day closed them all
+        step = (clock_out - clock_in) / max(many, 1)
         rows += [
-            {"employee_id": employee_id, "role_id": role_of.get(employee_id) or any_role,
-             "items_count": 0, "window_start": start + step * i,
-             "window_end": start + step * (i + 1), "work_date": day, "source": "bench",
-             "external_ref": f"{REF}{employee_id}-{i}"}
+            {"employee_id": employee_id, "role_id": role, "items_count": 0,
+             "window_start": clock_in + step * i, "window_end": clock_in + step * (i + 1),
+             "work_date": on, "source": "bench", "external_ref": f"{REF}{n}-{i}"}
             for i in range(many)
         ]  # fmt: skip
     async with db.session() as session, session.begin():
@@ -251,49 +263,53 @@ async def add_activities(db: Database, day: date, count: int) -> int:
 
 
 async def forget(db: Database, day: date) -> None:
+    """Everything on the benchmark's day gone."""
+    on = bench_day(day)
     async with db.session() as session, session.begin():
-        await session.execute(delete(Activity).where(Activity.external_ref.like(f"{REF}%")))
-    await db.write(
-        lambda session: refresh_day(
-            session=session, work_date=day, now=now_of(day), idle_threshold=IDLE
-        )
-    )
+        for model in (Flag, IdlePeriod, DailyScore, Activity, ClockRecord):
+            await session.execute(delete(model).where(model.work_date == on))
 
 
-async def day_size(db: Database, day: date) -> tuple[int, int]:
+async def counts(db: Database, day: date) -> tuple[int, int, int]:
+    """Employees, and the activities of ``--day`` and of the benchmark's day."""
     async with db.read_session() as session:
         employees = (await session.execute(select(func.count()).select_from(Employee))).scalar()
-        rows = (
-            await session.execute(
-                select(func.count()).where(Activity.work_date == day, Activity.voided_at.is_(None))
-            )
-        ).scalar()
-    return int(employees or 0), int(rows or 0)
+        by_day = dict(
+            (
+                await session.execute(
+                    select(Activity.work_date, func.count())
+                    .where(Activity.work_date.in_([day, bench_day(day)]))
+                    .group_by(Activity.work_date)
+                )
+            ).all()
+        )  # fmt: skip
+    return int(employees or 0), by_day.get(day, 0), by_day.get(bench_day(day), 0)
 
 
 async def run(url: str, day: date, sizes: list[int]) -> dict[str, Any]:
     db = Database(Settings(database_url=url))
-    await forget(db, day)
-    employees, seeded = await day_size(db, day)
+    await prepare_day(db, day)
     measured: list[dict[str, Any]] = []
-    added = 0
     for size in sizes:
-        added += await add_activities(db, day, size - added)
-        _, rows = await day_size(db, day)
+        async with db.session() as session, session.begin():
+            await session.execute(delete(Activity).where(Activity.work_date == bench_day(day)))
+        await add_activities(db, day, size)
+        employees, seeded, rows = await counts(db, day)
         for path in PATHS:
-            measured.append({"size": size, "rows": rows, "path": path} | measure(url, day, path))
+            measured.append({"rows": rows, "path": path} | measure(url, day, path))
     await forget(db, day)
     await db.dispose()
-    return {"day": day.isoformat(), "employees": employees, "seeded_rows": seeded,
+    return {"day": bench_day(day).isoformat(), "employees": employees, "seeded_rows": seeded,
             "runs": measured}  # fmt: skip
 
 
 def report(result: dict[str, Any]) -> str:
     mib = 1024 * 1024
     lines = [
-        f"{result['employees']} employees; day {result['day']} seeded with "
-        f"{result['seeded_rows']:,} activities, then more added to each size; each path in a "
-        f"fresh process. MiB.",
+        f"{result['employees']} employees ({result['seeded_rows']:,} activities on the seed's "
+        f"last day); day {result['day']}: its clock records, then the activities below, "
+        f"zero items each, back to back through each clock record. Each path in a fresh "
+        f"process; sizes in MiB.",
         "",
         "| activities of the day | path | peak RSS | RSS before | after | after malloc_trim "
         "| tracemalloc peak | seconds | statements | scores | flags raised |",
