@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select
+from sqlalchemy import Select, Table, and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cache.tags import dated
@@ -169,6 +169,16 @@ async def _score_work(
 ACTIVITY_BATCH = 2_000
 
 
+def day_activities(work_date: date) -> Select[int, int, int, int, datetime, datetime]:
+    """The day's live activities in employee order, by id within one employee's."""
+    return (
+        select(Activity.employee_id, Activity.id, Activity.role_id, Activity.items_count,
+               Activity.window_start, Activity.window_end)
+        .where(Activity.work_date == work_date, Activity.voided_at.is_(None))
+        .order_by(Activity.employee_id, Activity.id)
+    )  # fmt: skip
+
+
 async def _work(
     session: AsyncSession, work_date: date
 ) -> AsyncGenerator[tuple[int, list[ActivitySpan]]]:
@@ -178,12 +188,8 @@ async def _work(
     the order, so the server sorts nothing. The session's connection is busy until the last
     employee has been taken: nothing else may run on it meanwhile."""
     result = await session.stream(
-        select(Activity.employee_id, Activity.id, Activity.role_id, Activity.items_count,
-               Activity.window_start, Activity.window_end)
-        .where(Activity.work_date == work_date, Activity.voided_at.is_(None))
-        .order_by(Activity.employee_id, Activity.id)
-        .execution_options(yield_per=ACTIVITY_BATCH)
-    )  # fmt: skip
+        day_activities(work_date).execution_options(yield_per=ACTIVITY_BATCH)
+    )
     try:
         current, spans = 0, list[ActivitySpan]()
         async for partition in result.partitions():

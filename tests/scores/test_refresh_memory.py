@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
@@ -71,3 +72,40 @@ async def test_each_employee_is_scored_with_only_their_own_activities_in_memory(
     assert result.scores == 4
     # A's 3, B's 5, C's 1, in employee order, each alone in memory; then D, clocked only
     assert held == [(3, 3), (5, 5), (1, 1), (0, 0)]
+
+
+async def test_the_days_activities_come_in_index_order_without_a_sort(db: Database) -> None:
+    """A month of activities (few rows make a table scan cheaper than any index), each
+    day's of three employees; the plan reads one day's along the index, in its order."""
+    role = await helpers.role(db)
+    people = [await helpers.employee(db) for _ in range(3)]
+    start = utc(2026, 11, 1, 9)
+    await helpers.add(
+        db,
+        *(
+            helpers.activity(who, role, start + timedelta(days=day, minutes=n), 5)
+            for day in range(30)
+            for who in people
+            for n in range(3)
+        ),
+    )
+    if not db.settings.is_sqlite:  # the statistics of the rows just added
+        async with db.read_session() as session:
+            await session.execute(text("ANALYZE TABLE activities"))
+    async with db.read_session() as session:
+        sql = str(
+            score_refresh.day_activities(DAY).compile(
+                session.get_bind(), compile_kwargs={"literal_binds": True}
+            )
+        )
+        if db.settings.is_sqlite:
+            plan = [row[3] for row in await session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+            assert plan == [
+                "SEARCH activities USING INDEX ix_activities_work_date_employee_id (work_date=?)"
+            ]
+        else:
+            explained = (await session.execute(text(f"EXPLAIN {sql}"))).mappings().one()
+            assert (explained["key"], explained["Extra"]) == (
+                "ix_activities_work_date_employee_id",
+                "Using where",
+            )
