@@ -2,17 +2,18 @@
 side by side in one run, at several sizes of the day.
 
     python -m bench.refresh_memory --url mysql+aiomysql://... --day 2026-11-20 \
-        [--sizes 10000 50000 150000]
+        [--sizes 10000 50000 150000] [--rounds 3]
 
 Expects a database seeded with ``prodhub seed-demo --profile S --today <day>`` (``bench/run
 --profile S`` does all of it). The day after ``--day`` gets ``--day``'s clock records, then,
 for each size, that many activities in bulk, shared among the clocked employees, back to back
 through each one's clock record with zero items (so that none raises a flag, and every size
 writes the same scores and flags). Each path then refreshes that day in a fresh subprocess:
-its peak resident size (``ru_maxrss``), its resident size before the job, after it and after
-glibc's ``malloc_trim(0)``, seconds and the statements MariaDB executed (``Questions``); then
-the same job again under ``tracemalloc``, for the Python heap's peak. The old path is the
-refresh as it was, every activity of the day loaded before scoring (``old_refresh``).
+its peak resident size (``VmHWM``, see ``peak_resident``), its resident size before the job,
+after it and after glibc's ``malloc_trim(0)``, seconds and the statements MariaDB executed
+(``Questions``); then the same job again under ``tracemalloc``, for the Python heap's peak.
+The old path is the refresh as it was, every activity of the day loaded before scoring
+(``old_refresh``).
 Everything on the benchmark's day is deleted at the end.
 """
 
@@ -24,7 +25,7 @@ import ctypes
 import ctypes.util
 import json
 import os
-import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -149,6 +150,17 @@ def resident() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def peak_resident() -> int:
+    """This process's peak resident size, in bytes: ``VmHWM``, its own memory's high-water
+    mark. (``ru_maxrss`` is not: Linux carries it across ``execve``, and ``subprocess``
+    forks with ``vfork``, so a child's starts at its parent's peak.)"""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def trim() -> bool:
     """glibc's ``malloc_trim(0)``: free heap pages go back to the OS."""
     name = ctypes.util.find_library("c")
@@ -175,7 +187,7 @@ async def child(url: str, day: date, path: str) -> dict[str, Any]:
     refreshed = await db.write(job)
     seconds = time.perf_counter() - started
     statements = server.stop()["Questions"]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_resident()
     after = resident()
     trim()
     trimmed = resident()
@@ -286,7 +298,7 @@ async def counts(db: Database, day: date) -> tuple[int, int, int]:
     return int(employees or 0), by_day.get(day, 0), by_day.get(bench_day(day), 0)
 
 
-async def run(url: str, day: date, sizes: list[int]) -> dict[str, Any]:
+async def run(url: str, day: date, sizes: list[int], rounds: int) -> dict[str, Any]:
     db = Database(Settings(database_url=url))
     await prepare_day(db, day)
     measured: list[dict[str, Any]] = []
@@ -295,12 +307,17 @@ async def run(url: str, day: date, sizes: list[int]) -> dict[str, Any]:
             await session.execute(delete(Activity).where(Activity.work_date == bench_day(day)))
         await add_activities(db, day, size)
         employees, seeded, rows = await counts(db, day)
-        for path in PATHS:
-            measured.append({"rows": rows, "path": path} | measure(url, day, path))
+        got: dict[str, list[dict[str, Any]]] = {path: [] for path in PATHS}
+        for _ in range(rounds):  # interleaved, so that noise hits both alike
+            for path in PATHS:
+                got[path].append(measure(url, day, path))
+        for path, runs in got.items():
+            medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+            measured.append({"rows": rows, "path": path, "rounds": runs} | medians)
     await forget(db, day)
     await db.dispose()
     return {"day": bench_day(day).isoformat(), "employees": employees, "seeded_rows": seeded,
-            "runs": measured}  # fmt: skip
+            "rounds": rounds, "runs": measured}  # fmt: skip
 
 
 def report(result: dict[str, Any]) -> str:
@@ -309,10 +326,10 @@ def report(result: dict[str, Any]) -> str:
         f"{result['employees']} employees ({result['seeded_rows']:,} activities on the seed's "
         f"last day); day {result['day']}: its clock records, then the activities below, "
         f"zero items each, back to back through each clock record. Each path in a fresh "
-        f"process; sizes in MiB.",
+        f"process, medians of {result['rounds']} interleaved rounds; sizes in MiB.",
         "",
-        "| activities of the day | path | peak RSS | RSS before | after | after malloc_trim "
-        "| tracemalloc peak | seconds | statements | scores | flags raised |",
+        "| activities of the day | path | peak RSS (VmHWM) | RSS before | after "
+        "| after malloc_trim | tracemalloc peak | seconds | statements | scores | flags raised |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in result["runs"]:
@@ -329,12 +346,13 @@ def report(result: dict[str, Any]) -> str:
 def main() -> None:
     parser = results.arguments(__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 150_000])
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", choices=PATHS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(asyncio.run(child(args.url, args.day, args.child))))
         return
-    result = asyncio.run(run(args.url, args.day, sorted(args.sizes)))
+    result = asyncio.run(run(args.url, args.day, sorted(args.sizes), args.rounds))
     results.keep("refresh_memory", result, report(result))
 
 
