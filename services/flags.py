@@ -70,8 +70,9 @@ def detect(
     idle_periods: Sequence[Interval],
     clocked_minutes: float,
     roles: Mapping[int, RoleStandard],
-    mapped: bool,  # the employee has a Connecteam user, so clock records are expected
 ) -> list[FlagFound]:
+    """The flags of one employee's day, but for ``unclocked_work``, which depends on who the
+    employee is rather than on the day (the refresh reads the employees after their days)."""
     found: list[FlagFound] = []
     for activity in activities:
         found += _activity_flags(activity, roles, shifts)
@@ -83,13 +84,28 @@ def detect(
         for start, end in idle_periods
         if end - start >= LONG_IDLE
     ]  # fmt: skip
-    day = f"day:{employee_id}:{work_date.isoformat()}"
     if not activities and clocked_minutes >= CLOCKED_WITHOUT_WORK:
         details = {"clocked_minutes": clocked_minutes}
+        day = f"day:{employee_id}:{work_date.isoformat()}"
         found.append(FlagFound(FlagRule.NO_ACTIVITY_WHILE_CLOCKED, day, details=details))
-    if activities and not shifts and mapped:
-        found.append(FlagFound(FlagRule.ACTIVITY_WITHOUT_CLOCK, day))
     return found
+
+
+def unclocked_work(
+    *,
+    employee_id: int,
+    work_date: date,
+    worked: bool,  # the day has activities
+    clocked: bool,  # the day has clock records
+    mapped: bool,  # the employee has a Connecteam user, so clock records are expected
+) -> list[FlagFound]:
+    """ACTIVITY_WITHOUT_CLOCK: work on a day without the clock records expected of it."""
+    day = f"day:{employee_id}:{work_date.isoformat()}"
+    return (
+        [FlagFound(FlagRule.ACTIVITY_WITHOUT_CLOCK, day)]
+        if worked and not clocked and mapped
+        else []
+    )
 
 
 def _activity_flags(
@@ -124,7 +140,7 @@ def _overlaps(activities: Sequence[ActivitySpan]) -> list[FlagFound]:
     return found
 
 
-__all__ = ["FlagFound", "FlagRule", "detect"]
+__all__ = ["FlagFound", "FlagRule", "detect", "unclocked_work"]
 
 
 @dataclass(frozen=True)

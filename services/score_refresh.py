@@ -1,7 +1,9 @@
 """Recomputing one work date's scores, idle periods and flags for every employee, set-based.
 
-A fixed handful of statements whatever the number of employees: SELECTs of the day's final
-scores, activities, clock records, breaks, roles, employees and flags; then the day's
+A fixed handful of statements whatever the number of employees or activities: SELECTs of
+the day's final scores, clock records, breaks, roles, activities (one SELECT, streamed one
+employee at a time, so that memory is bounded by the largest employee's day, not by the
+day's), employees and flags; then the day's
 non-final score and idle rows are replaced in bulk (DELETE and a multi-row INSERT each),
 new flags inserted and open flags that no longer apply deleted (resolved or dismissed ones
 stay) — all in the caller's transaction, so a day is never half-written. The formulas are
@@ -12,11 +14,13 @@ gives identical rows.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select
+from sqlalchemy import Select, Table, and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cache.tags import dated
@@ -33,7 +37,7 @@ from db.models import (
 from services import flags
 from services.flags import ActivitySpan, FlagFound, FlagRule, FlagStatus
 from services.intervals import minutes
-from services.scores import ClockSample, WorkSample, clock_interval, compute_day
+from services.scores import ClockSample, DayScore, clock_interval, compute_day
 
 SCORES: Table = DailyScore.__table__  # type: ignore[assignment]
 IDLE_PERIODS: Table = IdlePeriod.__table__  # type: ignore[assignment]
@@ -63,7 +67,10 @@ async def refresh_day(
 ) -> Refreshed:
     """The day scored from its activities and clock records. Employees whose score is final
     are left alone, unless ``rescore_final`` (a correction, a recalculation): then everyone is
-    scored again, and a day that was final stays final."""
+    scored again, and a day that was final stays final.
+
+    The activities are streamed, one employee's at a time (``_work``): what is held at once is
+    the largest single employee's day, plus each employee's score, idle periods and flags."""
     was_final = set(
         (
             await session.scalars(
@@ -74,28 +81,18 @@ async def refresh_day(
         ).all()
     )
     final: set[int] = set() if rescore_final else was_final
-    work = await _work(session, work_date)
     clocks = await _clocks(session, work_date)
     roles = {
         row.id: row for row in (await session.execute(select(Role.id, Role.points_per_item,
                                                                Role.expected_per_hour))).all()
     }  # fmt: skip
-    employees = (set(work) | set(clocks)) - final
-    people = await _people(session, employees)
-    score_rows: list[dict[str, Any]] = []
-    idle_rows: list[dict[str, Any]] = []
-    found: dict[tuple[str, str], tuple[int, FlagFound]] = {}
-    for employee_id in sorted(employees):
-        spans, records = work.get(employee_id, []), clocks.get(employee_id, [])
+
+    def score(employee_id: int, spans: list[ActivitySpan]) -> _Scored:
+        records = clocks.get(employee_id, [])
         day = compute_day(
-            work=[WorkSample(s.role_id, s.items, s.start, s.end) for s in spans],
-            clocks=records,
-            roles=roles,
-            now=now,
-            idle_threshold=idle_threshold,
+            work=spans, clocks=records, roles=roles, now=now, idle_threshold=idle_threshold
         )
-        team_id, mapped = people.get(employee_id, (None, False))
-        for flag in flags.detect(
+        found = flags.detect(
             employee_id=employee_id,
             work_date=work_date,
             activities=spans,
@@ -103,8 +100,27 @@ async def refresh_day(
             idle_periods=day.idle_periods,
             clocked_minutes=day.clocked_minutes,
             roles=roles,
+        )
+        return _Scored(day, found, worked=bool(spans))
+
+    scored = await _score_work(session, work_date, final, score)
+    for employee_id in clocks.keys() - scored.keys() - final:
+        scored[employee_id] = score(employee_id, [])
+    people = await _people(session, set(scored))
+    score_rows: list[dict[str, Any]] = []
+    idle_rows: list[dict[str, Any]] = []
+    found: dict[tuple[str, str], tuple[int, FlagFound]] = {}
+    for employee_id in sorted(scored):
+        day = scored[employee_id].day
+        team_id, mapped = people.get(employee_id, (None, False))
+        raised = scored[employee_id].flags + flags.unclocked_work(
+            employee_id=employee_id,
+            work_date=work_date,
+            worked=scored[employee_id].worked,
+            clocked=employee_id in clocks,
             mapped=mapped,
-        ):
+        )
+        for flag in raised:
             found[(flag.rule.value, flag.subject_key)] = (employee_id, flag)
         score_rows.append(
             {"employee_id": employee_id, "team_id": team_id, "work_date": work_date,
@@ -117,23 +133,76 @@ async def refresh_day(
         ]  # fmt: skip
     await _replace(session, SCORES, work_date, final, score_rows)
     await _replace(session, IDLE_PERIODS, work_date, final, idle_rows)
-    raised, withdrawn = await _flags(session, work_date, final, found, people, now)
+    raised_count, withdrawn = await _flags(session, work_date, final, found, people, now)
     rescored = len(was_final) if rescore_final else 0
     return Refreshed(
-        work_date, len(score_rows), len(idle_rows), len(final), raised, withdrawn, rescored
+        work_date, len(score_rows), len(idle_rows), len(final), raised_count, withdrawn, rescored
     )
 
 
-async def _work(session: AsyncSession, work_date: date) -> dict[int, list[ActivitySpan]]:
-    rows = await session.execute(
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """One employee's day, scored: what is kept of it once its activities are gone."""
+
+    day: DayScore
+    flags: list[FlagFound]
+    worked: bool  # it had activities
+
+
+async def _score_work(
+    session: AsyncSession,
+    work_date: date,
+    final: set[int],
+    score: Callable[[int, list[ActivitySpan]], _Scored],
+) -> dict[int, _Scored]:
+    """Every employee with activities that day but the final ones, scored as they stream by;
+    each one's activities are let go before the next one's are read."""
+    scored: dict[int, _Scored] = {}
+    async with aclosing(_work(session, work_date)) as work:
+        async for employee_id, spans in work:
+            if employee_id not in final:
+                scored[employee_id] = score(employee_id, spans)
+    return scored
+
+
+# Rows fetched from the server at a time while streaming a day's activities.
+ACTIVITY_BATCH = 2_000
+
+
+def day_activities(work_date: date) -> Select[int, int, int, int, datetime, datetime]:
+    """The day's live activities in employee order, by id within one employee's."""
+    return (
         select(Activity.employee_id, Activity.id, Activity.role_id, Activity.items_count,
                Activity.window_start, Activity.window_end)
         .where(Activity.work_date == work_date, Activity.voided_at.is_(None))
+        .order_by(Activity.employee_id, Activity.id)
     )  # fmt: skip
-    found: dict[int, list[ActivitySpan]] = defaultdict(list)
-    for employee_id, activity_id, role_id, items, start, end in rows:
-        found[employee_id].append(ActivitySpan(activity_id, role_id, items, start, end))
-    return found
+
+
+async def _work(
+    session: AsyncSession, work_date: date
+) -> AsyncGenerator[tuple[int, list[ActivitySpan]]]:
+    """Each employee's activities of the day, one employee at a time, from one SELECT ordered
+    by employee and streamed ``ACTIVITY_BATCH`` rows at a time (a server-side cursor on
+    MariaDB; SQLite steps through its own). ``ix_activities_work_date_employee_id`` serves
+    the order, so the server sorts nothing. The session's connection is busy until the last
+    employee has been taken: nothing else may run on it meanwhile."""
+    result = await session.stream(
+        day_activities(work_date).execution_options(yield_per=ACTIVITY_BATCH)
+    )
+    try:
+        current, spans = 0, list[ActivitySpan]()
+        async for partition in result.partitions():
+            for employee_id, activity_id, role_id, items, start, end in partition:
+                if employee_id != current and spans:
+                    yield current, spans
+                    spans = []
+                current = employee_id
+                spans.append(ActivitySpan(activity_id, role_id, items, start, end))
+        if spans:
+            yield current, spans
+    finally:
+        await result.close()
 
 
 async def _clocks(session: AsyncSession, work_date: date) -> dict[int, list[ClockSample]]:

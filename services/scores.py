@@ -38,6 +38,22 @@ def earned_minutes(items: int, role: RoleStandard) -> float:
     return items * 60 / rate if rate > 0 else 0.0
 
 
+class Work(Protocol):
+    """What scoring needs of an activity (a ``WorkSample``, or the refresh's own rows)."""
+
+    @property
+    def role_id(self) -> int: ...
+
+    @property
+    def items(self) -> int: ...
+
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def end(self) -> datetime: ...
+
+
 @dataclass(frozen=True, slots=True)
 class WorkSample:
     role_id: int
@@ -84,7 +100,7 @@ def clock_interval(clock: ClockSample, now: datetime) -> Interval:
 
 def compute_day(
     *,
-    work: Sequence[WorkSample],
+    work: Sequence[Work],
     clocks: Sequence[ClockSample],
     roles: Mapping[int, RoleStandard],
     now: datetime,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import models
 from db.engine import Database
 from db.models import Role
-from services.flags import ActivitySpan, FlagRule, detect
+from services.flags import ActivitySpan, FlagRule, detect, unclocked_work
 from services.score_refresh import Refreshed, refresh_day
 from tests import helpers
 from tests.helpers import utc
@@ -30,10 +30,15 @@ def span(
     return ActivitySpan(activity_id, role, items, start, start + timedelta(minutes=minutes))
 
 
-def rules(**day: object) -> list[tuple[str, str]]:
+def rules(mapped: bool = False, **day: object) -> list[tuple[str, str]]:
+    """The flags of a day: ``detect``'s, then ``unclocked_work``'s, as the refresh raises them."""
     arguments = {"employee_id": 7, "work_date": DAY, "activities": [], "shifts": [],
-                 "idle_periods": [], "clocked_minutes": 0.0, "roles": ROLES, "mapped": False} | day  # fmt: skip
-    return [(f.rule.value, f.subject_key) for f in detect(**arguments)]  # type: ignore[arg-type]
+                 "idle_periods": [], "clocked_minutes": 0.0, "roles": ROLES} | day  # fmt: skip
+    found = detect(**arguments) + unclocked_work(  # type: ignore[arg-type]
+        employee_id=7, work_date=DAY, worked=bool(arguments["activities"]),
+        clocked=bool(arguments["shifts"]), mapped=mapped,
+    )  # fmt: skip
+    return [(f.rule.value, f.subject_key) for f in found]
 
 
 SHIFT = [(utc(2026, 11, 20, 14), utc(2026, 11, 20, 18))]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
 from db.engine import Database
+from services import score_refresh
 from services.demo import load
 from services.demo.profiles import Profile
 from services.finalization import finalize_day, rescore_day
@@ -138,19 +139,29 @@ async def test_running_it_again_gives_identical_rows(db: Database, day: None) ->
     assert (await scores(db), await idle(db)) == first
 
 
-@pytest.mark.parametrize("extra", [0, 27])
-async def test_the_statements_do_not_grow_with_employees(
+@pytest.mark.parametrize(("extra", "each"), [(0, 1), (27, 1), (27, 9)])
+async def test_the_statements_do_not_grow_with_employees_or_activities(
     db: Database,
     day: None,
     statements: StatementCounter,
     server: ServerStatements | None,
+    monkeypatch: pytest.MonkeyPatch,
     extra: int,
+    each: int,
 ) -> None:
+    """The activities stream in batches of 4 here: 3 fetches for the fixture's day, 63 for
+    27 more employees with 9 activities each; one SELECT all the same."""
+    monkeypatch.setattr(score_refresh, "ACTIVITY_BATCH", 4)
     role = await helpers.role(db, key="more")
     people = [models.Employee(code=f"X{n}", name=f"X{n}") for n in range(extra)]
     await helpers.add(db, *people)
     await helpers.add(
-        db, *(helpers.activity(p, role, utc(2026, 11, 20, 9), 5, work_date=DAY) for p in people)
+        db,
+        *(
+            helpers.activity(p, role, utc(2026, 11, 20, 9, 5 * n), 5, work_date=DAY)
+            for p in people
+            for n in range(each)
+        ),
     )
     await helpers.warm_reads(db)
 
