@@ -64,10 +64,11 @@ class Admin:
     def run(
         self, kind: str, key: str, until: Callable[[dict[str, Any]], bool], seconds: float = 60
     ) -> dict[str, Any]:
-        """The run ``key`` of ``kind`` once ``until`` holds for it."""
+        """The run of ``kind`` asked for at the tick ``key`` (a time-clock sync's first
+        chunk: its key adds the chunk's first date) once ``until`` holds for it."""
         deadline = time.monotonic() + seconds
         while True:
-            found = next((r for r in self.runs(kind) if r["key"] == key), None)
+            found = next((r for r in self.runs(kind) if r["key"].split("/")[0] == key), None)
             if found is not None and until(found):
                 return found
             assert time.monotonic() < deadline, f"run {key}: {found}"

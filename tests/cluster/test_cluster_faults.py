@@ -64,6 +64,13 @@ def healthy(cluster: State) -> Iterator[State]:
     nginx_of(cluster).reload()
 
 
+@pytest.fixture
+def admin(cluster: State) -> Iterator[helpers_cluster.Admin]:
+    signed_in = helpers_cluster.Admin(cluster)
+    yield signed_in
+    signed_in.close()
+
+
 def _failures(answers: list[Answer]) -> list[Answer]:
     return [a for a in answers if not a.ok]
 
@@ -333,15 +340,16 @@ def test_the_primary_restarted_requests_fail_typed_and_recover(healthy: State) -
 
 
 def _unclocked(state: State, count: int) -> list[tuple[int, str, str]]:
-    """``count`` active employees mapped to Connecteam users with no clock record from
-    yesterday to tomorrow: id, code, their team's zone (last by name: Traffic scans the
-    first ten)."""
+    """``count`` active employees mapped to Connecteam users with no clock record today
+    (in any team's zone): id, code, their team's zone (last by name: Traffic scans the first
+    ten)."""
+    zones = {z for [z] in helpers_cluster.rows(state, "SELECT DISTINCT timezone FROM teams")}
+    days = ", ".join(f"'{datetime.now(ZoneInfo(z)).date()}'" for z in zones)
     found = helpers_cluster.rows(
         state,
         "SELECT e.id, e.code, t.timezone FROM employees e JOIN teams t ON t.id = e.team_id"
         " WHERE e.active AND e.connecteam_user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
-        " clock_records r WHERE r.employee_id = e.id AND r.work_date BETWEEN"
-        " CURDATE() - INTERVAL 1 DAY AND CURDATE() + INTERVAL 1 DAY)"
+        f" clock_records r WHERE r.employee_id = e.id AND r.work_date IN ({days}))"
         f" ORDER BY e.name DESC, e.id LIMIT {count}",
     )
     assert len(found) == count, found
@@ -372,7 +380,9 @@ def _records(state: State, shift_ids: list[str]) -> list[list[str]]:
     )
 
 
-def test_connecteam_down_for_an_hour_then_back(healthy: State) -> None:
+def test_connecteam_down_for_an_hour_then_back(
+    healthy: State, admin: helpers_cluster.Admin
+) -> None:
     """Connecteam down (its fake answers 503) while an hour's clock records are added to it:
     for three mapped employees with no other record today, a shift that starts and ends
     within the hour, each with a break. An hour of 5-minute ticks is represented by those
@@ -382,7 +392,6 @@ def test_connecteam_down_for_an_hour_then_back(healthy: State) -> None:
     failing. Back up, the next sync catches up: every shift is a clock record once, the day's
     scores count its minutes; one more sync changes nothing."""
     cluster, control = healthy, healthy.connecteam
-    admin = helpers_cluster.Admin(cluster)
     mapped = admin.trigger("USERS")  # the scheduler's daily run may not have come yet
     admin.run("USERS", mapped, lambda r: r["status"] == "SUCCEEDED")
     chosen = _unclocked(cluster, len(HOUR_SHIFTS))
@@ -444,7 +453,9 @@ def _minutes(admin: helpers_cluster.Admin, code: str, day: str, want: list[float
     return found if found == want else None
 
 
-def test_redis_partitioned_reads_and_scans_go_on(healthy: State) -> None:
+def test_redis_partitioned_reads_and_scans_go_on(
+    healthy: State, admin: helpers_cluster.Admin
+) -> None:
     """Redis frozen for some seconds under traffic (``faults.freeze_redis``: connections
     accepted and never answered, as across a partition): every request through nginx is
     answered (reads from the database), scans are stored, /readyz says degraded and the
@@ -452,7 +463,6 @@ def test_redis_partitioned_reads_and_scans_go_on(healthy: State) -> None:
     scan stored during the partition is in its employee's score and on the leaderboard read
     through nginx; both workers are alive."""
     cluster = healthy
-    admin = helpers_cluster.Admin(cluster)
     [(code, zone, role)] = helpers_cluster.rows(
         cluster,
         "SELECT e.code, t.timezone, r.key FROM employees e JOIN teams t ON t.id = e.team_id"
