@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from bench.cluster.topology import State
 from bench.cluster.traffic import Answer, Traffic
 from bench.faults.load import INGEST, USERS, sign_in
 from bench.faults.processes import MariaDB
-from tests.cluster import helpers_cluster
+from tests.cluster import clients, helpers_cluster
 
 pytestmark = pytest.mark.skipif(
     not (MariaDB.available() and nginx.available())
@@ -96,40 +95,6 @@ def _wait_status(state: State, status: str, seconds: float = 15) -> float:
     raise AssertionError(f"/readyz is not {status} within {seconds} s: {_readyz(state)}")
 
 
-class Gets:
-    """A client sending GETs (idempotent: nginx may send one to the other process) in turn."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.token = token
-        self.answers: list[Answer] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> Gets:
-        self._thread.start()
-        return self
-
-    def stop(self) -> list[Answer]:
-        self._stop.set()
-        self._thread.join(30)
-        return self.answers
-
-    def _run(self) -> None:
-        headers = {"Authorization": f"Bearer {self.token}", "Apollo-Require-Preflight": "1"}
-        with httpx.Client(base_url=self.url, headers=headers, timeout=20) as http:
-            while not self._stop.is_set():
-                start = time.monotonic()
-                try:
-                    response = http.get("/graphql?query={viewer{role}}")
-                    ok = response.status_code == 200 and "errors" not in response.json()
-                    outcome = "ok" if ok else f"HTTP {response.status_code}"
-                except httpx.HTTPError as exc:
-                    outcome = type(exc).__name__
-                self.answers.append(Answer("get", start, time.monotonic() - start, outcome))
-                self._stop.wait(0.05)
-
-
 def test_a_web_process_killed_loses_at_most_what_it_had_in_flight(healthy: State) -> None:
     """SIGKILL to one web process: the requests it had taken are lost (502: nginx sends no
     POST twice), at most one per client; GETs nginx sends to the other; from a second on,
@@ -138,7 +103,7 @@ def test_a_web_process_killed_loses_at_most_what_it_had_in_flight(healthy: State
     web, other = cluster.named("web:")
     token = sign_in(cluster.url, USERS[0])
     traffic = Traffic(cluster.url, cluster.api_key, "killed").start()
-    gets = Gets(cluster.url, token).start()
+    gets = clients.Gets(cluster.url, token).start()
     time.sleep(1)
     killed = time.monotonic()
     faults.kill_web(web)
@@ -217,72 +182,13 @@ def _log_size(state: State) -> int:
     return _log_path(state).stat().st_size
 
 
-UPSERT_TEAM = """mutation($key: String!, $name: String!) {
-  upsertTeam(input: {key: $key, name: $name}) { team { name } errors { message } } }"""
-TEAMS = "{ teams { key name } }"
-
-
-class Writer:
-    """A client renaming a team and reading the teams back at once, its cookie kept (what it
-    wrote is what it must read); beside it a reader with no cookie, whose answers may be
-    stale while the replica lags within the bound."""
-
-    def __init__(self, state: State, key: str) -> None:
-        self.state, self.key = state, key
-        self.written = self.read_back = self.stale = self.others_stale = 0
-        self.failed: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> Writer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(30)
-
-    def _run(self) -> None:
-        auth = {"Authorization": f"Bearer {sign_in(self.state.url, USERS[0])}"}
-        other = {"Authorization": f"Bearer {sign_in(self.state.url, USERS[0])}"}
-        with (
-            httpx.Client(base_url=self.state.url, headers=auth, timeout=20) as http,
-            httpx.Client(base_url=self.state.url, headers=other, timeout=20) as reader,
-        ):
-            n = 0
-            while not self._stop.is_set():
-                name = f"lagging {n}"
-                try:
-                    done = http.post("/graphql", json={"query": UPSERT_TEAM,
-                                     "variables": {"key": self.key, "name": name}}).json()  # fmt: skip
-                    if done["data"]["upsertTeam"]["team"]["name"] != name:
-                        self.failed.append(f"write {n}: {done}")
-                        continue
-                    self.written += 1
-                    if self._name(http) == name:
-                        self.read_back += 1
-                    else:
-                        self.stale += 1
-                    self.others_stale += self._name(reader) != name
-                except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
-                    self.failed.append(f"{n}: {exc!r}")
-                finally:
-                    n += 1
-                self._stop.wait(0.1)
-
-    def _name(self, http: httpx.Client) -> str | None:
-        """The team's name as read (None: not there yet, for a reader the replica serves)."""
-        teams = http.post("/graphql", json={"query": TEAMS}).json()["data"]["teams"]
-        return next((str(t["name"]) for t in teams if t["key"] == self.key), None)
-
-
 def test_replication_lagging_a_client_reads_its_own_writes(healthy: State) -> None:
     """The replica's SQL thread held past the 5 s bound: a client reads back each write it
     made (its cookie sends it to the primary), /readyz says degraded, then ok once the
     replica catches up."""
     cluster = healthy
     traffic = Traffic(cluster.url, cluster.api_key, "lagging").start()
-    writer = Writer(cluster, "lagging-team").start()
+    writer = clients.Writer(cluster, "lagging-team").start()
     time.sleep(1)
     faults.hold_replication(cluster)
     degraded = _wait_status(cluster, "degraded")
@@ -473,7 +379,7 @@ def test_redis_partitioned_reads_and_scans_go_on(
     day = datetime.now(ZoneInfo(zone)).date().isoformat()
     before = (admin.score(code, day) or {}).get("itemsProcessed", 0)
     traffic = Traffic(cluster.url, cluster.api_key, "partitioned").start()
-    gets = Gets(cluster.url, sign_in(cluster.url, USERS[0])).start()
+    gets = clients.Gets(cluster.url, sign_in(cluster.url, USERS[0])).start()
     time.sleep(1)
     faults.freeze_redis(cluster)
     degraded = _wait_status(cluster, "degraded")
