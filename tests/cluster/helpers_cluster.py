@@ -45,7 +45,7 @@ class Admin:
         data: dict[str, Any] = body["data"]
         return data
 
-    def trigger(self, kind: str, seconds: float = 60) -> str:
+    def trigger(self, kind: str, seconds: float = 120) -> str:
         """Ask for a sync of ``kind`` (again while one of the kind runs: the scheduler's own,
         or the queue's retry of an earlier one); its tick."""
         deadline = time.monotonic() + seconds
@@ -62,7 +62,7 @@ class Admin:
         return [e["node"] for e in self.ask(RUNS, kind=kind)["syncRuns"]["edges"]]
 
     def run(
-        self, kind: str, key: str, until: Callable[[dict[str, Any]], bool], seconds: float = 60
+        self, kind: str, key: str, until: Callable[[dict[str, Any]], bool], seconds: float = 120
     ) -> dict[str, Any]:
         """The run of ``kind`` asked for at the tick ``key`` (a time-clock sync's first
         chunk: its key adds the chunk's first date) once ``until`` holds for it."""

@@ -327,7 +327,7 @@ def test_connecteam_down_for_an_hour_then_back(
         "TIME_CLOCK", admin.trigger("TIME_CLOCK"), lambda r: r["status"] == "SUCCEEDED"
     )
     records = _records(cluster, shift_ids)
-    scores = {code: helpers_cluster.until(partial(_minutes, admin, code, day, want), 30, code)
+    scores = {code: helpers_cluster.until(partial(_minutes, admin, code, day, want), 60, code)
               for code, (day, *want) in expected.items()}  # fmt: skip
     again = admin.run(
         "TIME_CLOCK", admin.trigger("TIME_CLOCK"), lambda r: r["status"] == "SUCCEEDED"
