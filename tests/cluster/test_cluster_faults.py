@@ -25,7 +25,8 @@ from bench.cluster.topology import State
 from bench.cluster.traffic import Answer, Traffic
 from bench.faults.load import INGEST, USERS, sign_in
 from bench.faults.processes import MariaDB
-from tests.cluster import clients, helpers_cluster
+from tests import helpers_cluster
+from tests import helpers_cluster_clients as clients
 
 pytestmark = pytest.mark.skipif(
     not (MariaDB.available() and nginx.available())
