@@ -54,6 +54,8 @@ def describe(state: State) -> None:
         print(f"  replication: unknown ({type(exc).__name__})")
     print(f"GraphQL through nginx: {state.url}/graphql (demo sign-ins, password demo-password)")
     print(f"device key (INGEST): {state.api_key}")
+    if any(m.name == "connecteam" for m in state.members):
+        print(f"Connecteam (a fake): {state.connecteam.url} (its control: /control/state)")
     print(f"primary: {state.database_url('mariadb-primary')}")
     print(f"replica: {state.database_url('mariadb-replica')}")
 

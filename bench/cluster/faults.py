@@ -1,10 +1,13 @@
 """Faults on a running cluster (``bench.cluster.topology``): a web process killed outright and
 started again, a MariaDB server (primary or replica) stopped and started on the same data and
-port, the replica's SQL thread held (replication lagging). Each keeps ``cluster.json``
-current, so that ``topology.stop`` still finds every process."""
+port, the replica's SQL thread held (replication lagging), Redis frozen (a partition, as its
+clients see one). Each keeps ``cluster.json`` current, so that ``topology.stop`` still finds
+every process. (Connecteam's faults are its fake's control surface: ``State.connecteam``.)"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 
 from bench.cluster import pids, replication
@@ -72,3 +75,22 @@ def com_select(state: State, name: str) -> int:
     """The server's count of SELECT statements since it started."""
     answer = server(state, name).sql("SHOW GLOBAL STATUS LIKE 'Com_select';")
     return int(answer.split()[1])
+
+
+def freeze_redis(state: State) -> None:
+    """SIGSTOP to redis-server: every client's connection, open or new, is accepted by the
+    kernel and never answered, as across a partition that drops packets (no reset, no
+    refusal: clients wait for their own timeouts). What a proxy in front of Redis would do
+    too, with no proxy in the topology to add a hop to every command of the other tests."""
+    _signal(state.member("redis"), signal.SIGSTOP)
+
+
+def thaw_redis(state: State) -> None:
+    """SIGCONT: Redis answers again what it was sent meanwhile (harmless when not frozen)."""
+    _signal(state.member("redis"), signal.SIGCONT)
+
+
+def _signal(member: Member, sig: int) -> None:
+    if pids.alive(member.pid) and member.marker in pids.command_line(member.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(member.pid, sig)

@@ -3,8 +3,10 @@ restart its web processes: ``cluster.json`` (the processes' ids and ports, the e
 the prodhub processes run with, the device key made for the demo).
 
 Started in this order, as the units in ``deploy/systemd`` order them: MariaDB primary and
-replica (replicating) and Redis; ``prodhub migrate`` once; the demo data; the web
-processes (ready: ``/readyz`` 200), the workers and the schedulers; nginx in front."""
+replica (replicating) and Redis; ``prodhub migrate`` once; the demo data; a fake Connecteam
+holding the demo's people and the day's clock records (``bench.cluster.connecteam``); the web
+processes (ready: ``/readyz`` 200), the workers and the schedulers, all pointed at that
+Connecteam; nginx in front."""
 
 from __future__ import annotations
 
@@ -18,14 +20,17 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench.cluster import pids
+from bench.cluster import connecteam, pids
 from bench.cluster.nginx import Nginx
 from bench.cluster.replication import Server, follow, install_primary, install_replica
-from bench.faults.processes import ROOT, Process, Redis, free_port, serve
+from bench.faults.processes import ROOT, Process, Redis, free_port, serve, wait_until
+from core.settings import Settings
 
 WEBS = 2
 WORKERS = 2
@@ -65,6 +70,10 @@ class State:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.nginx.port}"
+
+    @property
+    def connecteam(self) -> connecteam.Control:
+        return connecteam.Control(f"http://127.0.0.1:{self.member('connecteam').port}")
 
     def database_url(self, name: str) -> str:
         return f"mysql+aiomysql://prodhub:prodhub@127.0.0.1:{self.member(name).port}/prodhub"
@@ -124,6 +133,8 @@ def start(directory: Path | None = None, *, log: Callable[[str], None] = print) 
         made = cli(state.env, "create-api-key", "--name", "cluster-scanner", "--scope", "INGEST")
         state.api_key = made.split()[-1]
         state.save()
+        log("==> a fake Connecteam (the demo's people and today's clock records)")
+        start_connecteam(state)
         log("==> web processes, workers, schedulers")
         start_prodhub(state)
         log("==> nginx")
@@ -136,6 +147,27 @@ def start(directory: Path | None = None, *, log: Callable[[str], None] = print) 
         stop(state)
         raise
     return state
+
+
+def start_connecteam(state: State) -> None:
+    """The fake, on a port of its own; the prodhub processes' settings point at it."""
+    zone = state.env.get("PRODHUB_TIMEZONE", Settings.model_fields["timezone"].default)
+    data = state.directory / "connecteam.json"
+    today = datetime.now(ZoneInfo(zone)).date()
+    connecteam.prepare(state.env["PRODHUB_DATABASE_URL"], data, today, zone)
+    port = free_port()
+    with (state.directory / "logs" / "connecteam.log").open("ab") as out:
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "bench.cluster.connecteam", "--data", str(data),
+             "--port", str(port)],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env={"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+    member = Member("connecteam", pids.keep(popen), "bench.cluster.connecteam", port)
+    state.members.append(member)
+    state.env |= connecteam.ENV | {"PRODHUB_CONNECTEAM_BASE_URL": f"http://127.0.0.1:{port}"}
+    state.save()
+    wait_until(lambda: state.connecteam.state() and pids.alive(member.pid), 30, "Connecteam")
 
 
 def start_prodhub(state: State) -> None:
@@ -187,8 +219,8 @@ def cli(env: dict[str, str], *args: str) -> str:
     return done.stdout.decode()
 
 
-STOP_ORDER = ("nginx", "web:", "scheduler-", "worker-", "mariadb-replica", "mariadb-primary",
-              "redis")  # fmt: skip
+STOP_ORDER = ("nginx", "web:", "scheduler-", "worker-", "connecteam", "mariadb-replica",
+              "mariadb-primary", "redis")  # fmt: skip
 
 
 def stop(state: State) -> None:

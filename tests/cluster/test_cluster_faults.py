@@ -1,27 +1,32 @@
 """Faults on the production topology (``bench/cluster``) under steady checked traffic through
-nginx: a web process killed, the replica stopped, replication lagging, the primary restarted.
-One cluster for the module; each test leaves it as it found it (every process up, replication
-running, nginx's view of its upstream fresh)."""
+nginx: a web process killed, the replica stopped, replication lagging, the primary restarted,
+Connecteam down for an hour, Redis partitioned. One cluster for the module; each test leaves it
+as it found it (every process up, Redis answering, Connecteam up, replication running, nginx's
+view of its upstream fresh)."""
 
 from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from bench.cluster import faults, nginx, pids, replication, topology
+from bench.cluster import connecteam, faults, nginx, pids, replication, topology
 from bench.cluster.rolling import nginx_of
 from bench.cluster.topology import State
 from bench.cluster.traffic import Answer, Traffic
-from bench.faults.load import USERS, sign_in
+from bench.faults.load import INGEST, USERS, sign_in
 from bench.faults.processes import MariaDB
+from tests import helpers_cluster
+from tests import helpers_cluster_clients as clients
 
 pytestmark = pytest.mark.skipif(
     not (MariaDB.available() and nginx.available())
@@ -48,6 +53,8 @@ def healthy(cluster: State) -> Iterator[State]:
     """The cluster as a test may expect it, and again after it: replication running and
     caught up, nginx's workers with no failure counted against a web process."""
     yield cluster
+    faults.thaw_redis(cluster)
+    cluster.connecteam.up()
     for name in faults.SERVERS:
         if not pids.alive(cluster.member(name).pid):
             faults.start_server(cluster, name)
@@ -55,6 +62,13 @@ def healthy(cluster: State) -> Iterator[State]:
     replica, primary = (faults.server(cluster, n) for n in ("mariadb-replica", "mariadb-primary"))
     replication.caught_up(replica, primary, 60)
     nginx_of(cluster).reload()
+
+
+@pytest.fixture
+def admin(cluster: State) -> Iterator[helpers_cluster.Admin]:
+    signed_in = helpers_cluster.Admin(cluster)
+    yield signed_in
+    signed_in.close()
 
 
 def _failures(answers: list[Answer]) -> list[Answer]:
@@ -82,40 +96,6 @@ def _wait_status(state: State, status: str, seconds: float = 15) -> float:
     raise AssertionError(f"/readyz is not {status} within {seconds} s: {_readyz(state)}")
 
 
-class Gets:
-    """A client sending GETs (idempotent: nginx may send one to the other process) in turn."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.token = token
-        self.answers: list[Answer] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> Gets:
-        self._thread.start()
-        return self
-
-    def stop(self) -> list[Answer]:
-        self._stop.set()
-        self._thread.join(30)
-        return self.answers
-
-    def _run(self) -> None:
-        headers = {"Authorization": f"Bearer {self.token}", "Apollo-Require-Preflight": "1"}
-        with httpx.Client(base_url=self.url, headers=headers, timeout=20) as http:
-            while not self._stop.is_set():
-                start = time.monotonic()
-                try:
-                    response = http.get("/graphql?query={viewer{role}}")
-                    ok = response.status_code == 200 and "errors" not in response.json()
-                    outcome = "ok" if ok else f"HTTP {response.status_code}"
-                except httpx.HTTPError as exc:
-                    outcome = type(exc).__name__
-                self.answers.append(Answer("get", start, time.monotonic() - start, outcome))
-                self._stop.wait(0.05)
-
-
 def test_a_web_process_killed_loses_at_most_what_it_had_in_flight(healthy: State) -> None:
     """SIGKILL to one web process: the requests it had taken are lost (502: nginx sends no
     POST twice), at most one per client; GETs nginx sends to the other; from a second on,
@@ -124,7 +104,7 @@ def test_a_web_process_killed_loses_at_most_what_it_had_in_flight(healthy: State
     web, other = cluster.named("web:")
     token = sign_in(cluster.url, USERS[0])
     traffic = Traffic(cluster.url, cluster.api_key, "killed").start()
-    gets = Gets(cluster.url, token).start()
+    gets = clients.Gets(cluster.url, token).start()
     time.sleep(1)
     killed = time.monotonic()
     faults.kill_web(web)
@@ -203,71 +183,13 @@ def _log_size(state: State) -> int:
     return _log_path(state).stat().st_size
 
 
-UPSERT_TEAM = """mutation($key: String!, $name: String!) {
-  upsertTeam(input: {key: $key, name: $name}) { team { name } errors { message } } }"""
-TEAMS = "{ teams { key name } }"
-
-
-class Writer:
-    """A client renaming a team and reading the teams back at once, its cookie kept (what it
-    wrote is what it must read); beside it a reader with no cookie, whose answers may be
-    stale while the replica lags within the bound."""
-
-    def __init__(self, state: State, key: str) -> None:
-        self.state, self.key = state, key
-        self.written = self.read_back = self.stale = self.others_stale = 0
-        self.failed: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> Writer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(30)
-
-    def _run(self) -> None:
-        auth = {"Authorization": f"Bearer {sign_in(self.state.url, USERS[0])}"}
-        other = {"Authorization": f"Bearer {sign_in(self.state.url, USERS[0])}"}
-        with (
-            httpx.Client(base_url=self.state.url, headers=auth, timeout=20) as http,
-            httpx.Client(base_url=self.state.url, headers=other, timeout=20) as reader,
-        ):
-            n = 0
-            while not self._stop.is_set():
-                name = f"lagging {n}"
-                try:
-                    done = http.post("/graphql", json={"query": UPSERT_TEAM,
-                                     "variables": {"key": self.key, "name": name}}).json()  # fmt: skip
-                    if done["data"]["upsertTeam"]["team"]["name"] != name:
-                        self.failed.append(f"write {n}: {done}")
-                        continue
-                    self.written += 1
-                    if self._name(http) == name:
-                        self.read_back += 1
-                    else:
-                        self.stale += 1
-                    self.others_stale += self._name(reader) != name
-                except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
-                    self.failed.append(f"{n}: {exc!r}")
-                finally:
-                    n += 1
-                self._stop.wait(0.1)
-
-    def _name(self, http: httpx.Client) -> str:
-        teams = http.post("/graphql", json={"query": TEAMS}).json()["data"]["teams"]
-        return str(next(t["name"] for t in teams if t["key"] == self.key))
-
-
 def test_replication_lagging_a_client_reads_its_own_writes(healthy: State) -> None:
     """The replica's SQL thread held past the 5 s bound: a client reads back each write it
     made (its cookie sends it to the primary), /readyz says degraded, then ok once the
     replica catches up."""
     cluster = healthy
     traffic = Traffic(cluster.url, cluster.api_key, "lagging").start()
-    writer = Writer(cluster, "lagging-team").start()
+    writer = clients.Writer(cluster, "lagging-team").start()
     time.sleep(1)
     faults.hold_replication(cluster)
     degraded = _wait_status(cluster, "degraded")
@@ -323,3 +245,175 @@ def test_the_primary_restarted_requests_fail_typed_and_recover(healthy: State) -
     assert [a for a in failures if a.start > started + 3] == []
     assert {a.kind for a in answers if a.start > started + 3} == {"dashboard", "sign-in", "ingest"}
     assert threads == {"Slave_IO_Running": "Yes", "Slave_SQL_Running": "Yes"}
+
+
+def _unclocked(state: State, count: int) -> list[tuple[int, str, str]]:
+    """``count`` active employees mapped to Connecteam users with no clock record today
+    (in any team's zone): id, code, their team's zone (last by name: Traffic scans the first
+    ten)."""
+    zones = {z for [z] in helpers_cluster.rows(state, "SELECT DISTINCT timezone FROM teams")}
+    days = ", ".join(f"'{datetime.now(ZoneInfo(z)).date()}'" for z in zones)
+    found = helpers_cluster.rows(
+        state,
+        "SELECT e.id, e.code, t.timezone FROM employees e JOIN teams t ON t.id = e.team_id"
+        " WHERE e.active AND e.connecteam_user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+        f" clock_records r WHERE r.employee_id = e.id AND r.work_date IN ({days}))"
+        f" ORDER BY e.name DESC, e.id LIMIT {count}",
+    )
+    assert len(found) == count, found
+    return [(int(i), code, zone) for i, code, zone in found]
+
+
+def _the_hour(zone: str) -> datetime:
+    """The start of an hour of today in ``zone``: the last whole one that ended at least half
+    an hour ago, or today's first one just after midnight."""
+    now = datetime.now(ZoneInfo(zone))
+    start = (now - timedelta(minutes=90)).replace(minute=0, second=0, microsecond=0)
+    return max(start, now.replace(hour=0, minute=0, second=0, microsecond=0))
+
+
+# Each employee's shift within the hour, and its break (minutes from the hour's start).
+HOUR_SHIFTS = ((5, 55, 25, 35), (0, 45, 15, 27), (10, 50, 30, 38))
+
+
+def _records(state: State, shift_ids: list[str]) -> list[list[str]]:
+    """The clock records of these shifts: shift id, employee, in, out, breaks."""
+    ids = ", ".join(f"'{i}'" for i in shift_ids)
+    return helpers_cluster.rows(
+        state,
+        "SELECT r.external_id, r.employee_id, r.clock_in, r.clock_out, COUNT(b.id),"
+        " SUM(TIMESTAMPDIFF(MINUTE, b.start, b.end)) FROM clock_records r LEFT JOIN"
+        f" clock_breaks b ON b.clock_record_id = r.id WHERE r.external_id IN ({ids})"
+        " GROUP BY r.id ORDER BY r.external_id",
+    )
+
+
+def test_connecteam_down_for_an_hour_then_back(
+    healthy: State, admin: helpers_cluster.Admin
+) -> None:
+    """Connecteam down (its fake answers 503) while an hour's clock records are added to it:
+    for three mapped employees with no other record today, a shift that starts and ends
+    within the hour, each with a break. An hour of 5-minute ticks is represented by those
+    shifts' times spanning the hour and by the syncs attempted meanwhile (one asked for with
+    triggerSync, failed, retried by the queue and failed again), not by waiting an hour. They
+    fail cleanly: the run FAILED, nothing of the hour written, no request through nginx
+    failing. Back up, the next sync catches up: every shift is a clock record once, the day's
+    scores count its minutes; one more sync changes nothing."""
+    cluster, control = healthy, healthy.connecteam
+    mapped = admin.trigger("USERS")  # the scheduler's daily run may not have come yet
+    admin.run("USERS", mapped, lambda r: r["status"] == "SUCCEEDED")
+    chosen = _unclocked(cluster, len(HOUR_SHIFTS))
+    expected, shift_ids = {}, []
+    traffic = Traffic(cluster.url, cluster.api_key, "connecteam-down").start()
+    control.down()
+    for (employee, code, zone), (start, end, pause, resume) in zip(
+        chosen, HOUR_SHIFTS, strict=True
+    ):
+        hour = _the_hour(zone)
+        at = [hour + timedelta(minutes=m) for m in (start, end, pause, resume)]
+        shift_id = f"hour-{employee}-{int(hour.timestamp())}"
+        shift_ids.append(shift_id)
+        control.add(
+            connecteam.user_id(employee),
+            [connecteam.span(shift_id, at[0], at[1], zone)],
+            [connecteam.span(f"{shift_id}-break", at[2], at[3], zone) | {"manualBreakId": "lunch"}],
+        )
+        expected[code] = (hour.date().isoformat(), float(end - start), float(resume - pause))
+    tick = admin.trigger("TIME_CLOCK")
+    failed = admin.run("TIME_CLOCK", tick, lambda r: r["status"] == "FAILED" and r["attempts"] >= 2)
+    written_meanwhile = _records(cluster, shift_ids)
+    refused = control.state()["refused"]
+    control.up()
+    caught_up = admin.run(
+        "TIME_CLOCK", admin.trigger("TIME_CLOCK"), lambda r: r["status"] == "SUCCEEDED"
+    )
+    records = _records(cluster, shift_ids)
+    scores = {code: helpers_cluster.until(partial(_minutes, admin, code, day, want), 60, code)
+              for code, (day, *want) in expected.items()}  # fmt: skip
+    again = admin.run(
+        "TIME_CLOCK", admin.trigger("TIME_CLOCK"), lambda r: r["status"] == "SUCCEEDED"
+    )
+    answers = traffic.stop()
+
+    print(
+        f"{len(answers)} requests; {refused} Connecteam requests refused; failed run "
+        f"{failed['attempts']} attempts: {failed['error']}; caught up: {caught_up['counts']}"
+    )
+    assert _failures(answers) == []
+    assert written_meanwhile == []
+    assert "503" in failed["error"]
+    assert refused >= 2 * 5  # two attempts, each of five calls
+    assert [(r[0], r[1], r[4], r[5]) for r in records] == sorted(
+        (shift_id, str(employee), "1", str(resume - pause))
+        for shift_id, (employee, _, _), (_, _, pause, resume)
+        in zip(shift_ids, chosen, HOUR_SHIFTS, strict=True)
+    )  # fmt: skip
+    assert scores == {code: [clocked, breaks] for code, (_, clocked, breaks) in expected.items()}
+    assert {k: again["counts"][k] for k in ("created", "updated", "deleted", "refreshed")} == {
+        "created": 0, "updated": 0, "deleted": 0, "refreshed": []}  # fmt: skip
+    assert _records(cluster, shift_ids) == records
+
+
+def _minutes(admin: helpers_cluster.Admin, code: str, day: str, want: list[float]) -> Any:
+    """The employee's clocked and break minutes on ``day`` once they are ``want``."""
+    score = admin.score(code, day)
+    found = [score["clockedMinutes"], score["breakMinutes"]] if score else None
+    return found if found == want else None
+
+
+def test_redis_partitioned_reads_and_scans_go_on(
+    healthy: State, admin: helpers_cluster.Admin
+) -> None:
+    """Redis frozen for some seconds under traffic (``faults.freeze_redis``: connections
+    accepted and never answered, as across a partition): every request through nginx is
+    answered (reads from the database), scans are stored, /readyz says degraded and the
+    refresh a scan asks for is owed. After the heal the owed refreshes are sent and run: a
+    scan stored during the partition is in its employee's score and on the leaderboard read
+    through nginx; both workers are alive."""
+    cluster = healthy
+    [(code, zone, role)] = helpers_cluster.rows(
+        cluster,
+        "SELECT e.code, t.timezone, r.key FROM employees e JOIN teams t ON t.id = e.team_id"
+        " JOIN roles r ON r.id = e.default_role_id WHERE e.active AND NOT e.leaderboard_opt_out"
+        " ORDER BY e.name DESC, e.id LIMIT 1",
+    )
+    day = datetime.now(ZoneInfo(zone)).date().isoformat()
+    before = (admin.score(code, day) or {}).get("itemsProcessed", 0)
+    traffic = Traffic(cluster.url, cluster.api_key, "partitioned").start()
+    gets = clients.Gets(cluster.url, sign_in(cluster.url, USERS[0])).start()
+    time.sleep(1)
+    faults.freeze_redis(cluster)
+    degraded = _wait_status(cluster, "degraded")
+    end = datetime.now(UTC) - timedelta(seconds=20)
+    scan = {"employeeCode": code, "roleKey": role, "itemsCount": 37,
+            "windowStart": (end - timedelta(seconds=30)).isoformat(),
+            "windowEnd": end.isoformat(), "externalRef": f"partitioned-{time.time_ns()}"}  # fmt: skip
+    stored = httpx.post(f"{cluster.url}/graphql", timeout=20, json={"query": INGEST,
+                        "variables": {"items": [scan]}},
+                        headers={"Authorization": f"Bearer {cluster.api_key}"}).json()  # fmt: skip
+    owed = sum(helpers_cluster.metric(cluster, w.name, OWED) for w in cluster.named("web:"))
+    time.sleep(2)
+    faults.thaw_redis(cluster)
+    healed = _wait_status(cluster, "ok", 30)
+    # a refresh runs up to DEBOUNCE_SECONDS (30 s) after the write that asked for it
+    after = helpers_cluster.until(
+        lambda: (admin.score(code, day) or {}).get("itemsProcessed") == before + 37, 60, code
+    )
+    board = admin.leaderboard_items(day)
+    still_owed = sum(helpers_cluster.metric(cluster, w.name, OWED) for w in cluster.named("web:"))
+    alive = helpers_cluster.metric(cluster, cluster.named("web:")[0].name, "prodhub_workers_alive")
+    answers, got = traffic.stop(), gets.stop()
+
+    print(f"{len(answers)} requests and {len(got)} GETs; degraded after {degraded:.1f} s, ok "
+          f"{healed:.1f} s after the heal; {owed:g} refreshes owed meanwhile")  # fmt: skip
+    assert _failures(answers) == []
+    assert _failures(got) == []
+    assert stored["data"]["recordActivities"] == {"accepted": 1, "duplicates": 0, "errors": []}
+    assert owed >= 1
+    assert after is True
+    assert board[code] == before + 37
+    assert still_owed == 0
+    assert alive == 2
+
+
+OWED = "prodhub_queue_refreshes_owed"
