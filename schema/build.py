@@ -2,8 +2,8 @@
 limits and error masking.
 
 This is the one module that knows every domain: a domain (``schema/<domain>.py``) exports its
-types, its ``<Domain>Queries`` and ``<Domain>Mutations`` and its ``NODES``, and is listed
-here once. The root types' fields come in the order of these lists."""
+types, its ``<Domain>Queries``, ``<Domain>Mutations`` (and ``<Domain>Subscriptions``) and its
+``NODES``, and is listed here once. The root types' fields come in the order of these lists."""
 
 from __future__ import annotations
 
@@ -91,6 +91,7 @@ Mutation = merge_types(
         connecteam.ConnecteamMutations,
     ),
 )
+Subscription = merge_types("Subscription", (leaderboard.LeaderboardSubscriptions,))
 
 MAX_TOKENS = 2000
 
@@ -114,6 +115,7 @@ def build_schema(
     schema = Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[kind.node_type for kind in NODE_KINDS],
         extensions=extensions,
         scalar_overrides=SCALARS,
