@@ -11,8 +11,9 @@ next to the response cache's invalidation, so a worker's refresh is told like a 
 request's correction. With Redis it is published on ``CHANNEL`` (pub/sub: every web process
 hears it, the writer's own too); without, it goes to this process's listeners. A web process
 listens on a connection of its own (``listen``), which reconnects by itself when Redis
-restarts and then tells its listeners that everything may have changed (notices published
-meanwhile are lost with the connection).
+restarts; each time its subscription is made (the first time too: a board computed just
+before may have missed a notice), it tells its listeners that everything may have changed,
+since notices published while it was not subscribed are lost.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -95,6 +97,7 @@ class BoardNotices:
         self._url = redis_url
         self._listeners: list[Listener] = []
         self._listening: asyncio.Task[None] | None = None
+        self.subscribed = asyncio.Event()  # set while this process's subscription stands
         self.reconnects = 0  # times the subscription was lost and made again
 
     async def publish(self, tags: frozenset[str]) -> None:
@@ -155,23 +158,25 @@ class BoardNotices:
                     if subscribed_before:
                         self.reconnects += 1
                         log.warning("board notices: subscribed again; every board is recomputed")
-                        self.deliver(Changed(everything=True, at=time.time()))
+                    self.subscribed.set()
+                    self.deliver(Changed(everything=True, at=time.time()))
                     subscribed_before, delay = True, FIRST_RETRY_SECONDS
                     await self._receive(pubsub)
             except (RedisError, OSError, TimeoutError) as lost:
                 log.warning("board notices: subscription lost (%s); retrying", type(lost).__name__)
             finally:
+                self.subscribed.clear()
                 await client.aclose()
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_RETRY_SECONDS)
 
-    async def _receive(self, pubsub: object) -> None:
+    async def _receive(self, pubsub: PubSub) -> None:
         """Deliver what arrives; ping when nothing did for ``HEARTBEAT_SECONDS`` and give up
         (raise) when the ping is not answered within as long (a frozen or vanished server)."""
         heard = time.monotonic()
         pinged = False
         while True:
-            message = await pubsub.get_message(timeout=HEARTBEAT_SECONDS)  # type: ignore[attr-defined]
+            message = await pubsub.get_message(timeout=HEARTBEAT_SECONDS)
             if message is not None:
                 heard, pinged = time.monotonic(), False
                 if message["type"] == "message":
@@ -179,5 +184,5 @@ class BoardNotices:
             elif time.monotonic() - heard >= HEARTBEAT_SECONDS:
                 if pinged:
                     raise TimeoutError("no answer to a ping")
-                await pubsub.ping()  # type: ignore[attr-defined]
+                await pubsub.ping()
                 pinged = True
