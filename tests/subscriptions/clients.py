@@ -67,7 +67,9 @@ async def watching(
     async with Client(transport=transport) as session:
 
         async def read() -> None:
-            async for data in session.subscribe(GraphQLRequest(document, variable_values=variables)):
+            async for data in session.subscribe(
+                GraphQLRequest(document, variable_values=variables)
+            ):
                 await watcher.pages.put(data)
 
         watcher.task = asyncio.create_task(read())
@@ -98,6 +100,8 @@ async def receive(ws: ClientConnection, seconds: float = WAIT_SECONDS) -> dict[s
         return found
 
 
-async def subscribe(ws: ClientConnection, operation_id: str, query: str = BOARD, **variables: Any) -> None:
+async def subscribe(
+    ws: ClientConnection, operation_id: str, query: str = BOARD, **variables: Any
+) -> None:
     payload = {"query": query, "variables": variables}
     await send(ws, {"id": operation_id, "type": "subscribe", "payload": payload})
