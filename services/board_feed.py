@@ -166,6 +166,13 @@ class BoardFeed(Generic[T]):
                 else:
                     self._start(group, changed)
 
+    async def settled(self) -> None:
+        """Once no group is being computed (what a notice started has ended)."""
+        while running := [
+            g.running for g in self._groups.values() if g.running and not g.running.done()
+        ]:
+            await asyncio.wait(running)
+
     async def aclose(self) -> None:
         running = [g.running for g in self._groups.values() if g.running is not None]
         for task in running:

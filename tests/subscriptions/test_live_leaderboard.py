@@ -22,10 +22,12 @@ AFTER_BOB = [(1, 35.0, "Bob"), (2, 30.0, "Ann"), (3, 10.0, "Cid")]
 
 
 async def hearing(live: Live) -> None:
-    """With Redis, until this process's subscription to the notices stands."""
+    """With Redis, until this process's subscription to the notices stands (and the boards
+    it recomputed then are computed)."""
     if live.resources.settings.redis_url:
         async with asyncio.timeout(10):
             await live.resources.notices.subscribed.wait()
+            await live.app.boards.settled()
 
 
 async def test_the_current_page_then_each_change_and_nothing_when_nothing_changed(
