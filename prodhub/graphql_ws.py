@@ -123,7 +123,11 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except TooManySubscriptions as refused:
             await self._refuse(operation_id, refused.message, refused.code)
             return
-        await super().handle_subscribe(message)
+        try:
+            await super().handle_subscribe(message)
+        except BaseException:  # a malformed message: the protocol closes the connection
+            boards.release()
+            raise
         operation = self.operations.get(operation_id)
         if operation is None or operation.task is None:
             boards.release()

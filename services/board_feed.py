@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
+from contextvars import Context
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -182,7 +183,9 @@ class BoardFeed(Generic[T]):
                 await task
 
     def _start(self, group: _Group[T], changed: Changed | None) -> None:
-        group.running = asyncio.get_running_loop().create_task(self._run(group, changed))
+        # A context of its own: not that of the write (or subscriber) that started it.
+        running = self._run(group, changed)
+        group.running = asyncio.get_running_loop().create_task(running, context=Context())
 
     async def _run(self, group: _Group[T], changed: Changed | None) -> None:
         attempt = 0
@@ -204,6 +207,7 @@ class BoardFeed(Generic[T]):
                     return
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
+            log.debug("live board computed", extra={"subscribers": len(group.slots)})
             if value != group.latest:
                 group.latest = value
                 for slot in list(group.slots):

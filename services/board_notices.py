@@ -24,6 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from contextvars import Context
 from dataclasses import dataclass
 from datetime import date
 
@@ -133,7 +134,8 @@ class BoardNotices:
         no-op), when there is Redis."""
         if self._url is None or (self._listening is not None and not self._listening.done()):
             return
-        self._listening = asyncio.get_running_loop().create_task(self._listen_forever())
+        loop = asyncio.get_running_loop()  # a context of its own, not the first subscriber's
+        self._listening = loop.create_task(self._listen_forever(), context=Context())
 
     async def aclose(self) -> None:
         if self._listening is not None:
