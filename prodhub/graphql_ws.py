@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import jwt
+import orjson
 from graphql import GraphQLError, GraphQLFormattedError, OperationDefinitionNode, OperationType
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -140,7 +141,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             result_source = await self.schema.stream(
                 operation.query,
                 variable_values=operation.variables,
-                context_value=self.live.for_operation(),
+                context_value=self.live.for_operation(_operation_key(operation)),
                 root_value=self.root_value,
                 operation_name=operation.operation_name,
             )
@@ -270,6 +271,12 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.send_message(NextMessage(id=operation_id, type="next", payload=ended))
                 await operation.send_operation_message({"id": operation_id, "type": "complete"})
         await self.websocket.close(CREDENTIALS_ENDED, bounded(message)[:120])
+
+
+def _operation_key(operation: Operation[Context, None]) -> tuple[str, str, str | None]:
+    """What an operation's result depends on besides its value and viewer's scope."""
+    variables = orjson.dumps(operation.variables or {}, option=orjson.OPT_SORT_KEYS).decode()
+    return operation.query, variables, operation.operation_name
 
 
 def _error(message: str, code: str) -> GraphQLFormattedError:

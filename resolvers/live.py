@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncGenerator, Callable
+import inspect
+from collections.abc import AsyncGenerator, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -33,10 +34,13 @@ COMPUTE_SECONDS = 10.0
 @dataclass(eq=False)
 class LivePage(Generic[T]):
     """A board as its subscribers see it (``shown``), with the loaders that read it: their
-    fields answer from them, for every subscriber of the group alike."""
+    fields answer from them, for every subscriber of the group alike. Subscribers who send
+    the same operation with the same variables share its execution (``executions``): they
+    may see the same (one cache scope), as the response cache's hits are shared."""
 
     shown: T
     loaders: Loaders
+    executions: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LivePage) and self.shown == other.shown
@@ -52,10 +56,34 @@ class LiveContext(Context):
     clock: Callable[[], datetime] = field(default=datetime.now, repr=False)
     boards: BoardFeed[Any] | None = None
     connection_params: dict[str, Any] | None = None
+    operation: Hashable | None = None  # the operation's document, name and variables
+    page: LivePage[Any] | None = None  # what the operation shows now
 
-    def for_operation(self) -> LiveContext:
+    def for_operation(self, operation: Hashable) -> LiveContext:
         """A context of its own for one subscription: its ``now``, its loaders."""
-        return dataclasses.replace(self, now=self.clock())
+        return dataclasses.replace(self, now=self.clock(), operation=operation)
+
+    def show(self, page: LivePage[Any]) -> None:
+        """The page the operation's next result shows, read by its loaders."""
+        self.page, self.loaders = page, page.loaders
+
+    def shared_execution(self, execute: Callable[[], Any]) -> Any:
+        """The execution of the operation on the current page: the first subscriber's run,
+        the others await it (``schema.infra.shared_events``)."""
+        page, key = self.page, self.operation
+        if page is None or key is None:
+            return execute()
+        found = page.executions.get(key)
+        if found is None:
+            result = execute()
+            if not inspect.isawaitable(result):
+                return result
+            found = page.executions[key] = asyncio.ensure_future(result)
+        return _shared(found)
+
+
+async def _shared(execution: asyncio.Future[Any]) -> Any:
+    return await asyncio.shield(execution)
 
 
 async def live_pages(
@@ -66,7 +94,8 @@ async def live_pages(
     wanted: Wanted,
     shown: Callable[[LeaderboardPage, Viewer], T],
 ) -> AsyncGenerator[LivePage[T], None]:
-    """The board's first page now, then again whenever a change makes it differ."""
+    """The board's first page now, then again whenever a change makes it differ; the
+    context shows each (``LiveContext.show``) as it is yielded."""
     if not isinstance(ctx, LiveContext) or ctx.boards is None:
         raise RuntimeError("live pages are a websocket connection's")
     live = ctx
@@ -91,4 +120,7 @@ async def live_pages(
 
     async with boards.subscribe(key, compute, covers) as slot:
         while True:
-            yield await slot.take()
+            page = await slot.take()
+            # The page's fields answer from the loaders that read it (one set per board).
+            live.show(page)
+            yield page

@@ -43,6 +43,7 @@ from schema.infra.limits import CostLimit
 from schema.infra.nodes import node_queries
 from schema.infra.relay import shown
 from schema.infra.scalars import SCALARS
+from schema.infra.shared_events import SharedEvents
 from services.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,8 @@ def build_schema(
         types=[kind.node_type for kind in NODE_KINDS],
         extensions=extensions,
         scalar_overrides=SCALARS,
+        # A subscription's event runs once for the subscribers who ask the same of it.
+        execution_context_class=SharedEvents,
         # In production, an error never hints at field names introspection would have shown.
         config=StrawberryConfig(disable_field_suggestions=production),
     )

@@ -175,8 +175,6 @@ class LeaderboardSubscriptions:
         )  # fmt: skip
         async with aclosing(pages):  # leaving (the client's complete) ends its subscription
             async for page in pages:
-                # The page's fields answer from the loaders that read it (one set per board).
-                info.context.loaders = page.loaders
                 yield page.shown
 
 

@@ -7,8 +7,11 @@ import asyncio
 from datetime import date
 
 import pytest
+from graphql import get_named_type
 
 from bench.faults import processes
+from schema.build import build_schema
+from schema.infra.cache_control import CacheScope, _hint
 from services.board_feed import BoardFeed, Slot, SlowConsumer
 from services.board_notices import BoardNotices, Changed, changed_of
 
@@ -104,3 +107,25 @@ async def test_the_notices_subscribe_again_after_redis_restarts(
     assert notices.reconnects == 1
     # each subscription made: every board recomputed, whatever was missed meanwhile
     assert [changed.everything for changed in heard] == [True, True]
+
+
+def test_subscribers_who_share_an_execution_reach_no_field_private_to_one_user() -> None:
+    """Subscribers of one cache scope share an event's execution (``LivePage.executions``), as
+    they share cached responses; a PRIVATE field (``cached(private=True)``: one user's) under
+    the subscription's type would make that wrong."""
+    schema = build_schema()._schema
+    seen: set[str] = set()
+    todo, private = ["LeaderboardConnection"], []
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for field_name, field in getattr(schema.type_map[name], "fields", {}).items():
+            hint = _hint(field.extensions)
+            if hint is not None and hint.scope is CacheScope.PRIVATE:
+                private.append(f"{name}.{field_name}")
+            todo.append(get_named_type(field.type).name)
+
+    assert private == []
+    assert {"LeaderboardEntry", "Employee", "Team"} <= seen
