@@ -8,9 +8,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from websockets.exceptions import ConnectionClosed
 
+from core.settings import Settings
+from db import models
 from db.engine import Database
+from services.authentication import Viewer, issue_token
+from services.revocation import user_stamp
+from services.users import UserRole
+from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, bearer
 from tests.subscriptions.clients import BOARD, bare, receive, send, subscribe
 from tests.subscriptions.conftest import DAY, Floor, live_app
@@ -154,3 +161,31 @@ async def test_the_server_pings_and_closes_a_connection_that_does_not_answer(
     assert ping == again == {"type": "ping"}
     assert closed.value.rcvd is not None
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4408, "no pong to the last ping")
+
+
+async def test_a_token_revoked_by_a_change_of_its_user_ends_its_subscriptions(
+    backend: Backend, db: Database, floor: Floor
+) -> None:
+    user = models.User(id=41, email="boss@example.com", password_hash="-", role="ADMIN")
+    await helpers.add(db, user)
+    viewer = Viewer(user_id=41, email=user.email, role=UserRole.ADMIN, stamp=user_stamp(user))
+    token = issue_token(viewer, secret=Settings().signing_key, now=NOW, ttl=timedelta(hours=1))
+    async with (
+        live_app(backend, subscription_recheck_seconds=0.1) as live,
+        bare(live.url, {"Authorization": f"Bearer {token}"}) as ws,
+    ):
+        await subscribe(ws, "1", **DAY_VARIABLES)
+        first = await receive(ws)
+        async with db.session() as session, session.begin():
+            await session.execute(update(models.User).values(active=False))
+        ended = await receive(ws)
+        done = await receive(ws)
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+
+    assert first["type"] == "next"
+    assert codes(ended) == [
+        ("UNAUTHENTICATED", "the access token is no longer valid; sign in again")
+    ]
+    assert done == {"id": "1", "type": "complete"}
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403

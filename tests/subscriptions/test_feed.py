@@ -129,3 +129,30 @@ def test_subscribers_who_share_an_execution_reach_no_field_private_to_one_user()
 
     assert private == []
     assert {"LeaderboardEntry", "Employee", "Team"} <= seen
+
+
+async def test_a_subscriber_that_stalls_is_dropped_from_its_group_and_told() -> None:
+    feed: BoardFeed[int] = BoardFeed(max_subscriptions=10, stall_seconds=0.05)
+    values = iter(range(1, 10))
+
+    async def compute(changed: Changed | None) -> int:
+        return next(values)
+
+    def covers(changed: Changed) -> bool:
+        return True
+
+    async with (
+        feed.subscribe("board", compute, covers) as reader,
+        feed.subscribe("board", compute, covers) as stalled,
+    ):
+        await reader.take()
+        await stalled.take()
+        feed.changed(Changed(everything=True))
+        await reader.take()  # the stalled one does not take its page 2
+        await asyncio.sleep(0.1)
+        feed.changed(Changed(everything=True))  # page 3: page 2 waited too long
+        kept = await reader.take()
+        with pytest.raises(SlowConsumer):
+            await stalled.take()
+
+    assert kept == 3
