@@ -26,6 +26,12 @@ ADMIN_AUTH = {"Authorization": bearer(ADMIN)["Authorization"]}
 DAY_VARIABLES = {"from": DAY.isoformat(), "to": DAY.isoformat()}
 
 
+COSTLY = """subscription { leaderboardUpdated(first: 100) { edges { node { employee {
+  activities(first: 100) { edges { node { id itemsCount windowStart windowEnd workDate source
+                                          externalRef voidedAt role { key name } } } }
+} } } } }"""
+
+
 def refused(operation_id: str, message: str, code: str) -> dict[str, Any]:
     """The protocol's error message for an operation, typed."""
     error = {"message": message, "extensions": {"code": code}}
@@ -76,6 +82,8 @@ async def test_hostile_documents_get_the_errors_queries_get(live: Any, floor: Fl
         too_many = await receive(ws)
         await subscribe(ws, "query", "{ __typename }")
         query = await receive(ws)
+        await subscribe(ws, "costly", COSTLY)
+        costly = [await receive(ws), await receive(ws)]
         await subscribe(ws, "nested", nested)
         fine = await receive(ws)
 
@@ -93,6 +101,12 @@ async def test_hostile_documents_get_the_errors_queries_get(live: Any, floor: Fl
         "only subscriptions are served over websockets: send queries and mutations over HTTP",
         "BAD_REQUEST",
     )
+    assert [m["type"] for m in costly] == ["next", "complete"]
+    assert codes(costly[0]) == [(
+        "COST_LIMIT_EXCEEDED",
+        "the operation may return about 140,400 fields, more than the 50,000 allowed: ask "
+        "for fewer items per page or fewer fields",
+    )]  # fmt: skip
     assert fine["type"] == "next"  # within the limits: served
 
 
