@@ -149,6 +149,8 @@ class BoardFeed(Generic[T]):
             group.slots.add(slot)
             if group.latest is not None:
                 slot.put(group.latest)
+            elif group.running is None or group.running.done():  # its first computation failed
+                self._start(group, None)
         try:
             yield slot
         finally:

@@ -156,3 +156,27 @@ async def test_a_subscriber_that_stalls_is_dropped_from_its_group_and_told() -> 
             await stalled.take()
 
     assert kept == 3
+
+
+async def test_a_first_computation_that_failed_fails_its_subscribers_and_the_next_tries_again() -> (
+    None
+):
+    feed: BoardFeed[int] = BoardFeed(max_subscriptions=10, stall_seconds=30)
+    outcomes: list[int | Exception] = [ConnectionError("the database is down"), 7]
+
+    async def compute(changed: Changed | None) -> int:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def covers(changed: Changed) -> bool:
+        return True
+
+    async with feed.subscribe("board", compute, covers) as failed:
+        with pytest.raises(ConnectionError):
+            await failed.take()
+        async with feed.subscribe("board", compute, covers) as later, asyncio.timeout(5):
+            value = await later.take()
+
+    assert value == 7
