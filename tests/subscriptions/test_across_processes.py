@@ -21,8 +21,7 @@ from services.api_keys import ApiKeyScope
 from services.authentication import Viewer
 from services.board_notices import CHANNEL
 from tests.helpers import ADMIN, Backend, bearer
-from tests.subscriptions.clients import rows, watching
-from tests.subscriptions.conftest import DAY, Floor, refresh
+from tests.helpers_live import DAY, Floor, refresh, rows, watching
 
 RECORD = """mutation($items: [ActivityInput!]!) {
   recordActivities(input: $items) { accepted duplicates errors { index field code message } }

@@ -19,8 +19,7 @@ from services.revocation import user_stamp
 from services.users import UserRole
 from tests import helpers
 from tests.helpers import ADMIN, NOW, Backend, bearer
-from tests.subscriptions.clients import BOARD, bare, receive, send, subscribe
-from tests.subscriptions.conftest import DAY, Floor, live_app
+from tests.helpers_live import BOARD, DAY, Floor, bare, live_app, receive, send, subscribe
 
 ADMIN_AUTH = {"Authorization": bearer(ADMIN)["Authorization"]}
 DAY_VARIABLES = {"from": DAY.isoformat(), "to": DAY.isoformat()}

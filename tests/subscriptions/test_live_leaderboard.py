@@ -12,8 +12,7 @@ from db.engine import Database
 from services.authentication import Viewer
 from services.users import UserRole
 from tests.helpers import ADMIN, Backend, StatementCounter, bearer
-from tests.subscriptions.clients import rows, watching
-from tests.subscriptions.conftest import DAY, Floor, Live, refresh
+from tests.helpers_live import DAY, Floor, Live, refresh, rows, told_once, watching
 
 ADMIN_TOKEN = bearer(ADMIN)["Authorization"]
 BOARD = {"from": DAY.isoformat(), "to": DAY.isoformat()}
@@ -70,6 +69,7 @@ async def test_one_computation_per_board_and_scope_and_statements_that_do_not_gr
     statements = StatementCounter()
     statements.attach(db)
     async with AsyncExitStack() as stack:
+        stack.enter_context(told_once(live))
         one = await stack.enter_async_context(watching(live.url, ADMIN_TOKEN, **BOARD))
         eve = await stack.enter_async_context(
             watching(live.url, ADMIN_TOKEN, **{"from": "2026-11-19", "to": "2026-11-19"})
