@@ -92,6 +92,21 @@ class Settings(BaseSettings):
     # OpenTelemetry traces (off: nothing of OpenTelemetry is imported). Where they go is the
     # SDK's standard configuration: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...
     otel_enabled: bool = False
+    # Live leaderboards (GraphQL subscriptions over graphql-transport-ws at /graphql): how
+    # many one connection may hold, and one web process; beyond either a subscribe is
+    # refused TOO_MANY_SUBSCRIPTIONS.
+    subscriptions_per_connection: int = Field(default=10, ge=1, le=1000)
+    subscriptions_per_process: int = Field(default=5000, ge=0, le=1_000_000)
+    # The server pings every connection this often; one whose pong has not come by the next
+    # ping is closed (its subscriptions end).
+    subscription_ping_seconds: float = Field(default=20.0, gt=0, le=600)
+    # A subscriber that has not taken an update after this long, when a newer one arrives,
+    # is a slow consumer: its subscription ends with SLOW_CONSUMER (it holds one page at
+    # most meanwhile: a newer one replaces it).
+    subscription_stall_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # How often a connection's token is checked again (revoked, or its user changed); it
+    # also ends at its expiry, to the second.
+    subscription_recheck_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("connecteam_performance_indicators")
     @classmethod

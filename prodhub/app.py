@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, Route, request_response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute, request_response
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -72,6 +72,7 @@ def create_app(
         if jobs is not None:
             await jobs.stop()
         await queue.aclose()
+        await graphql.aclose()
         await resources.aclose()
 
     async def healthz(_: Request) -> JSONResponse:
@@ -98,6 +99,7 @@ def create_app(
             GraphQLRequestGuard(Admitted(graphql, gate), devices=graphql.device),
             methods=["GET", "POST"],
         ),
+        WebSocketRoute("/graphql", graphql),  # subscriptions (prodhub/graphql_ws.py)
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),

@@ -112,6 +112,9 @@ def serve(
         log_level="info",
         log_config=None,  # uvicorn's lines go through the process's logging (prodhub.logs)
         access_log=access_log,
+        # No permessage-deflate on websockets: its zlib state is ~50 KiB per connection, more
+        # than all else a live subscription holds; a leaderboard page is a few KiB.
+        ws_per_message_deflate=False,
     )
     server = uvicorn.Server(config)
     with contextlib.suppress(KeyboardInterrupt):

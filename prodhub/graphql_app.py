@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from cache import Lookup, Policy
@@ -52,15 +53,18 @@ from prodhub.graphql_requests import (
     send_hit,
     text,
 )
+from prodhub.graphql_ws import INIT_WAIT, LiveHandler
 from prodhub.http_guard import DEVICE
 from prodhub.request_budget import budget_of
 from prodhub.request_log import note_codes, note_operation, note_viewer
 from prodhub.resources import Resources
 from resolvers.context import Context, Jobs
+from resolvers.live import LiveContext
 from schema.build import MAX_TOKENS, build_schema
 from schema.infra.document_cache import DocumentStore
 from schema.infra.errors import UNAVAILABLE, bounded, request_error_code
-from services.authentication import Viewer
+from services.authentication import ANONYMOUS, Viewer
+from services.board_feed import BoardFeed
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter  # Strawberry's request adapter type
@@ -82,6 +86,7 @@ class RequestAdapter(StarletteRequestAdapter):
 
 class GraphQLApp(GraphQL[Context, None]):
     request_adapter_class = RequestAdapter
+    graphql_transport_ws_handler_class = LiveHandler  # subscriptions: prodhub.graphql_ws
 
     def __init__(
         self,
@@ -98,6 +103,9 @@ class GraphQLApp(GraphQL[Context, None]):
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=INIT_WAIT,
+            max_subscriptions_per_connection=None,  # the handler's, with a typed refusal
         )
         self.db = resources.db
         self.settings = settings
@@ -107,9 +115,21 @@ class GraphQLApp(GraphQL[Context, None]):
         self.limiter = resources.limiter
         self.stamps = resources.stamps
         self.jobs = jobs
+        # Live leaderboards: every board change told in any process recomputes this one's.
+        self.notices = resources.notices
+        self.boards: BoardFeed[Any] = BoardFeed(
+            max_subscriptions=settings.subscriptions_per_process,
+            stall_seconds=settings.subscription_stall_seconds,
+        )
+        self._stop_hearing = self.notices.add_listener(self.boards.changed)
         self._ide_html = "" if settings.is_production else local_graphiql_html()
         # Identical queries arriving while one runs wait for it instead of running again.
         self._in_flight: dict[tuple[str, int], asyncio.Future[tuple[ExecutionResult, int]]] = {}
+
+    async def aclose(self) -> None:
+        """Stop the live boards (the connections' handlers end their subscriptions)."""
+        self._stop_hearing()
+        await self.boards.aclose()
 
     @property
     def graphql_ide_html(self) -> str:
@@ -286,8 +306,15 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         """One context per request: the viewer (from its token, without a statement), fresh
-        loaders, and one ``now`` for every field."""
+        loaders, and one ``now`` for every field. A websocket connection's is signed in by
+        its ``connection_init`` (``prodhub.graphql_ws``)."""
         now = self.clock()
+        if isinstance(request, WebSocket):
+            return LiveContext(
+                db=self.db, settings=self.settings, now=now, viewer=ANONYMOUS,
+                limiter=self.limiter, jobs=self.jobs, clock=self.clock, boards=self.boards,
+                client_address=request.client.host if request.client else "unknown",
+            )  # fmt: skip
         prepared = getattr(request.state, "prepared", None)
         if isinstance(prepared, Prepared):
             viewer, refused = prepared.viewer

@@ -24,6 +24,7 @@ from cache.persisted import (
 from core.redis import connect_cache_redis, connect_redis
 from core.settings import Settings
 from db.engine import Database
+from services.board_notices import BoardNotices
 from services.login_limits import LoginLimits
 from services.revocation import UserStamps
 
@@ -42,6 +43,8 @@ class Resources:
     stamps: UserStamps  # users' current token stamps: what ends their tokens
     owns_db: bool = True
     cache_redis: Redis | None = None  # the cache's own client: short timeouts, a breaker
+    # What committed writes changed of the leaderboards, told to every web process.
+    notices: BoardNotices = field(default_factory=lambda: BoardNotices(None))
     _detach: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     async def aclose(self) -> None:
@@ -49,6 +52,7 @@ class Resources:
         for detach in self._detach:
             detach()
         self._detach.clear()
+        await self.notices.aclose()
         await self.stamps.aclose()
         if self.cache is not None:
             await self.cache.aclose()
@@ -79,9 +83,12 @@ def build_resources(settings: Settings | None = None, *, db: Database | None = N
     resources = Resources(
         settings, database, redis, cache, persisted, limiter, stamps,
         owns_db=db is None, cache_redis=cache_redis,
+        notices=BoardNotices(redis, redis_url=settings.redis_url),
     )  # fmt: skip
     if cache is not None:
         resources._detach.append(database.add_write_listener(cache.invalidate))
+    # ... and tells every web process's live leaderboards which work dates it changed.
+    resources._detach.append(database.add_write_listener(resources.notices.publish))
     # A committed change of a user ends the tokens it changed, in this process at once.
     resources._detach.append(database.add_write_listener(stamps.note_writes))
     return resources

@@ -2,8 +2,8 @@
 limits and error masking.
 
 This is the one module that knows every domain: a domain (``schema/<domain>.py``) exports its
-types, its ``<Domain>Queries`` and ``<Domain>Mutations`` and its ``NODES``, and is listed
-here once. The root types' fields come in the order of these lists."""
+types, its ``<Domain>Queries``, ``<Domain>Mutations`` (and ``<Domain>Subscriptions``) and its
+``NODES``, and is listed here once. The root types' fields come in the order of these lists."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ from schema.infra.limits import CostLimit
 from schema.infra.nodes import node_queries
 from schema.infra.relay import shown
 from schema.infra.scalars import SCALARS
+from schema.infra.shared_events import SharedEvents
 from services.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ Mutation = merge_types(
         connecteam.ConnecteamMutations,
     ),
 )
+Subscription = merge_types("Subscription", (leaderboard.LeaderboardSubscriptions,))
 
 MAX_TOKENS = 2000
 
@@ -114,9 +116,12 @@ def build_schema(
     schema = Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[kind.node_type for kind in NODE_KINDS],
         extensions=extensions,
         scalar_overrides=SCALARS,
+        # A subscription's event runs once for the subscribers who ask the same of it.
+        execution_context_class=SharedEvents,
         # In production, an error never hints at field names introspection would have shown.
         config=StrawberryConfig(disable_field_suggestions=production),
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import suppress
+from collections.abc import AsyncGenerator
+from contextlib import aclosing, suppress
 from typing import Annotated, Any
 
 import strawberry
@@ -12,6 +13,7 @@ from strawberry.types.nodes import SelectedField
 from resolvers import leaderboard as resolve
 from resolvers.context import Info
 from resolvers.leaderboard import LeaderboardPage, Wanted
+from resolvers.live import live_pages
 from schema.employees import EmployeeType
 from schema.infra.cache_control import cached
 from schema.infra.permissions import SignedIn
@@ -138,6 +140,42 @@ class LeaderboardQueries:
             wanted=wanted_of(info),
         )  # fmt: skip
         return LeaderboardConnectionType.of(found, info.context.viewer)
+
+
+@strawberry.type
+class LeaderboardSubscriptions:
+    @strawberry.subscription(
+        description="The leaderboard's first page (the `leaderboard` query's, forwards from "
+        "its start), now and then again each time a refresh or a correction changes it: "
+        "never on a timer, nor when nothing changed. Over graphql-transport-ws at /graphql, "
+        'the access token in connection_init\'s payload: `{Authorization: "Bearer <token>"}`; '
+        "it ends with UNAUTHENTICATED when the token expires or is revoked, and with "
+        "SLOW_CONSUMER when updates are not read.",
+        permission_classes=[SignedIn],
+    )
+    async def leaderboard_updated(
+        self,
+        info: Info,
+        team_id: strawberry.ID | None = None,
+        metric: LeaderboardMetricType = Metric.POINTS,
+        from_: FromDay = None,
+        to: dt.date | None = None,
+        first: int | None = None,
+    ) -> AsyncGenerator[LeaderboardConnectionType, None]:
+        board = await resolve.board_of(
+            info.context,
+            start=from_,
+            end=to,
+            team_id=optional_global_id(team_id, TeamType),
+            metric=metric,
+        )
+        pages = live_pages(
+            info.context, board, first=first, wanted=wanted_of(info),
+            shown=LeaderboardConnectionType.of,
+        )  # fmt: skip
+        async with aclosing(pages):  # leaving (the client's complete) ends its subscription
+            async for page in pages:
+                yield page.shown
 
 
 def wanted_of(info: Info) -> Wanted:

@@ -45,6 +45,7 @@ from graphql import (
     get_operation_ast,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 MAX_COST = 50_000
 MAX_PAGE = 100
@@ -74,6 +75,8 @@ class CostLimit(SchemaExtension):
             cost = operation_cost(
                 context.schema._schema, document, context.operation_name, context.variables or {}
             )
+            if cost > MAX_COST and context.operation_type is OperationType.SUBSCRIPTION:
+                raise _too_costly(cost)  # a subscription's stream ignores a result set here
             if cost > MAX_COST:
                 context.result = ExecutionResult(data=None, errors=[_too_costly(cost)])
         yield
