@@ -135,6 +135,13 @@ def test_a_worker_gets_the_memory_the_readme_gives_it() -> None:
     assert "Give a worker 256 MB at `--threads 4`" in readme
 
 
+def test_a_web_process_gets_the_memory_the_readme_gives_it() -> None:
+    web = unit(DEPLOY / "systemd" / "prodhub-web@.service")["Service"]
+    assert (web["MemoryMax"], web["MemorySwapMax"]) == ("512M", "0")
+    readme = (ROOT / "README.md").read_text()
+    assert "Give a web process 512 MB" in readme
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
 def test_systemd_finds_nothing_to_say_about_the_units(tmp_path: Path) -> None:
     """``systemd-analyze verify`` on the units (an instance of each template), their paths
