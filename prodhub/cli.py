@@ -25,6 +25,7 @@ from uvicorn.supervisors import Multiprocess
 
 from core.settings import Settings
 from db.migrate import upgrade_sync
+from prodhub.graphql_requests import WS_MAX_MESSAGE_BYTES
 from prodhub.jobs import build_broker
 from prodhub.logs import configure_logging
 from prodhub.redis_broker import RecoveringRedisBroker
@@ -115,6 +116,10 @@ def serve(
         # No permessage-deflate on websockets: its zlib state is ~50 KiB per connection, more
         # than all else a live subscription holds; a leaderboard page is a few KiB.
         ws_per_message_deflate=False,
+        # A client's websocket message is a subscribe (a document of MAX_DOCUMENT_BYTES at most,
+        # its variables) or a pong: uvicorn's default would read up to 16 MiB of one into memory
+        # before the document's own limits could refuse it. Larger closes the connection (1009).
+        ws_max_size=WS_MAX_MESSAGE_BYTES,
     )
     server = uvicorn.Server(config)
     with contextlib.suppress(KeyboardInterrupt):

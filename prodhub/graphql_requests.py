@@ -28,6 +28,7 @@ from services.authentication import ANONYMOUS, Viewer
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 MAX_DOCUMENT_BYTES = 20_000  # characters; a dashboard's largest query is under 2,000
+WS_MAX_MESSAGE_BYTES = 64 * 1024  # a websocket message: a subscribe's document and variables
 CACHE_HEADER = "x-prodhub-cache"  # hit | miss; absent when the request was not cacheable
 ROUTED = "prodhub.routed"  # the scope key of the front door's ``Routed`` (prodhub.cache_front)
 
