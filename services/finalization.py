@@ -40,7 +40,7 @@ async def finalize_day(
     goal: float,
 ) -> Finalized:
     refreshed = await refresh_day(
-        session=session, work_date=work_date, now=now, idle_threshold=idle_threshold
+        session=session, work_date=work_date, now=now, idle_threshold=idle_threshold, goal=goal
     )
     result = await session.execute(
         dated(
@@ -74,6 +74,7 @@ async def rescore_day(
         work_date=work_date,
         now=now,
         idle_threshold=idle_threshold,
+        goal=goal,
         rescore_final=True,
     )
     if refreshed.rescored_final:  # a finalized day: what was settled from it follows
