@@ -1,10 +1,10 @@
 """Recomputing one work date's scores, idle periods and flags for every employee, set-based.
 
 A fixed handful of statements whatever the number of employees or activities: SELECTs of
-the day's final scores, clock records, breaks, roles (and the INSERT that stamps the
-standard set they make, ``services.standard_sets``), activities (one SELECT, streamed one
+the day's final scores, clock records, breaks, roles, activities (one SELECT, streamed one
 employee at a time, so that memory is bounded by the largest employee's day, not by the
-day's), employees and flags; then the day's
+day's), employees and flags; then the standard set the scores were computed with is stamped
+(``services.standard_sets``: one INSERT, none for a day without scores), the day's
 non-final score and idle rows are replaced in bulk (DELETE and a multi-row INSERT each),
 new flags inserted and open flags that no longer apply deleted (resolved or dismissed ones
 stay) — all in the caller's transaction, so a day is never half-written. The formulas are
@@ -93,7 +93,6 @@ async def refresh_day(
             select(Role.id, Role.key, Role.points_per_item, Role.expected_per_hour))).all(),
         idle_threshold=idle_threshold, goal=goal,
     )  # fmt: skip
-    await stamp(session=session, standards=standards, days={work_date}, now=now)
     roles = standards.roles
 
     def score(employee_id: int, spans: list[ActivitySpan]) -> _Scored:
@@ -141,6 +140,8 @@ async def refresh_day(
              "minutes": minutes([(start, end)])}
             for start, end in day.idle_periods
         ]  # fmt: skip
+    if score_rows:  # the set they name, stored before them (a day with none needs none)
+        await stamp(session=session, standards=standards, days={work_date}, now=now)
     await _replace(session, SCORES, work_date, final, score_rows)
     await _replace(session, IDLE_PERIODS, work_date, final, idle_rows)
     raised_count, withdrawn = await _flags(session, work_date, final, found, people, now)
@@ -221,7 +222,7 @@ async def _clocks(session: AsyncSession, work_date: date) -> dict[int, list[Cloc
             select(ClockRecord.id, ClockRecord.employee_id, ClockRecord.clock_in,
                    ClockRecord.clock_out)
             .where(ClockRecord.work_date == work_date, ClockRecord.voided_at.is_(None))
-            .order_by(ClockRecord.clock_in)
+            .order_by(ClockRecord.clock_in, ClockRecord.id)
         )
     ).all()  # fmt: skip
     breaks: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
