@@ -46,7 +46,9 @@ async def finalize_day(
         dated(
             update(DailyScore)
             .where(DailyScore.work_date == work_date, DailyScore.is_final.is_(False))
-            .values(is_final=True),
+            # no figure changes, nor the instant they were computed at (what open clock
+            # records counted up to: a score's explanation counts them to it again)
+            .values(is_final=True, updated_at=DailyScore.updated_at),
             "daily_scores",
             {work_date},
         )

@@ -87,6 +87,7 @@ async def seed_demo(
     Days before today are final, with the streaks and badges ``finalize_day`` settles and (the
     last week's) the daily reports; each worked day has its scheduled shift. Each employee-day
     is drawn from its own RNG (``generate.day_rngs``): the same whatever range is seeded."""
+    now = now.replace(microsecond=0)  # as stored: each score's explanation counts to it
     rng = random.Random(seed)
     counts = SeedCounts()
     roles = await _insert_roles(session, profile)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from db import models
 from db.engine import Database
 from services.authentication import Viewer
+from services.finalization import finalize_day
 from services.users import UserRole
 from tests import helpers
 from tests.helpers import ADMIN, GraphQLClient, ServerStatements, StatementCounter, gid, utc
@@ -202,6 +203,22 @@ async def test_data_changed_since_the_score_is_explained_and_said_to_disagree(
     again = await explain(gql, day.b)
     assert again["scoreExplanation"]["agreesWithScore"] is True
     assert totals(again["scoreExplanation"]) == again["score"]
+
+
+async def test_a_finalized_day_is_explained_as_of_its_last_computation(
+    db: Database, gql: GraphQLClient, day: Day
+) -> None:
+    """Finalizing changes no figure, nor when they were computed: C's open record still
+    counts to that instant."""
+    await db.write(lambda session: finalize_day(
+        session=session, work_date=DAY, now=REFRESHED, idle_threshold=timedelta(minutes=15),
+        goal=100.0,
+    ))  # fmt: skip
+
+    found = (await explain(gql, day.c))["scoreExplanation"]
+
+    assert (found["computedAt"], found["agreesWithScore"]) == (REFRESHED.isoformat(), True)
+    assert found["clockRecords"][0]["countedUntil"] == t(21)
 
 
 async def test_no_score_or_unrecorded_standards_explain_nothing(
