@@ -350,3 +350,31 @@ async def test_an_explanation_is_cached_until_its_day_is_scored_again(
     assert added[1]["scoreExplanation"]["agreesWithScore"] is False
     assert totals(rescored[1]["scoreExplanation"])["itemsProcessed"] == 40
     assert rescored[1]["scoreExplanation"]["agreesWithScore"] is True
+
+
+FULL = """scoreExplanation { date computedAt agreesWithScore idleThresholdMinutes
+  standards { id firstUsedAt idleThresholdMinutes productivityGoal leaderboardMinAvailableMinutes
+              roles { key pointsPerItem expectedPerHour } }
+  clockRecords { clockIn clockOut countedUntil minutes capped breaks { start end minutes } }
+  activeWindows { start end minutes } outsideAvailable { start end minutes }
+  gaps { start end minutes idle }
+  roles { key items pointsPerItem points expectedPerHour earnedMinutes }
+  figures { name value formula inputs { name value } } }"""
+
+
+async def test_the_cost_limit_counts_each_explanations_lists(
+    db: Database, gql: GraphQLClient, day: Day, statements: StatementCounter
+) -> None:
+    """About 1,500 fields an explanation at the lists' expected lengths: a page of 20 runs,
+    one of 40 is refused before a statement."""
+    allowed = await gql.data(f"{{ employees(first: 20) {{ edges {{ node {{ {FULL} }} }} }} }}")
+    statements.counting = True
+    body = await gql.execute(f"{{ employees(first: 40) {{ edges {{ node {{ {FULL} }} }} }} }}")
+    statements.counting = False
+
+    assert len(allowed["employees"]["edges"]) == 3
+    assert body["data"] is None and statements.count == 0
+    assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [
+        ("the operation may return about 61,360 fields, more than the 50,000 allowed: "
+         "ask for fewer items per page or fewer fields", "COST_LIMIT_EXCEEDED")
+    ]  # fmt: skip
