@@ -40,7 +40,7 @@ class Change:
 
 
 @dataclass(frozen=True, slots=True)
-class RoleStandard:
+class DisclosedRole:
     role: Role
     history: list[Change]  # oldest first
 
@@ -74,7 +74,7 @@ class Board:
 
 @dataclass(frozen=True, slots=True)
 class Standards:
-    roles: list[RoleStandard]  # by key
+    roles: list[DisclosedRole]  # by key
     idle_threshold: Figure
     productivity_goal: Figure
     leaderboards: list[Board]
@@ -91,7 +91,7 @@ async def current_standards(
     idle = idle_threshold / timedelta(minutes=1)
     board = MIN_AVAILABLE_MINUTES
     return Standards(
-        roles=[RoleStandard(role, changes.get(role.id, [])) for role in roles],
+        roles=[DisclosedRole(role, changes.get(role.id, [])) for role in roles],
         idle_threshold=Figure(
             idle,
             f"A gap of at least {idle:g} minutes in available time (clocked in, not on a "
