@@ -236,6 +236,7 @@ SCORED = (
     models.Flag,
     models.IdlePeriod,
     models.DailyScore,
+    models.StandardSet,
 )
 
 # Keys and names are zero-padded: lists ordered by them keep the order rows were made in,

@@ -28,7 +28,7 @@ from tasks.timing import due
 from tests import helpers
 from tests.helpers import Backend, utc, wait_for
 
-JOB_TABLES = (models.Flag, models.IdlePeriod, models.DailyScore, models.JobRun)
+JOB_TABLES = (models.Flag, models.IdlePeriod, models.DailyScore, models.StandardSet, models.JobRun)
 
 
 async def refreshes(db: Database) -> list[tuple[str, str]]:
