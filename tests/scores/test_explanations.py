@@ -108,10 +108,11 @@ def test_work_outside_the_clock_or_on_a_break_is_active_but_not_utilization() ->
 
     found = explained(work, [clock], at(18), STANDARDS)
 
-    # 08:45-08:50 is on the break and 09:00-09:30 after clock-out
+    # 08:45-08:50 is on the break and 09:00-09:30 after clock-out; inside available time:
+    # 08:00-08:10 and 08:50-09:00
     assert found.outside_available == [Span(at(8, 45), at(8, 50)), Span(at(9), at(9, 30))]
     assert figures(found)["utilization"] == (
-        15.0 / 30.0 * 100, [("activeMinutesInsideAvailable", 15.0), ("availableMinutes", 30.0)]
+        20.0 / 30.0 * 100, [("activeMinutesInsideAvailable", 20.0), ("availableMinutes", 30.0)]
     )  # fmt: skip
     assert [(g.span, g.idle) for g in found.gaps] == [(Span(at(8, 10), at(8, 20)), False)]
 
