@@ -135,7 +135,11 @@ async def run(url: str, day: date, count: int, rounds: int) -> dict[str, Any]:
         async def call() -> int:
             refreshed = await db.write(
                 lambda session: refresh_day(
-                    session=session, work_date=day, now=now, idle_threshold=timedelta(minutes=15)
+                    session=session,
+                    work_date=day,
+                    now=now,
+                    idle_threshold=timedelta(minutes=15),
+                    goal=100.0,
                 )
             )
             return refreshed.scores

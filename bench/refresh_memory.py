@@ -173,7 +173,9 @@ async def child(url: str, day: date, path: str) -> dict[str, Any]:
 
     async def job(session: AsyncSession) -> Refreshed:
         if path == "new":
-            return await refresh_day(session=session, work_date=on, now=now, idle_threshold=IDLE)
+            return await refresh_day(
+                session=session, work_date=on, now=now, idle_threshold=IDLE, goal=100.0
+            )
         return await old_refresh(session=session, work_date=on, now=now)
 
     async def write_ping(session: AsyncSession) -> None:

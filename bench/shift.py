@@ -235,7 +235,7 @@ async def refresh_once(url: str, redis_url: str, day: date) -> None:
 
     async def refresh(session: Any) -> object:
         return await refresh_day(session=session, work_date=day, now=datetime.now(UTC),
-                                 idle_threshold=timedelta(minutes=15))  # fmt: skip
+                                 idle_threshold=timedelta(minutes=15), goal=100.0)  # fmt: skip
 
     await resources.db.write(refresh)
     await resources.aclose()

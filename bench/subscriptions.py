@@ -132,7 +132,11 @@ async def _refresh(db: Database, day: date) -> None:
     now = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
     await db.write(
         lambda session: refresh_day(
-            session=session, work_date=day, now=now, idle_threshold=timedelta(minutes=15)
+            session=session,
+            work_date=day,
+            now=now,
+            idle_threshold=timedelta(minutes=15),
+            goal=100.0,
         )
     )
 

@@ -22,16 +22,20 @@ from db.engine import Database
 K = TypeVar("K")
 V = TypeVar("V")
 Row = TypeVar("Row")
+Made = TypeVar("Made", bound="BatchLoader[Any, Any]")
 
 
 class Request(Protocol):
     """What a loader may take from its request when it is made: the database, the request's
-    time, and the request's loaders of rows by id (``loaders.registry.Loaders``)."""
+    time, the request's loaders of rows by id and its other loaders
+    (``loaders.registry.Loaders``)."""
 
     db: Database
     now: datetime
 
     def by_id(self, model: type[Row]) -> RowByIdLoader[Row]: ...
+
+    def of(self, kind: type[Made]) -> Made: ...
 
 
 class BatchLoader(DataLoader[K, V]):

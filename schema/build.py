@@ -32,6 +32,7 @@ from schema import (
     leaderboard,
     roles,
     staffing,
+    standards,
     team_stats,
     teams,
     users,
@@ -75,6 +76,7 @@ Query = merge_types(
         staffing.StaffingQueries,
         daily_reports.DailyReportQueries,
         roles.RoleQueries,
+        standards.StandardQueries,
     ),
 )
 Mutation = merge_types(

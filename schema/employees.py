@@ -12,6 +12,7 @@ from db import models
 from loaders.activities import RoleTotalsByEmployeeDateLoader
 from loaders.base import MISSING, known
 from loaders.clock_records import ClockRecordsByEmployeeDateLoader, OpenClockRecordByEmployeeLoader
+from loaders.explanations import ExplanationByEmployeeDateLoader
 from loaders.gamification import BadgesByEmployeeLoader, StreakByEmployeeLoader
 from loaders.scores import (
     IdlePeriodsByEmployeeDateLoader,
@@ -24,6 +25,7 @@ from resolvers import sessions
 from resolvers.context import Info
 from schema.activities import ActivityType, RoleTotalType
 from schema.clock_records import ClockRecordType
+from schema.explanations import ScoreExplanationType
 from schema.gamification import AchievementType, StreakType
 from schema.infra.cache_control import cached
 from schema.infra.limits.cost import list_size
@@ -145,6 +147,21 @@ class EmployeeType(Node):
         day = await resolve.work_date(info.context, self.team_id, date)
         row = await info.context.loaders.of(ScoreByEmployeeDateLoader).load((self.db_id, day))
         return DailyScoreType.from_row(row) if row else None
+
+    @strawberry.field(
+        description="How the day's score was reached, with the standards it was computed "
+        "with; default: today in the team's timezone; null when there is no score that day "
+        f"or it was computed before standards were recorded; {OWN_DATA}"
+    )
+    async def score_explanation(
+        self, info: Info, date: dt.date | None = None
+    ) -> ScoreExplanationType | None:
+        self.own_data()
+        day = await resolve.work_date(info.context, self.team_id, date)
+        found = await info.context.loaders.of(ExplanationByEmployeeDateLoader).load(
+            (self.db_id, day)
+        )
+        return ScoreExplanationType.of(day, found.explanation, found.agrees) if found else None
 
     @strawberry.field(
         description=f"Daily scores from `from` to `to`; {OWN_DATA}",

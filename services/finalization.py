@@ -40,13 +40,15 @@ async def finalize_day(
     goal: float,
 ) -> Finalized:
     refreshed = await refresh_day(
-        session=session, work_date=work_date, now=now, idle_threshold=idle_threshold
+        session=session, work_date=work_date, now=now, idle_threshold=idle_threshold, goal=goal
     )
     result = await session.execute(
         dated(
             update(DailyScore)
             .where(DailyScore.work_date == work_date, DailyScore.is_final.is_(False))
-            .values(is_final=True),
+            # no figure changes, nor the instant they were computed at (what open clock
+            # records counted up to: a score's explanation counts them to it again)
+            .values(is_final=True, updated_at=DailyScore.updated_at),
             "daily_scores",
             {work_date},
         )
@@ -74,6 +76,7 @@ async def rescore_day(
         work_date=work_date,
         now=now,
         idle_threshold=idle_threshold,
+        goal=goal,
         rescore_final=True,
     )
     if refreshed.rescored_final:  # a finalized day: what was settled from it follows

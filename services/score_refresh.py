@@ -3,7 +3,8 @@
 A fixed handful of statements whatever the number of employees or activities: SELECTs of
 the day's final scores, clock records, breaks, roles, activities (one SELECT, streamed one
 employee at a time, so that memory is bounded by the largest employee's day, not by the
-day's), employees and flags; then the day's
+day's), employees and flags; then the standard set the scores were computed with is stamped
+(``services.standard_sets``: one INSERT, none for a day without scores), the day's
 non-final score and idle rows are replaced in bulk (DELETE and a multi-row INSERT each),
 new flags inserted and open flags that no longer apply deleted (resolved or dismissed ones
 stay) — all in the caller's transaction, so a day is never half-written. The formulas are
@@ -38,6 +39,7 @@ from services import flags
 from services.flags import ActivitySpan, FlagFound, FlagRule, FlagStatus
 from services.intervals import minutes
 from services.scores import ClockSample, DayScore, clock_interval, compute_day
+from services.standard_sets import stamp, standard_set
 
 SCORES: Table = DailyScore.__table__  # type: ignore[assignment]
 IDLE_PERIODS: Table = IdlePeriod.__table__  # type: ignore[assignment]
@@ -63,14 +65,18 @@ async def refresh_day(
     work_date: date,
     now: datetime,
     idle_threshold: timedelta,
+    goal: float,
     rescore_final: bool = False,
 ) -> Refreshed:
     """The day scored from its activities and clock records. Employees whose score is final
     are left alone, unless ``rescore_final`` (a correction, a recalculation): then everyone is
-    scored again, and a day that was final stays final.
+    scored again, and a day that was final stays final. Each score written names the standard
+    set it was computed with (the roles, ``idle_threshold``, ``goal``: stamped here), and is
+    computed at ``now`` to the second, the instant its ``updated_at`` keeps.
 
     The activities are streamed, one employee's at a time (``_work``): what is held at once is
     the largest single employee's day, plus each employee's score, idle periods and flags."""
+    now = now.replace(microsecond=0)
     was_final = set(
         (
             await session.scalars(
@@ -82,10 +88,12 @@ async def refresh_day(
     )
     final: set[int] = set() if rescore_final else was_final
     clocks = await _clocks(session, work_date)
-    roles = {
-        row.id: row for row in (await session.execute(select(Role.id, Role.points_per_item,
-                                                               Role.expected_per_hour))).all()
-    }  # fmt: skip
+    standards = standard_set(
+        roles=(await session.execute(
+            select(Role.id, Role.key, Role.points_per_item, Role.expected_per_hour))).all(),
+        idle_threshold=idle_threshold, goal=goal,
+    )  # fmt: skip
+    roles = standards.roles
 
     def score(employee_id: int, spans: list[ActivitySpan]) -> _Scored:
         records = clocks.get(employee_id, [])
@@ -124,13 +132,16 @@ async def refresh_day(
             found[(flag.rule.value, flag.subject_key)] = (employee_id, flag)
         score_rows.append(
             {"employee_id": employee_id, "team_id": team_id, "work_date": work_date,
-             **day.figures(), "is_final": bool(was_final) and rescore_final, "updated_at": now}
+             **day.figures(), "is_final": bool(was_final) and rescore_final,
+             "standard_set_id": standards.id, "updated_at": now}
         )  # fmt: skip
         idle_rows += [
             {"employee_id": employee_id, "work_date": work_date, "start": start, "end": end,
              "minutes": minutes([(start, end)])}
             for start, end in day.idle_periods
         ]  # fmt: skip
+    if score_rows:  # the set they name, stored before them (a day with none needs none)
+        await stamp(session=session, standards=standards, days={work_date}, now=now)
     await _replace(session, SCORES, work_date, final, score_rows)
     await _replace(session, IDLE_PERIODS, work_date, final, idle_rows)
     raised_count, withdrawn = await _flags(session, work_date, final, found, people, now)
@@ -211,7 +222,7 @@ async def _clocks(session: AsyncSession, work_date: date) -> dict[int, list[Cloc
             select(ClockRecord.id, ClockRecord.employee_id, ClockRecord.clock_in,
                    ClockRecord.clock_out)
             .where(ClockRecord.work_date == work_date, ClockRecord.voided_at.is_(None))
-            .order_by(ClockRecord.clock_in)
+            .order_by(ClockRecord.clock_in, ClockRecord.id)
         )
     ).all()  # fmt: skip
     breaks: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)

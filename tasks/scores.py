@@ -35,7 +35,11 @@ async def refresh_scores(work_date: str, tick: str, rescore_final: bool = False)
             )
         else:
             refreshed = await refresh_day(
-                session=session, work_date=day, now=now, idle_threshold=runtime.idle_threshold
+                session=session,
+                work_date=day,
+                now=now,
+                idle_threshold=runtime.idle_threshold,
+                goal=runtime.settings.productivity_goal,
             )
         return {k: v for k, v in asdict(refreshed).items() if k != "work_date"}
 

@@ -236,6 +236,7 @@ SCORED = (
     models.Flag,
     models.IdlePeriod,
     models.DailyScore,
+    models.StandardSet,
 )
 
 # Keys and names are zero-padded: lists ordered by them keep the order rows were made in,
@@ -317,13 +318,18 @@ async def users(db: Database, *viewers: Viewer) -> None:
 
 
 async def refresh_days(db: Database, *days: date, now: datetime) -> None:
-    """Score ``days`` as the refresh job does (15-minute idle threshold), each committed."""
+    """Score ``days`` as the refresh job does (15-minute idle threshold, goal 100), each
+    committed."""
 
     for day in days:
 
         async def work(session: Any, day: date = day) -> object:
             return await refresh_day(
-                session=session, work_date=day, now=now, idle_threshold=timedelta(minutes=15)
+                session=session,
+                work_date=day,
+                now=now,
+                idle_threshold=timedelta(minutes=15),
+                goal=100.0,
             )
 
         await db.write(work)

@@ -13,6 +13,7 @@ from db.models.reports import DailyReport
 from db.models.roles import Role
 from db.models.schedules import ScheduledShift
 from db.models.scores import DailyScore, IdlePeriod
+from db.models.standards import StandardSet
 from db.models.teams import Team
 from db.models.users import ApiKey, User
 
@@ -34,6 +35,7 @@ __all__ = [
     "JobRun",
     "Role",
     "ScheduledShift",
+    "StandardSet",
     "Streak",
     "SyncRun",
     "Team",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, BigId, utcnow
+from db.models.standards import DIGEST_LENGTH
 
 
 class DailyScore(Base):
-    """One row per employee and work date. ``team_id`` is the team on that day."""
+    """One row per employee and work date. ``team_id`` is the team on that day;
+    ``standard_set_id`` the standards it was computed with (null: computed before they were
+    recorded)."""
 
     __tablename__ = "daily_scores"
     __table_args__ = (UniqueConstraint("employee_id", "work_date"),)
@@ -31,6 +34,9 @@ class DailyScore(Base):
     productivity: Mapped[float | None]
     utilization: Mapped[float | None]
     is_final: Mapped[bool] = mapped_column(Boolean, default=False)
+    standard_set_id: Mapped[str | None] = mapped_column(
+        String(DIGEST_LENGTH), ForeignKey("standard_sets.id")
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

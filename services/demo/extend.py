@@ -46,9 +46,9 @@ async def extend_demo(
     roles = {row.id: row for row in await session.scalars(select(models.Role))}
     rates = {role_id: role.expected_per_hour for role_id, role in roles.items()}
     workers = await _demo_workers(session, seed)
-    batch = Batch(session, counts, idle_threshold)
+    batch = Batch(session, counts, None)  # the refresh and finalization score the days
     clock_id = (await session.scalar(select(func.max(models.ClockRecord.id))) or 0) + 1
-    clock_id = await _complete(session, batch, seed, workers, last, rates, roles, now, clock_id)
+    clock_id = await _complete(session, batch, seed, workers, last, rates, now, clock_id)
     added = [last + timedelta(days=n) for n in range(1, (today - last).days + 1)]
     for person, team_id in workers:
         for day in added:
@@ -56,7 +56,7 @@ async def extend_demo(
             plan = plan_day(plan_rng, person, day, rates, now, quirks)
             if plan is None:
                 continue
-            batch.add_day(clock_id, person, team_id, day, plan, roles, now, final=False,
+            batch.add_day(clock_id, person, team_id, day, plan, now, final=False,
                           scored=False)  # fmt: skip
             clock_id += 1
         await batch.flush_if_full()
@@ -72,7 +72,11 @@ async def extend_demo(
         )
         counts.flags += done.flags_raised
     refreshed = await refresh_day(
-        session=session, work_date=today, now=now, idle_threshold=idle_threshold
+        session=session,
+        work_date=today,
+        now=now,
+        idle_threshold=idle_threshold,
+        goal=productivity_goal,
     )
     counts.flags += refreshed.flags_raised
     counts.daily_scores = await _count_after(session, models.DailyScore, last)
@@ -122,7 +126,6 @@ async def _complete(
     workers: list[tuple[Worker, int]],
     day: date,
     rates: dict[int, float],
-    roles: dict[int, models.Role],
     now: datetime,
     clock_id: int,
 ) -> int:
@@ -163,7 +166,7 @@ async def _complete(
             continue
         held = clocks.get((person.employee_id, plan.clock_in))
         if held is None:  # the shift had not begun
-            batch.add_day(clock_id, person, team_id, day, plan, roles, now, final=False,
+            batch.add_day(clock_id, person, team_id, day, plan, now, final=False,
                           scored=False)  # fmt: skip
             clock_id += 1
             continue

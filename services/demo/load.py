@@ -27,12 +27,13 @@ from services.finalization import finalize_day
 from services.gamification import settle_day
 from services.score_refresh import refresh_day
 from services.scores import ClockSample, WorkSample, compute_day
+from services.standard_sets import StandardSet, stamp, standard_set
 
 CHUNK_ROWS = 5000
 DOMAIN_TABLES = [  # children first
     models.DailyReport, models.ConnecteamUser, models.Flag, models.Badge, models.Streak,
     models.IdlePeriod,
-    models.DailyScore, models.Activity, models.ClockBreak, models.ClockRecord,
+    models.DailyScore, models.StandardSet, models.Activity, models.ClockBreak, models.ClockRecord,
     models.ScheduledShift, models.AuditLog, models.JobRun, models.SyncRun, models.Employee,
     models.Role, models.Team,
 ]  # fmt: skip
@@ -86,6 +87,7 @@ async def seed_demo(
     Days before today are final, with the streaks and badges ``finalize_day`` settles and (the
     last week's) the daily reports; each worked day has its scheduled shift. Each employee-day
     is drawn from its own RNG (``generate.day_rngs``): the same whatever range is seeded."""
+    now = now.replace(microsecond=0)  # as stored: each score's explanation counts to it
     rng = random.Random(seed)
     counts = SeedCounts()
     roles = await _insert_roles(session, profile)
@@ -100,7 +102,11 @@ async def seed_demo(
     # The last week and today are left to the jobs' own code (flags raised, days finalized);
     # the days before arrive final, scored here, with their streaks and badges settled.
     recent = days[-1 - REPORTED_DAYS :]
-    batch = Batch(session, counts, idle_threshold)
+    standards = standard_set(
+        roles=roles.values(), idle_threshold=idle_threshold, goal=productivity_goal
+    )
+    await stamp(session=session, standards=standards, days=(days[0], days[-1]), now=now)
+    batch = Batch(session, counts, standards)
     for person, team_id in workers:
         for day in days:
             plan_rng, quirks = day_rngs(seed, person, day)
@@ -108,7 +114,7 @@ async def seed_demo(
             if plan is None:
                 continue
             final = day not in recent
-            batch.add_day(next_clock_id, person, team_id, day, plan, roles, now, final=final)
+            batch.add_day(next_clock_id, person, team_id, day, plan, now, final=final)
             next_clock_id += 1
         await batch.flush_if_full()
         progress(1)
@@ -126,7 +132,11 @@ async def seed_demo(
         else:
             await settle_day(session=session, work_date=day, goal=productivity_goal, now=now)
     today_refreshed = await refresh_day(
-        session=session, work_date=today, now=now, idle_threshold=idle_threshold
+        session=session,
+        work_date=today,
+        now=now,
+        idle_threshold=idle_threshold,
+        goal=productivity_goal,
     )
     counts.flags += today_refreshed.flags_raised
     for day in recent[:-1]:  # the reports of the last finalized days
@@ -207,10 +217,13 @@ REPORTED_DAYS = 7
 class Batch:
     """Rows waiting to be inserted, written in chunks with one multi-row INSERT per table."""
 
-    def __init__(self, session: AsyncSession, counts: SeedCounts, idle: timedelta) -> None:
+    def __init__(
+        self, session: AsyncSession, counts: SeedCounts, standards: StandardSet | None
+    ) -> None:
+        """``standards``: what the days it scores are scored with (None: it scores none)."""
         self.session = session
         self.counts = counts
-        self.idle_threshold = idle
+        self.standards = standards
         self.rows: dict[type[Any], list[dict[str, Any]]] = {
             models.ClockRecord: [], models.ClockBreak: [], models.Activity: [],
             models.DailyScore: [], models.IdlePeriod: [], models.ScheduledShift: [],
@@ -223,7 +236,6 @@ class Batch:
         team_id: int,
         day: date,
         plan: DayPlan,
-        roles: dict[int, models.Role],
         now: datetime,
         *,
         final: bool,
@@ -245,18 +257,19 @@ class Batch:
         )  # fmt: skip
         self.add_breaks(clock_id, plan.breaks)
         self.add_windows(employee_id, day, plan.windows)
-        if not scored:
+        if not scored or self.standards is None:
             return
         score = compute_day(
             work=[WorkSample(role, items, start, end) for role, items, start, end in plan.windows],
             clocks=[ClockSample(plan.clock_in, plan.clock_out, plan.breaks)],
-            roles=roles,
+            roles=self.standards.roles,
             now=now,
-            idle_threshold=self.idle_threshold,
+            idle_threshold=self.standards.idle_threshold,
         )
         self.rows[models.DailyScore].append(
             {"employee_id": employee_id, "team_id": team_id, "work_date": day,
-             **score.figures(), "is_final": final, "updated_at": now}
+             **score.figures(), "is_final": final, "standard_set_id": self.standards.id,
+             "updated_at": now}
         )  # fmt: skip
         self.rows[models.IdlePeriod].extend(
             {"employee_id": employee_id, "work_date": day, "start": start, "end": end,

@@ -93,6 +93,7 @@ async def refresh(db: Database) -> Refreshed:
             work_date=DAY,
             now=utc(2026, 11, 21),
             idle_threshold=timedelta(minutes=15),
+            goal=100.0,
         )
 
     return await db.write(work)

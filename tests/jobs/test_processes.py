@@ -28,7 +28,7 @@ from tasks.timing import due
 from tests import helpers
 from tests.helpers import Backend, utc, wait_for
 
-JOB_TABLES = (models.Flag, models.IdlePeriod, models.DailyScore, models.JobRun)
+JOB_TABLES = (models.Flag, models.IdlePeriod, models.DailyScore, models.StandardSet, models.JobRun)
 
 
 async def refreshes(db: Database) -> list[tuple[str, str]]:
@@ -148,7 +148,8 @@ async def test_a_worker_killed_mid_refresh_leaves_the_day_whole_and_the_retry_co
     await helpers.add(db, shift, early, late)
     await db.write(
         lambda session: refresh_day(session=session, work_date=DAY,
-                                    now=utc(2026, 11, 20, 22, 5), idle_threshold=timedelta(minutes=15))
+                                    now=utc(2026, 11, 20, 22, 5), idle_threshold=timedelta(minutes=15),
+                                    goal=100.0)
     )  # fmt: skip
     before = await day_rows(db)
     # Since that refresh, a window arrived that fills the afternoon's gap.

@@ -20,11 +20,11 @@ OWN_DATA_FIELDS = """
   score { pointsEarned } scores(from: "2026-11-20", to: "2026-11-20") { pointsEarned }
   activities { edges { node { itemsCount } } } activityBreakdown { items }
   clockRecords { clockIn } isClockedIn idlePeriods { start } streak { current }
-  achievements { badge }
+  achievements { badge } scoreExplanation { agreesWithScore }
 """
 REFUSABLE = [
     "score", "scores", "activities", "activityBreakdown", "clockRecords", "isClockedIn",
-    "idlePeriods", "streak", "achievements",
+    "idlePeriods", "streak", "achievements", "scoreExplanation",
 ]  # fmt: skip
 
 
@@ -94,6 +94,7 @@ async def test_every_field_of_a_colleagues_own_data_is_refused_alone(
         [{"items": 12}], [], False,
     )  # fmt: skip
     assert (own["idlePeriods"], own["streak"], own["achievements"]) == ([], {"current": 0}, [])
+    assert own["scoreExplanation"] is None  # a score whose standards were not recorded
     assert sorted((tuple(e["path"]), e["extensions"]["code"]) for e in body["errors"]) == sorted(
         (("leaderboard", "edges", row, "node", "employee", field), "FORBIDDEN")
         for row in (0, 1)

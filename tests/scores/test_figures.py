@@ -12,5 +12,5 @@ def test_every_figure_of_a_day_score_is_a_column_and_every_other_column_is_the_r
 
     assert set(FIGURES) <= columns
     assert columns - set(FIGURES) == {
-        "id", "employee_id", "team_id", "work_date", "is_final", "updated_at",
+        "id", "employee_id", "team_id", "work_date", "is_final", "standard_set_id", "updated_at",
     }  # fmt: skip

@@ -64,7 +64,11 @@ async def test_each_employee_is_scored_with_only_their_own_activities_in_memory(
 
     async def work(session: AsyncSession) -> Refreshed:
         return await refresh_day(
-            session=session, work_date=DAY, now=NOW, idle_threshold=timedelta(minutes=15)
+            session=session,
+            work_date=DAY,
+            now=NOW,
+            idle_threshold=timedelta(minutes=15),
+            goal=100.0,
         )
 
     result = await db.write(work)

@@ -27,7 +27,9 @@ IDLE = timedelta(minutes=15)
 
 async def refresh(db: Database) -> Refreshed:
     async def work(session: AsyncSession) -> Refreshed:
-        return await refresh_day(session=session, work_date=DAY, now=NOW, idle_threshold=IDLE)
+        return await refresh_day(
+            session=session, work_date=DAY, now=NOW, idle_threshold=IDLE, goal=100.0
+        )
 
     return await db.write(work)
 
@@ -173,10 +175,11 @@ async def test_the_statements_do_not_grow_with_employees_or_activities(
     statements.counting = False
 
     assert result.scores == 3 + extra
-    # final scores, activities, clock records, breaks, roles, employees, flags;
-    # DELETE + INSERT of scores and of idle periods; INSERT of the new flags; on SQLite the
-    # transaction's BEGIN too (db/engine.py begins it)
-    assert statements.count == 12 + (1 if db.settings.is_sqlite else 0), statements.statements
+    # final scores, activities, clock records, breaks, roles, employees, flags; the
+    # standard set's INSERT (nothing inserted when it is there); DELETE + INSERT of scores
+    # and of idle periods; INSERT of the new flags; on SQLite the transaction's BEGIN too
+    # (db/engine.py begins it)
+    assert statements.count == 13 + (1 if db.settings.is_sqlite else 0), statements.statements
     if seen is not None:
         assert (
             seen["Questions"],
@@ -184,7 +187,7 @@ async def test_the_statements_do_not_grow_with_employees_or_activities(
             seen["Com_commit"],
             seen["Com_rollback"],
             seen["Com_admin_commands"],  # the write pool's pre-ping
-        ) == (13, 7, 1, 0, 1)
+        ) == (14, 7, 1, 0, 1)
 
 
 async def test_a_refresh_agrees_with_the_scores_the_demo_seeder_computed(db: Database) -> None:
@@ -204,7 +207,12 @@ async def test_a_refresh_agrees_with_the_scores_the_demo_seeder_computed(db: Dat
 
     async def work(session: AsyncSession) -> Refreshed:
         return await refresh_day(
-            session=session, work_date=oldest, now=end, idle_threshold=IDLE, rescore_final=True
+            session=session,
+            work_date=oldest,
+            now=end,
+            idle_threshold=IDLE,
+            goal=100.0,
+            rescore_final=True,
         )
 
     rescored = await db.write(work)
@@ -284,14 +292,14 @@ async def test_rescoring_a_finalized_day_does_not_grow_with_employees_or_teams(
     statements.counting = False
 
     assert (result.scores, result.rescored_final) == (4 + extra, 4 + extra)
-    # the refresh's 12 (above, final scores included); the settle: the streak runs, the
+    # the refresh's 13 (above, final scores included); the settle: the streak runs, the
     # day's and the week's workers, DELETE + INSERT of streaks, INSERT of badges; the
     # reports: the day still final, the teams, their four totals, top performers,
     # activities, roles, flags, DELETE + INSERT of the reports; on SQLite the transaction's
     # BEGIN too (db/engine.py begins it)
-    assert statements.count == 29 + (1 if db.settings.is_sqlite else 0), statements.statements
+    assert statements.count == 30 + (1 if db.settings.is_sqlite else 0), statements.statements
     if seen is not None:
         assert (
             seen["Questions"], seen["Com_commit"], seen["Com_rollback"],
             seen["Com_admin_commands"],
-        ) == (30, 1, 0, 1)  # fmt: skip
+        ) == (31, 1, 0, 1)  # fmt: skip
