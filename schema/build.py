@@ -35,6 +35,7 @@ from schema import (
     team_stats,
     teams,
     users,
+    work_speed,
 )
 from schema.activities import install_fast_path
 from schema.infra.document_cache import DocumentCache, DocumentStore
@@ -75,6 +76,7 @@ Query = merge_types(
         staffing.StaffingQueries,
         daily_reports.DailyReportQueries,
         roles.RoleQueries,
+        work_speed.WorkSpeedQueries,
     ),
 )
 Mutation = merge_types(
