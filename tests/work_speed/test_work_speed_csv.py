@@ -1,0 +1,178 @@
+"""``GET /exports/work-speed.csv``: the hand-computed day's rows written out literally (cells
+neutralized as every CSV export's are), streamed one day at a time, audited as CSV, and
+refused with the status and message each refusal has."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from db import models
+from db.engine import Database
+from services.authentication import Viewer
+from tests import helpers
+from tests.helpers import ADMIN, bearer, gid, utc
+from tests.helpers_work_speed import Floor, hand_day
+
+PATH = "/exports/work-speed.csv"
+HEADER = "work_date,section,role,start,end,metric,value,status,resolved_by,resolved_at,note\n"
+S = "2026-11-19"
+T = "2026-11-19T{}:00+00:00"
+# The hand day (tests/helpers_work_speed.py), row by row.
+HAND_DAY = f"""\
+{S},standard,,,,idle_threshold_minutes,15,,,,
+{S},standard,,,,productivity_goal,100.0,,,,
+{S},role,packing,,,points_per_item,0.5,,,,
+{S},role,packing,,,expected_per_hour,120.0,,,,
+{S},role,packing,,,items,50,,,,
+{S},role,packing,,,points,25.0,,,,
+{S},role,packing,,,earned_minutes,25.0,,,,
+{S},role,packing,,,active_minutes,20.0,,,,
+{S},role,packing,,,rate_per_hour,150.0,,,,
+{S},window,packing,{T.format("15:00")},{T.format("15:20")},items,50,,,,
+{S},window,packing,{T.format("15:00")},{T.format("15:20")},rate_per_hour,150.0,,,,
+{S},role,picking,,,points_per_item,2.0,,,,
+{S},role,picking,,,expected_per_hour,60.0,,,,
+{S},role,picking,,,items,130,,,,
+{S},role,picking,,,points,260.0,,,,
+{S},role,picking,,,earned_minutes,130.0,,,,
+{S},role,picking,,,active_minutes,70.0,,,,
+{S},role,picking,,,rate_per_hour,111.43,,,,
+{S},window,picking,{T.format("14:00")},{T.format("15:00")},items,70,,,,
+{S},window,picking,{T.format("14:00")},{T.format("15:00")},rate_per_hour,70.0,,,,
+{S},window,picking,{T.format("16:30")},{T.format("16:40")},items,60,,,,
+{S},window,picking,{T.format("16:30")},{T.format("16:40")},rate_per_hour,360.0,,,,
+{S},score,,,,items_processed,180,,,,
+{S},score,,,,points_earned,285.0,,,,
+{S},score,,,,earned_minutes,155.0,,,,
+{S},score,,,,active_minutes,90.0,,,,
+{S},score,,,,clocked_minutes,240.0,,,,
+{S},score,,,,break_minutes,30.0,,,,
+{S},score,,,,available_minutes,210.0,,,,
+{S},score,,,,idle_minutes,120.0,,,,
+{S},score,,,,productivity,73.8,,,,
+{S},score,,,,utilization,42.9,,,,
+{S},score,,,,is_final,false,,,,
+{S},idle,,{T.format("15:20")},{T.format("16:00")},minutes,40.0,,,,
+{S},idle,,{T.format("16:40")},{T.format("18:00")},minutes,80.0,,,,
+{S},flag,,,,IMPOSSIBLE_RATE,"{{""expected_per_hour"": 60.0, ""items_per_hour"": 360.0}}",OPEN,,,
+{S},flag,,,,LONG_IDLE,"{{""end"": ""{T.format("18:00")}"", ""minutes"": 80.0, ""start"": \
+""{T.format("16:40")}""}}",RESOLVED,lead@example.com,2026-11-20T20:30:00+00:00,"'=1+2, ok"
+"""
+
+
+@pytest.fixture
+async def floor(db: Database) -> Floor:
+    return await hand_day(db)
+
+
+async def get(client: httpx.AsyncClient, viewer: Viewer | None, **params: str) -> httpx.Response:
+    headers = bearer(viewer) if viewer is not None else {}
+    return await client.get(PATH, params=params, headers=headers | {"Accept-Encoding": "identity"})
+
+
+def of(employee: models.Employee, first: str = S, last: str = S) -> dict[str, str]:
+    return {"employeeId": gid("Employee", employee.id), "from": first, "to": last}
+
+
+async def test_the_hand_computed_day_as_csv(
+    floor: Floor, client: httpx.AsyncClient, db: Database
+) -> None:
+    response = await get(client, floor.own, **of(floor.ann))
+
+    assert response.status_code == 200
+    assert response.text == HEADER + HAND_DAY
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="work-speed-ANN-2026-11-19-2026-11-19.csv"'
+    )
+    assert response.headers["cache-control"] == "private, no-store"
+    async with db.read_session() as session:
+        entries = (await session.execute(
+            select(models.AuditLog.actor_user_id, models.AuditLog.entity_id,
+                   models.AuditLog.after).where(models.AuditLog.action == "export_work_speed")
+        )).all()  # fmt: skip
+    assert [tuple(e) for e in entries] == [
+        (4, str(floor.ann.id), {"employee_id": floor.ann.id, "from": S, "to": S, "format": "CSV"})
+    ]
+
+
+async def test_days_are_sent_one_at_a_time(
+    floor: Floor, client: httpx.AsyncClient, db: Database
+) -> None:
+    """The header goes with the first day (whose statements have answered before the status
+    is sent); each further day is a part of the body of its own."""
+    picking = await db.read(
+        lambda s: s.scalar(select(models.Role).where(models.Role.key == "picking"))
+    )
+    await helpers.add(
+        db,
+        helpers.activity(floor.ann, picking, utc(2026, 11, 17, 15), 6),
+        helpers.activity(floor.ann, picking, utc(2026, 11, 20, 15), 7),
+    )
+    parts: list[bytes] = []
+    async with client.stream(
+        "GET",
+        PATH,
+        params=of(floor.ann, "2026-11-01", "2026-11-20"),
+        headers=bearer(ADMIN) | {"Accept-Encoding": "identity"},
+    ) as streamed:
+        async for part in streamed.aiter_raw():
+            if part:
+                parts.append(part)  # fmt: skip
+
+    days = [{line.split(",")[0] for line in p.decode().splitlines()} - {"work_date"} for p in parts]
+    assert days == [{"2026-11-17"}, {S}, {"2026-11-20"}]
+    assert parts[0].decode().startswith(HEADER + "2026-11-17,standard,")
+    assert parts[1].decode() == HAND_DAY
+
+
+async def test_a_period_without_data_is_the_header_alone(
+    floor: Floor, client: httpx.AsyncClient
+) -> None:
+    response = await get(client, ADMIN, **of(floor.bob))
+
+    assert (response.status_code, response.text) == (200, HEADER)
+
+
+async def test_refusals_have_their_status_and_say_why(
+    floor: Floor, client: httpx.AsyncClient, db: Database
+) -> None:
+    ann = of(floor.ann)
+    asked: list[tuple[Viewer | None, dict[str, Any]]] = [
+        (None, ann),
+        (floor.other_manager, ann),
+        (floor.own, of(floor.bob)),
+        (ADMIN, ann | {"employeeId": gid("Employee", floor.bob.id + 1000)}),
+        (ADMIN, ann | {"employeeId": ""}),
+        (ADMIN, ann | {"employeeId": gid("Team", 1)}),
+        (ADMIN, ann | {"from": "2026-11-20"}),
+        (ADMIN, ann | {"from": "2026-08-01"}),
+        (ADMIN, ann | {"to": "2026-11-21", "from": "2026-11-21"}),
+        (ADMIN, ann | {"to": "yesterday"}),
+        (ADMIN, {k: v for k, v in ann.items() if k != "from"}),
+    ]
+
+    answers = [await get(client, viewer, **params) for viewer, params in asked]
+
+    forbidden = "an employee's work-speed data is for them, their team's managers and admins"
+    assert [(r.status_code, r.text) for r in answers] == [
+        (401, "sign in: send `Authorization: Bearer <token>`"),
+        (403, forbidden),
+        (403, forbidden),
+        (404, "no such employee"),
+        (400, "missing `employeeId`: an Employee id"),
+        (400, "`employeeId`: id 'VGVhbTox' is of type Team, expected Employee"),
+        (400, "`to` is before `from`"),
+        (400, "an export covers at most 90 days: `from` is 2026-08-22 at the earliest for "
+              "this `to`"),
+        (400, "`to` is after today, 2026-11-20"),
+        (400, "`to` is a date: YYYY-MM-DD, from 1900 to 2999"),
+        (400, "`from` is a date: YYYY-MM-DD, from 1900 to 2999"),
+    ]  # fmt: skip
+    async with db.read_session() as session:
+        exports = select(models.AuditLog.id).where(models.AuditLog.action == "export_work_speed")
+        assert (await session.scalars(exports)).all() == []
