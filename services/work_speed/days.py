@@ -18,7 +18,7 @@ from typing import Any
 from db.models import DailyScore, IdlePeriod
 from services.intervals import minutes
 from services.scores import earned_minutes, points
-from services.work_speed.standards import RoleStandard, Standards
+from services.work_speed.standards import RoleStandards, Standards
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class Window:
 
 @dataclass(frozen=True)
 class RoleDay:
-    standard: RoleStandard
+    standard: RoleStandards
     items: int
     points: float
     earned_minutes: float
@@ -114,7 +114,7 @@ def export_day(
     )
 
 
-def _role_day(standard: RoleStandard, worked: Sequence[ActivityRow]) -> RoleDay:
+def _role_day(standard: RoleStandards, worked: Sequence[ActivityRow]) -> RoleDay:
     items = sum(a.items for a in worked)
     windows = merged(worked)
     return RoleDay(

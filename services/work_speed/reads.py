@@ -81,7 +81,7 @@ def _by_day(rows: Iterable[D]) -> Mapping[date, list[D]]:
     return found
 
 
-def _scores(employee_id: int, first: date, last: date) -> Select[tuple[DailyScore]]:
+def _scores(employee_id: int, first: date, last: date) -> Select[DailyScore]:
     return dated(
         select(DailyScore).where(
             DailyScore.employee_id == employee_id, DailyScore.work_date.between(first, last)
@@ -91,7 +91,7 @@ def _scores(employee_id: int, first: date, last: date) -> Select[tuple[DailyScor
     )
 
 
-def _idle_periods(employee_id: int, first: date, last: date) -> Select[tuple[IdlePeriod]]:
+def _idle_periods(employee_id: int, first: date, last: date) -> Select[IdlePeriod]:
     return dated(
         select(IdlePeriod)
         .where(IdlePeriod.employee_id == employee_id, IdlePeriod.work_date.between(first, last))

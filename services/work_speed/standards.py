@@ -19,7 +19,7 @@ from db.models import Role
 
 
 @dataclass(frozen=True, slots=True)
-class RoleStandard:
+class RoleStandards:
     role_id: int
     key: str
     name: str
@@ -29,7 +29,7 @@ class RoleStandard:
 
 @dataclass(frozen=True)
 class Standards:
-    roles: Mapping[int, RoleStandard]
+    roles: Mapping[int, RoleStandards]
     idle_threshold_minutes: float  # a gap in available time this long or longer is idle
     productivity_goal: float  # percent: a worked day at or above it counts toward a streak
 
@@ -58,7 +58,7 @@ async def standards_applied(
     rows = (await session.scalars(select(Role).order_by(Role.key))).all()
     standards = Standards(
         roles={
-            r.id: RoleStandard(r.id, r.key, r.name, r.points_per_item, r.expected_per_hour)
+            r.id: RoleStandards(r.id, r.key, r.name, r.points_per_item, r.expected_per_hour)
             for r in rows
         },
         idle_threshold_minutes=current.idle_threshold_minutes,
