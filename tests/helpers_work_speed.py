@@ -46,6 +46,7 @@ class Floor:
     manager: Viewer  # of Ann's team
     other_manager: Viewer  # of Bob's
     own: Viewer  # Ann's user
+    picking: models.Role
 
 
 async def hand_day(db: Database) -> Floor:
@@ -84,4 +85,4 @@ async def hand_day(db: Database) -> Floor:
         assert idle is not None
         await resolve_flag(session=session, actor=manager, flag_id=idle,
                            resolution=FlagResolution.RESOLVED, note=NOTE, now=NOW)  # fmt: skip
-    return Floor(floor, ann, bob, manager, other, own)
+    return Floor(floor, ann, bob, manager, other, own, picking)

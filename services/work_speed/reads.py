@@ -4,7 +4,7 @@ idle periods and flags (with their resolvers' emails), one SELECT each, then its
 in one SELECT streamed ``ACTIVITY_BATCH`` rows at a time (a server-side cursor on MariaDB),
 so each day is built and handed on as soon as its last activity has been read: what is held
 at once is the largest day's activities, beside the period's scores, idle periods and flags
-(a few rows a day)."""
+(a few rows a day, but for flags about single activities: at most three per activity)."""
 
 from __future__ import annotations
 

@@ -105,9 +105,7 @@ async def test_days_are_sent_one_at_a_time(
 ) -> None:
     """The header goes with the first day (whose statements have answered before the status
     is sent); each further day is a part of the body of its own."""
-    picking = await db.read(
-        lambda s: s.scalar(select(models.Role).where(models.Role.key == "picking"))
-    )
+    picking = floor.picking
     await helpers.add(
         db,
         helpers.activity(floor.ann, picking, utc(2026, 11, 17, 15), 6),

@@ -106,9 +106,7 @@ async def test_days_come_in_order_whatever_they_hold(
 ) -> None:
     """A day with a score only (clocked, no work), one with work not scored yet, one with a
     flag only, around the hand day; streamed a row at a time, they come out the same."""
-    picking = await db.read(
-        lambda s: s.scalar(select(models.Role).where(models.Role.key == "picking"))
-    )
+    picking = floor.picking
     await helpers.add(
         db,
         helpers.score(floor.ann, date(2026, 11, 10), clocked_minutes=60.0),
