@@ -20,48 +20,53 @@ from tests.helpers_work_speed import Floor, hand_day
 PATH = "/exports/work-speed.csv"
 HEADER = "work_date,section,role,start,end,metric,value,status,resolved_by,resolved_at,note\n"
 S = "2026-11-19"
-T = "2026-11-19T{}:00+00:00"
-# The hand day (tests/helpers_work_speed.py), row by row.
-HAND_DAY = f"""\
-{S},standard,,,,idle_threshold_minutes,15,,,,
-{S},standard,,,,productivity_goal,100.0,,,,
-{S},role,packing,,,points_per_item,0.5,,,,
-{S},role,packing,,,expected_per_hour,120.0,,,,
-{S},role,packing,,,items,50,,,,
-{S},role,packing,,,points,25.0,,,,
-{S},role,packing,,,earned_minutes,25.0,,,,
-{S},role,packing,,,active_minutes,20.0,,,,
-{S},role,packing,,,rate_per_hour,150.0,,,,
-{S},window,packing,{T.format("15:00")},{T.format("15:20")},items,50,,,,
-{S},window,packing,{T.format("15:00")},{T.format("15:20")},rate_per_hour,150.0,,,,
-{S},role,picking,,,points_per_item,2.0,,,,
-{S},role,picking,,,expected_per_hour,60.0,,,,
-{S},role,picking,,,items,130,,,,
-{S},role,picking,,,points,260.0,,,,
-{S},role,picking,,,earned_minutes,130.0,,,,
-{S},role,picking,,,active_minutes,70.0,,,,
-{S},role,picking,,,rate_per_hour,111.43,,,,
-{S},window,picking,{T.format("14:00")},{T.format("15:00")},items,70,,,,
-{S},window,picking,{T.format("14:00")},{T.format("15:00")},rate_per_hour,70.0,,,,
-{S},window,picking,{T.format("16:30")},{T.format("16:40")},items,60,,,,
-{S},window,picking,{T.format("16:30")},{T.format("16:40")},rate_per_hour,360.0,,,,
-{S},score,,,,items_processed,180,,,,
-{S},score,,,,points_earned,285.0,,,,
-{S},score,,,,earned_minutes,155.0,,,,
-{S},score,,,,active_minutes,90.0,,,,
-{S},score,,,,clocked_minutes,240.0,,,,
-{S},score,,,,break_minutes,30.0,,,,
-{S},score,,,,available_minutes,210.0,,,,
-{S},score,,,,idle_minutes,120.0,,,,
-{S},score,,,,productivity,73.8,,,,
-{S},score,,,,utilization,42.9,,,,
-{S},score,,,,is_final,false,,,,
-{S},idle,,{T.format("15:20")},{T.format("16:00")},minutes,40.0,,,,
-{S},idle,,{T.format("16:40")},{T.format("18:00")},minutes,80.0,,,,
-{S},flag,,,,IMPOSSIBLE_RATE,"{{""expected_per_hour"": 60.0, ""items_per_hour"": 360.0}}",OPEN,,,
-{S},flag,,,,LONG_IDLE,"{{""end"": ""{T.format("18:00")}"", ""minutes"": 80.0, ""start"": \
-""{T.format("16:40")}""}}",RESOLVED,lead@example.com,2026-11-20T20:30:00+00:00,"'=1+2, ok"
-"""
+# The hand day (tests/helpers_work_speed.py), row by row, as computed by hand.
+HAND_LINES = [
+    "2026-11-19,standard,,,,idle_threshold_minutes,15,,,,",
+    "2026-11-19,standard,,,,productivity_goal,100.0,,,,",
+    "2026-11-19,role,packing,,,points_per_item,0.5,,,,",
+    "2026-11-19,role,packing,,,expected_per_hour,120.0,,,,",
+    "2026-11-19,role,packing,,,items,50,,,,",
+    "2026-11-19,role,packing,,,points,25.0,,,,",
+    "2026-11-19,role,packing,,,earned_minutes,25.0,,,,",
+    "2026-11-19,role,packing,,,active_minutes,20.0,,,,",
+    "2026-11-19,role,packing,,,rate_per_hour,150.0,,,,",
+    "2026-11-19,window,packing,2026-11-19T15:00:00+00:00,2026-11-19T15:20:00+00:00,items,50,,,,",
+    "2026-11-19,window,packing,2026-11-19T15:00:00+00:00,2026-11-19T15:20:00+00:00,"
+    "rate_per_hour,150.0,,,,",
+    "2026-11-19,role,picking,,,points_per_item,2.0,,,,",
+    "2026-11-19,role,picking,,,expected_per_hour,60.0,,,,",
+    "2026-11-19,role,picking,,,items,130,,,,",
+    "2026-11-19,role,picking,,,points,260.0,,,,",
+    "2026-11-19,role,picking,,,earned_minutes,130.0,,,,",
+    "2026-11-19,role,picking,,,active_minutes,70.0,,,,",
+    "2026-11-19,role,picking,,,rate_per_hour,111.43,,,,",
+    "2026-11-19,window,picking,2026-11-19T14:00:00+00:00,2026-11-19T15:00:00+00:00,items,70,,,,",
+    "2026-11-19,window,picking,2026-11-19T14:00:00+00:00,2026-11-19T15:00:00+00:00,"
+    "rate_per_hour,70.0,,,,",
+    "2026-11-19,window,picking,2026-11-19T16:30:00+00:00,2026-11-19T16:40:00+00:00,items,60,,,,",
+    "2026-11-19,window,picking,2026-11-19T16:30:00+00:00,2026-11-19T16:40:00+00:00,"
+    "rate_per_hour,360.0,,,,",
+    "2026-11-19,score,,,,items_processed,180,,,,",
+    "2026-11-19,score,,,,points_earned,285.0,,,,",
+    "2026-11-19,score,,,,earned_minutes,155.0,,,,",
+    "2026-11-19,score,,,,active_minutes,90.0,,,,",
+    "2026-11-19,score,,,,clocked_minutes,240.0,,,,",
+    "2026-11-19,score,,,,break_minutes,30.0,,,,",
+    "2026-11-19,score,,,,available_minutes,210.0,,,,",
+    "2026-11-19,score,,,,idle_minutes,120.0,,,,",
+    "2026-11-19,score,,,,productivity,73.8,,,,",
+    "2026-11-19,score,,,,utilization,42.9,,,,",
+    "2026-11-19,score,,,,is_final,false,,,,",
+    "2026-11-19,idle,,2026-11-19T15:20:00+00:00,2026-11-19T16:00:00+00:00,minutes,40.0,,,,",
+    "2026-11-19,idle,,2026-11-19T16:40:00+00:00,2026-11-19T18:00:00+00:00,minutes,80.0,,,,",
+    '2026-11-19,flag,,,,IMPOSSIBLE_RATE,"{""expected_per_hour"": 60.0, ""items_per_hour"": '
+    '360.0}",OPEN,,,',
+    '2026-11-19,flag,,,,LONG_IDLE,"{""end"": ""2026-11-19T18:00:00+00:00"", ""minutes"": '
+    '80.0, ""start"": ""2026-11-19T16:40:00+00:00""}",RESOLVED,lead@example.com,'
+    '2026-11-20T20:30:00+00:00,"\'=1+2, ok"',
+]
+HAND_DAY = "".join(line + "\n" for line in HAND_LINES)
 
 
 @pytest.fixture
