@@ -26,8 +26,9 @@ def header() -> str:
 
 
 def day_csv(day: ExportDay) -> str:
-    """The day's lines."""
-    return csv_text(day_rows(day))
+    """The day's lines, each with every column (empty cells after its own)."""
+    width = len(CSV_HEADER)
+    return csv_text([(*row, *([None] * (width - len(row)))) for row in day_rows(day)])
 
 
 def day_rows(day: ExportDay) -> list[Row]:

@@ -4,7 +4,9 @@ refused with the status and message each refusal has."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -12,9 +14,12 @@ from sqlalchemy import select
 
 from db import models
 from db.engine import Database
+from prodhub.app import create_app
+from prodhub.resources import Resources
 from services.authentication import Viewer
 from tests import helpers
 from tests.helpers import ADMIN, bearer, gid, utc
+from tests.helpers_asgi import call
 from tests.helpers_work_speed import Floor, hand_day
 
 PATH = "/exports/work-speed.csv"
@@ -106,31 +111,27 @@ async def test_the_hand_computed_day_as_csv(
 
 
 async def test_days_are_sent_one_at_a_time(
-    floor: Floor, client: httpx.AsyncClient, db: Database
+    floor: Floor, resources: Resources, now: datetime, db: Database
 ) -> None:
     """The header goes with the first day (whose statements have answered before the status
-    is sent); each further day is a part of the body of its own."""
-    picking = floor.picking
+    is sent); each further day is a part of the body of its own, then the closing part."""
     await helpers.add(
         db,
-        helpers.activity(floor.ann, picking, utc(2026, 11, 17, 15), 6),
-        helpers.activity(floor.ann, picking, utc(2026, 11, 20, 15), 7),
+        helpers.activity(floor.ann, floor.picking, utc(2026, 11, 17, 15), 6),
+        helpers.activity(floor.ann, floor.picking, utc(2026, 11, 20, 15), 7),
     )
-    parts: list[bytes] = []
-    async with client.stream(
-        "GET",
-        PATH,
-        params=of(floor.ann, "2026-11-01", "2026-11-20"),
-        headers=bearer(ADMIN) | {"Accept-Encoding": "identity"},
-    ) as streamed:
-        async for part in streamed.aiter_raw():
-            if part:
-                parts.append(part)  # fmt: skip
+    app = create_app(resources, clock=lambda: now)
+    headers = bearer(ADMIN) | {"Accept-Encoding": "identity"}
 
-    days = [{line.split(",")[0] for line in p.decode().splitlines()} - {"work_date"} for p in parts]
-    assert days == [{"2026-11-17"}, {S}, {"2026-11-20"}]
-    assert parts[0].decode().startswith(HEADER + "2026-11-17,standard,")
-    assert parts[1].decode() == HAND_DAY
+    one = await call(app, "GET", PATH, headers, query=urlencode(of(floor.ann)))
+    three = await call(app, "GET", PATH, headers,
+                       query=urlencode(of(floor.ann, "2026-11-01", "2026-11-20")))  # fmt: skip
+
+    assert (one.status, one.parts, one.raw.decode()) == (200, 2, HEADER + HAND_DAY)
+    lines = three.raw.decode().splitlines()[1:]
+    assert (three.status, three.parts) == (200, 4)
+    assert sorted({line.split(",")[0] for line in lines}) == ["2026-11-17", S, "2026-11-20"]
+    assert three.raw.decode().count(HAND_DAY) == 1
 
 
 async def test_a_period_without_data_is_the_header_alone(
