@@ -29,7 +29,7 @@ from prodhub.job_queue import JobQueue
 from prodhub.jobs import EmbeddedJobs, build_broker
 from prodhub.metrics import RequestMetrics, metrics
 from prodhub.read_your_writes import ReadYourWrites
-from prodhub.report_files import csv_route
+from prodhub.report_files import csv_route, work_speed_route
 from prodhub.request_log import HEADER as REQUEST_ID_HEADER
 from prodhub.request_log import RequestLogging
 from prodhub.resources import Resources, build_resources
@@ -93,6 +93,8 @@ def create_app(
         wait_seconds=settings.queue_wait_seconds,
     )
     daily_csv = Admitted(request_response(csv_route(graphql)), gate, graphql=False)
+    # the slot is held while the export streams
+    work_speed_csv = Admitted(request_response(work_speed_route(graphql)), gate, graphql=False)
     routes: list[BaseRoute] = [
         Route(
             "/graphql",
@@ -104,6 +106,7 @@ def create_app(
         Route("/readyz", readyz),
         Route("/metrics", metrics),
         Route("/reports/daily.csv", daily_csv, methods=["GET"]),
+        Route("/exports/work-speed.csv", work_speed_csv, methods=["GET"]),
     ]
     if not settings.is_production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql"))

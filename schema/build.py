@@ -36,6 +36,7 @@ from schema import (
     team_stats,
     teams,
     users,
+    work_speed,
 )
 from schema.activities import install_fast_path
 from schema.infra.document_cache import DocumentCache, DocumentStore
@@ -77,6 +78,7 @@ Query = merge_types(
         daily_reports.DailyReportQueries,
         roles.RoleQueries,
         standards.StandardQueries,
+        work_speed.WorkSpeedQueries,
     ),
 )
 Mutation = merge_types(
