@@ -107,7 +107,8 @@ class Browser:
         answer = self._waiting[message_id] = asyncio.get_running_loop().create_future()
         await self.ws.send(json.dumps(message))
         async with asyncio.timeout(WAIT_SECONDS):
-            return await answer
+            result: dict[str, Any] = await answer
+            return result
 
     @asynccontextmanager
     async def tab(self, url: str) -> AsyncIterator[Tab]:

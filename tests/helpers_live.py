@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 import websockets
@@ -65,7 +65,7 @@ async def serving(
     the resources at the end)."""
     app = create_app(resources, clock=clock, embedded_jobs=embedded_jobs)
     port = port or free_port()
-    lifespan = "on" if embedded_jobs else "off"
+    lifespan: Literal["on", "off"] = "on" if embedded_jobs else "off"
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning", log_config=None
     )
