@@ -31,6 +31,7 @@ from tests.helpers_live import (
 )
 
 FIRST = [(1, "Ann", 30.0), (2, "Bob", 20.0), (3, "Anonymous", 10.0)]
+TEAM_BOARD = "subscription($team: ID) { leaderboardUpdated(teamId: $team) { totalCount } }"
 
 
 def shown(page: dict[str, object]) -> list[tuple[int, str, float]]:
@@ -50,8 +51,9 @@ async def test_a_screen_watches_its_teams_board_and_no_other(
     async with watching(live.url, key, SCREEN, **SCREEN_VARIABLES) as screen:
         page = await screen.next()
     async with bare(live.url, {"Authorization": key}) as ws:
-        await subscribe(ws, "1", SCREEN, **SCREEN_VARIABLES, teamId=gid("Team", beta.id))
+        await subscribe(ws, "1", TEAM_BOARD, team=gid("Team", beta.id))
         other_team = await receive(ws)
+        other_ended = await receive(ws)
         await subscribe(ws, "2", "subscription { leaderboardUpdated { edges { node { "
                         "employee { name score(date: \"2026-11-20\") { pointsEarned } } } } } }")  # fmt: skip
         own_data = await receive(ws)
@@ -60,9 +62,25 @@ async def test_a_screen_watches_its_teams_board_and_no_other(
     assert shown(page) == FIRST  # Alpha's today, Dan's 99 points not on it; Cid anonymous
     assert (board["from"], board["to"], board["totalCount"]) == ("2026-11-20", "2026-11-20", 3)
     assert board["team"] == {"name": "Alpha", "timezone": "America/Chicago"}
-    assert other_team == {"id": "1", "type": "error", "payload": []}
+    assert other_team == {"id": "1", "type": "next", "payload": {"data": None, "errors": [{
+        "message": "a DISPLAY key shows its own team's leaderboard only",
+        "extensions": {"code": "FORBIDDEN"}}]}}  # fmt: skip
+    assert other_ended == {"id": "1", "type": "complete"}
     # a colleague's own data is not a screen's (as for a non-admin), nor an opted-out name
-    assert own_data == {}
+    refused = {
+        "message": "this employee's own data is not yours to see",
+        "locations": [{"line": 1, "column": 68}],
+        "extensions": {"code": "FORBIDDEN"},
+    }
+    assert own_data == {"id": "2", "type": "next", "payload": {
+        "data": {"leaderboardUpdated": {"edges": [
+            {"node": {"employee": {"name": "Ann", "score": None}}},
+            {"node": {"employee": {"name": "Bob", "score": None}}},
+            {"node": {"employee": None}},
+        ]}},
+        "errors": [refused | {"path": ["leaderboardUpdated", "edges", n, "node", "employee", "score"]}
+                   for n in (0, 1)],
+    }}  # fmt: skip
 
 
 async def test_screens_share_one_computation_whose_statements_do_not_grow(
