@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from prodhub.app import create_app
 from prodhub.resources import build_resources
 from tests.helpers import Backend
+from tests.helpers_live import SCREEN
 
 POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -73,6 +74,9 @@ async def test_the_script_writes_text_only_and_reads_its_key_from_the_fragment(
     assert "new URLSearchParams(location.hash.slice(1))" in script
     assert "location.search" not in script  # the key never goes into a request's address
     assert "connection_init" in script and "graphql-transport-ws" in script
+    # what the subscription tests send as the screen (tests/helpers_live.py) is what it sends
+    sent = re.search(r"const DOCUMENT = `(.*?)`;", script, re.DOTALL)
+    assert sent is not None and sent.group(1) == SCREEN.strip()
 
 
 async def test_a_floor_screen_is_served_in_production_too(backend: Backend) -> None:
