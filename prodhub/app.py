@@ -1,4 +1,4 @@
-"""The Starlette application: GraphQL, health and readiness."""
+"""The Starlette application: GraphQL, health and readiness, the floor screen."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from core.redis import connect_broker_redis
 from core.settings import Settings
 from prodhub.admission import Admitted, Gate
+from prodhub.board import board_routes
 from prodhub.cache_front import CacheFront
 from prodhub.compression import Compression
 from prodhub.graphiql import ASSETS_DIR, ASSETS_PATH
@@ -107,6 +108,7 @@ def create_app(
         Route("/metrics", metrics),
         Route("/reports/daily.csv", daily_csv, methods=["GET"]),
         Route("/exports/work-speed.csv", work_speed_csv, methods=["GET"]),
+        *board_routes(),  # the floor screen (prodhub/board.py)
     ]
     if not settings.is_production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql"))

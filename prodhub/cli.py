@@ -420,25 +420,38 @@ def create_api_key(
     context: typer.Context,
     name: Annotated[str, typer.Option(help="Which device it is for")],
     scope: Annotated[ApiKeyScope, typer.Option(case_sensitive=False)],
+    team: Annotated[
+        str | None, typer.Option(help="The team a DISPLAY key shows, by key (only DISPLAY)")
+    ] = None,
 ) -> None:
-    """Create an API key for a device and print its secret: the only time it is shown."""
+    """Create an API key for a device and print its secret: the only time it is shown. A
+    DISPLAY key (a floor screen) needs the --team whose leaderboard it shows; anything refused
+    changes nothing (exit 1)."""
     settings: Settings = context.obj
     upgrade_sync(settings.database_url)
     try:
-        secret = asyncio.run(_create_api_key(settings, name, scope))
+        secret = asyncio.run(_create_api_key(settings, name, scope, team))
     except UserError as refused:
         typer.echo(f"not created: {refused.message}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"created API key {name.strip()!r}, scope {scope.value}; its secret, shown once:")
+    shows = f" (team {team})" if team is not None else ""
+    typer.echo(
+        f"created API key {name.strip()!r}, scope {scope.value}{shows}; its secret, shown once:"
+    )
     typer.echo(secret)
 
 
-async def _create_api_key(settings: Settings, name: str, scope: ApiKeyScope) -> str:
+async def _create_api_key(
+    settings: Settings, name: str, scope: ApiKeyScope, team_key: str | None
+) -> str:
     async with open_resources(settings) as resources:
         db = resources.db
         async with db.session() as session, session.begin():
+            team_id = None
+            if team_key is not None:
+                [team_id] = await user_admin.team_ids_of(session=session, keys=[team_key])
             created = await api_keys.create_api_key(
-                session=session, actor=COMMAND_LINE, name=name, scope=scope
+                session=session, actor=COMMAND_LINE, name=name, scope=scope, team_id=team_id
             )
     return created.secret
 

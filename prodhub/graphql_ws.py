@@ -2,10 +2,11 @@
 what a connection that lives for hours needs.
 
 - **Credentials** come in ``connection_init``'s payload, ``{"Authorization": "Bearer <token>"}``
-  (what a query sends as its header; a browser cannot set headers on a websocket). They are
-  checked again every ``subscription_recheck_seconds`` (a revoked token, a changed user) and
-  at the token's expiry: then every subscription ends with ``UNAUTHENTICATED`` and the
-  connection closes (4403).
+  (what a query sends as its header; a browser cannot set headers on a websocket): a user's
+  token, or a DISPLAY key (a floor screen). They are checked again every
+  ``subscription_recheck_seconds`` (a revoked token or key, a changed user) and at a token's
+  expiry: then every subscription ends with ``UNAUTHENTICATED`` and the connection closes
+  (4403).
 - **Only subscriptions**: queries and mutations are HTTP's, where the admission gate, the
   request budget and the cache stand. A document is refused as over HTTP (its size here, its
   depth, aliases, tokens and cost by the schema's own limits), with ``extensions.code``.
@@ -95,7 +96,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self.connection_acknowledged and not self._tasks:
             self.app.notices.listen()
             self._tasks = [asyncio.create_task(self._ping_forever())]
-            if self.live.viewer.is_authenticated:
+            if self.live.viewer.is_authenticated or self.live.viewer.is_device:
                 self._tasks.append(asyncio.create_task(self._recheck_forever()))
 
     async def handle_pong(self, message: PongMessage) -> None:
@@ -243,7 +244,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def _recheck_forever(self) -> None:
         """End the connection's subscriptions when its credentials end: at the token's
-        expiry, or at the first check that finds it revoked."""
+        expiry, or at the first check that finds it (or the device's key) revoked."""
         settings = self.app.settings
         expires = _expiry_of(self.authorization)
         while True:

@@ -41,7 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from prodhub.credentials import CredentialsUnchecked
 from schema.infra.errors import UNAVAILABLE
 from services.api_keys import PREFIX as API_KEY_PREFIX
-from services.authentication import Viewer
+from services.authentication import Permission, Viewer
 
 # How a device's credentials (the request's scope, its Authorization) are checked: the
 # viewer, or why it was refused; ``CredentialsUnchecked`` when they could not be.
@@ -129,9 +129,11 @@ class GraphQLRequestGuard:
         checked = await self.devices(scope, credentials[0])
         scope[DEVICE] = (credentials[0], checked)
         viewer, refused = checked
+        # A device that records activities sends big bodies; a floor screen's key does not.
+        recording = Permission.RECORD_ACTIVITIES in viewer.permissions
         return (
             self.max_device_body_bytes
-            if refused is None and viewer.is_device
+            if refused is None and viewer.is_device and recording
             else (self.max_body_bytes)
         )
 

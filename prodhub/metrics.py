@@ -63,7 +63,15 @@ REDIS_SECONDS = 1.0
 FRESH_SECONDS = 0.03  # a scrape's wait for this scrape's read of the jobs and the workers
 ALIVE_SECONDS = 5 * EVERY_SECONDS  # a watchdog beats every EVERY_SECONDS while healthy
 ROUTES = frozenset(
-    {"/graphql", "/healthz", "/readyz", "/metrics", "/reports/daily.csv", "/exports/work-speed.csv"}
+    {
+        "/graphql",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/reports/daily.csv",
+        "/exports/work-speed.csv",
+        "/board",
+    }
 )
 _CACHE_HEADER = CACHE_HEADER.encode()
 

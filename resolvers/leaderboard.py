@@ -15,7 +15,7 @@ from resolvers.context import Context
 from resolvers.employees import score_range, work_date
 from resolvers.pagination import Page, cursored, page_request
 from services import leaderboard
-from services.errors import BadInput
+from services.errors import BadInput, Forbidden
 from services.leaderboard import Board, Metric, Standing
 
 
@@ -30,7 +30,13 @@ async def board_of(
     ctx: Context, *, start: date | None, end: date | None, team_id: int | None, metric: Metric
 ) -> Board:
     """``from``/``to`` as given; a missing ``to`` is today (in the team's timezone, or the
-    company's), and a missing ``from`` is ``to``: with neither, the board is today's."""
+    company's), and a missing ``from`` is ``to``: with neither, the board is today's. A DISPLAY
+    key's board is its team's: without ``teamId`` that one, with another team's refused."""
+    shown = ctx.viewer.display_team_id
+    if shown is not None:
+        if team_id not in (None, shown):
+            raise Forbidden("a DISPLAY key shows its own team's leaderboard only")
+        team_id = shown
     if end is None:
         end = await work_date(ctx, team_id, None)
         if start is not None and start > end:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
 
 from db import models
+from loaders.base import MISSING, known
 from resolvers import sessions
 from resolvers.context import Info
 from schema.infra.nodes import NodeKind
 from schema.infra.payloads import Errors, PayloadErrorType, answered
 from schema.infra.permissions import IsAdmin
 from schema.infra.relay import Node, expect_global_id, global_id
+from schema.teams import TeamType
 from services import api_keys as key_service
 from services.api_keys import ApiKeyScope, NewApiKey
 
@@ -30,6 +33,19 @@ class ApiKeyType(Node):
     last_used_at: dt.datetime | None = strawberry.field(
         description="Updated at most once a minute."
     )
+    team_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        graphql_type=TeamType | None,
+        description="A DISPLAY key's team, whose leaderboard it shows; null for other keys.",
+    )
+    def team(self, info: Info) -> Any:
+        if self.team_id is None:
+            return None
+        row = known(info.context.loaders.by_id(models.Team), self.team_id)
+        if row is not MISSING:
+            return TeamType.from_row(row) if row else None
+        return _team(info, self.team_id)
 
     @classmethod
     def from_row(cls, row: models.ApiKey) -> ApiKeyType:
@@ -40,7 +56,13 @@ class ApiKeyType(Node):
             created_at=row.created_at,
             revoked_at=row.revoked_at,
             last_used_at=row.last_used_at,
+            team_id=row.team_id,
         )
+
+
+async def _team(info: Info, team_id: int) -> TeamType | None:
+    row = await info.context.loaders.by_id(models.Team).load(team_id)
+    return TeamType.from_row(row) if row else None
 
 
 NODES = (NodeKind(ApiKeyType, models.ApiKey, admin_only=True),)
@@ -81,17 +103,26 @@ class ApiKeyQueries:
 
 @strawberry.type
 class ApiKeyMutations:
-    @strawberry.mutation(permission_classes=[IsAdmin])
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="A device's key (audited). INGEST: `recordActivities` only, no team. "
+        "DISPLAY (a floor screen): the leaderboard of `teamId`, which it needs, and nothing else.",
+    )
     async def create_api_key(
         self,
         info: Info,
         name: str,
         scope: ApiKeyScopeType,
+        team_id: strawberry.ID | None = None,
     ) -> CreateApiKeyPayloadType:
-        work = sessions.change(
-            info.context, key_service.create_api_key, name=name, scope=ApiKeyScope(scope)
-        )
-        return await answered(work, CreateApiKeyPayloadType.of)
+        async def work() -> NewApiKey:
+            team = None if team_id is None else expect_global_id(team_id, TeamType, field="teamId")
+            return await sessions.change(
+                info.context, key_service.create_api_key,
+                name=name, scope=ApiKeyScope(scope), team_id=team,
+            )  # fmt: skip
+
+        return await answered(work(), CreateApiKeyPayloadType.of)
 
     @strawberry.mutation(permission_classes=[IsAdmin])
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyPayloadType:

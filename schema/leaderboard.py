@@ -10,13 +10,15 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.nodes import SelectedField
 
+from db import models
+from loaders.base import MISSING, known
 from resolvers import leaderboard as resolve
 from resolvers.context import Info
 from resolvers.leaderboard import LeaderboardPage, Wanted
 from resolvers.live import live_pages
 from schema.employees import EmployeeType
 from schema.infra.cache_control import cached
-from schema.infra.permissions import SignedIn
+from schema.infra.permissions import SeesLeaderboards
 from schema.infra.relay import PageInfo, optional_global_id, page_info
 from schema.teams import TeamType
 from services.authentication import Viewer
@@ -86,6 +88,21 @@ class LeaderboardConnectionType:
     )
     edges: list[LeaderboardEdgeType]
     page_info: PageInfo
+    team_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        graphql_type=TeamType | None,
+        description="The team whose board this is (`teamId`); null for a board of every team.",
+    )
+    def team(self, info: Info) -> Any:
+        """At once when the request holds the team already (a board of today read its
+        timezone), else through the loader."""
+        if self.team_id is None:
+            return None
+        row = known(info.context.loaders.by_id(models.Team), self.team_id)
+        if row is not MISSING:
+            return TeamType.from_row(row) if row else None
+        return _team(info, self.team_id)
 
     @classmethod
     def of(cls, found: LeaderboardPage, viewer: Viewer) -> LeaderboardConnectionType:
@@ -100,7 +117,13 @@ class LeaderboardConnectionType:
             total_count=found.total,
             edges=edges,
             page_info=page_info(found.page, edges),
+            team_id=found.board.team_id,
         )
+
+
+async def _team(info: Info, team_id: int) -> TeamType | None:
+    row = await info.context.loaders.by_id(models.Team).load(team_id)
+    return TeamType.from_row(row) if row else None
 
 
 FromDay = Annotated[dt.date | None, strawberry.argument(name="from")]
@@ -112,8 +135,9 @@ class LeaderboardQueries:
         description="Employees ranked by a metric from `from` to `to` (default: today's "
         "points; with only `from`, from then to today): by POINTS or ITEMS everyone with a "
         "daily score in the period, by PRODUCTIVITY only those with at least 60 available "
-        "minutes; page size at most 100.",
-        permission_classes=[SignedIn],
+        "minutes; page size at most 100. A DISPLAY key sees its own team's board only (its "
+        "team without `teamId`), as a non-admin does.",
+        permission_classes=[SeesLeaderboards],
         directives=cached(300),
     )
     async def leaderboard(
@@ -150,8 +174,9 @@ class LeaderboardSubscriptions:
         "never on a timer, nor when nothing changed. Over graphql-transport-ws at /graphql, "
         'the access token in connection_init\'s payload: `{Authorization: "Bearer <token>"}`; '
         "it ends with UNAUTHENTICATED when the token expires or is revoked, and with "
-        "SLOW_CONSUMER when updates are not read.",
-        permission_classes=[SignedIn],
+        "SLOW_CONSUMER when updates are not read. A DISPLAY key (a floor screen, its key in "
+        "the same place) watches its own team's board only.",
+        permission_classes=[SeesLeaderboards],
     )
     async def leaderboard_updated(
         self,

@@ -4,13 +4,15 @@
 
 ensure_service_packages() {
     if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null \
-        && command -v redis-server >/dev/null && command -v nginx >/dev/null; then
+        && command -v redis-server >/dev/null && command -v nginx >/dev/null \
+        && command -v chromium >/dev/null; then
         return
     fi
-    echo "==> installing mariadb-server, redis-server and nginx (Debian packages)"
+    # chromium: the floor screen's test drives the page in a headless browser
+    echo "==> installing mariadb-server, redis-server, nginx and chromium (Debian packages)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq mariadb-server redis-server nginx >/dev/null
+    apt-get install -y -qq mariadb-server redis-server nginx chromium >/dev/null
 }
 
 free_port() {

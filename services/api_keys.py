@@ -1,4 +1,6 @@
-"""API keys for scanners and other devices: created and revoked by admins, shown once.
+"""API keys for scanners, floor screens and other devices: created and revoked by admins,
+shown once. An INGEST key records activities; a DISPLAY key (a screen on the floor) shows its
+one team's leaderboard, as a non-admin sees it.
 
 A key is 32 random bytes (``phk_`` + base64url). Only its SHA-256 is stored: a random key of
 that length needs no slow hash, and a lookup by hash is one indexed SELECT. Its use is noted
@@ -17,10 +19,10 @@ from enum import StrEnum
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ApiKey
+from db.models import ApiKey, Team
 from services import audit, validation
 from services.authentication import Viewer
-from services.errors import Conflict, NotFound
+from services.errors import BadInput, Conflict, NotFound
 
 PREFIX = "phk_"
 USE_NOTED_EVERY = timedelta(minutes=1)
@@ -28,6 +30,7 @@ USE_NOTED_EVERY = timedelta(minutes=1)
 
 class ApiKeyScope(StrEnum):
     INGEST = "INGEST"  # recordActivities, and nothing else
+    DISPLAY = "DISPLAY"  # its team's leaderboard (query and subscription), and nothing else
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,23 @@ async def list_api_keys(*, session: AsyncSession) -> Sequence[ApiKey]:
 
 
 async def create_api_key(
-    *, session: AsyncSession, actor: Viewer, name: str, scope: ApiKeyScope
+    *,
+    session: AsyncSession,
+    actor: Viewer,
+    name: str,
+    scope: ApiKeyScope,
+    team_id: int | None = None,
 ) -> NewApiKey:
+    """A new key; a DISPLAY key needs the team it shows, any other key must have none."""
+    name = validation.text("name", name)
+    if scope is ApiKeyScope.DISPLAY and team_id is None:
+        raise BadInput("a DISPLAY key shows one team's leaderboard: name the team", field="teamId")
+    if scope is not ApiKeyScope.DISPLAY and team_id is not None:
+        raise BadInput(f"an {scope.value} key belongs to no team", field="teamId")
+    if team_id is not None and await session.get(Team, team_id) is None:
+        raise NotFound("no such team", field="teamId")
     secret = PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(name=validation.text("name", name), scope=scope.value, key_hash=_digest(secret))
+    row = ApiKey(name=name, scope=scope.value, team_id=team_id, key_hash=_digest(secret))
     session.add(row)
     await session.flush()
     await audit.record(session=session, actor=actor, action="create", row=row, before=None)
@@ -94,4 +110,5 @@ async def note_use(*, session: AsyncSession, key_id: int, now: datetime) -> None
 
 
 def key_viewer(row: ApiKey) -> Viewer:
-    return Viewer(api_key_id=row.id, scopes=frozenset({row.scope}))
+    display_team = row.team_id if row.scope == ApiKeyScope.DISPLAY else None
+    return Viewer(api_key_id=row.id, scopes=frozenset({row.scope}), display_team_id=display_team)

@@ -32,6 +32,7 @@ class Permission(StrEnum):
     MANAGE_REFERENCE_DATA = "MANAGE_REFERENCE_DATA"  # upsert teams, roles, employees
     MANAGE_API_KEYS = "MANAGE_API_KEYS"
     RECORD_ACTIVITIES = "RECORD_ACTIVITIES"
+    SHOW_TEAM_LEADERBOARD = "SHOW_TEAM_LEADERBOARD"  # a DISPLAY key: its team's board only
 
 
 ALGORITHM = "HS256"
@@ -45,9 +46,11 @@ class Viewer:
     role: UserRole | None = None
     team_ids: frozenset[int] = field(default_factory=frozenset)
     employee_id: int | None = None
-    # A device with an API key: no role, only what its scopes allow (INGEST).
+    # A device with an API key: no role, only what its scopes allow (INGEST, DISPLAY).
     api_key_id: int | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # A DISPLAY key's team: the one leaderboard it may show, as a non-admin sees it.
+    display_team_id: int | None = None
     # What the token vouched for when it was issued (``services.revocation``); None in a
     # token issued before tokens carried one: it ends at its expiry.
     stamp: str | None = None
@@ -93,7 +96,9 @@ class Viewer:
                 return [Permission.READ_TEAM_EMPLOYEES, Permission.READ_REFERENCE_DATA]
             case UserRole.EMPLOYEE:
                 return [Permission.READ_OWN_DATA, Permission.READ_REFERENCE_DATA]
-        return [Permission.RECORD_ACTIVITIES] if "INGEST" in self.scopes else []
+        if "INGEST" in self.scopes:
+            return [Permission.RECORD_ACTIVITIES]
+        return [Permission.SHOW_TEAM_LEADERBOARD] if "DISPLAY" in self.scopes else []
 
     @property
     def cache_scope(self) -> str:
@@ -101,8 +106,9 @@ class Viewer:
         cached responses. It holds every attribute that a decision of what to show reads, for
         every role: the role, the teams, the own employee record (a manager linked to one sees
         that employee by name where other managers of the same teams see "Anonymous"), the
-        API key and its scopes. Only the user's identity is left out (PRIVATE responses add
-        it). ``tests/cache/test_cache_scope.py`` checks this against the code's rules."""
+        API key, its scopes and a display key's team. Only the user's identity is left out
+        (PRIVATE responses add it). ``tests/cache/test_cache_scope.py`` checks this against
+        the code's rules."""
         kind = self.role.value.lower() if self.role else "device" if self.is_device else "anonymous"
         parts = [kind]
         if self.team_ids:
@@ -113,6 +119,8 @@ class Viewer:
             parts.append(f"key:{self.api_key_id}")
         if self.scopes:
             parts.append("scopes:" + ",".join(sorted(self.scopes)))
+        if self.display_team_id is not None:
+            parts.append(f"board:{self.display_team_id}")
         return "/".join(parts)
 
 

@@ -28,6 +28,8 @@ from db.engine import Database
 from prodhub.app import create_app
 from prodhub.jobs import build_broker
 from prodhub.resources import build_resources
+from services import api_keys
+from services.api_keys import ApiKeyScope
 from services.authentication import Viewer, issue_token
 from services.score_refresh import refresh_day
 from services.users import UserRole
@@ -223,6 +225,16 @@ class GraphQLClient:
         assert "errors" not in body, body["errors"]
         result: dict[str, Any] = body["data"]
         return result
+
+
+async def api_key(db: Database, scope: ApiKeyScope, team_id: int | None = None) -> str:
+    """A new device key's ``Authorization`` value (a DISPLAY key shows ``team_id``'s board)."""
+    async with db.session() as session, session.begin():
+        created = await api_keys.create_api_key(
+            session=session, actor=Viewer(email="test"), name=f"device {scope.value}",
+            scope=scope, team_id=team_id,
+        )  # fmt: skip
+    return f"Bearer {created.secret}"
 
 
 # --- rows ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 import websockets
@@ -56,12 +56,18 @@ class Live:
 
 
 @asynccontextmanager
-async def serving(resources: Resources, clock: Clock) -> AsyncIterator[Live]:
-    """The app on uvicorn (its default websocket implementation) until the block ends."""
-    app = create_app(resources, clock=clock)
-    port = free_port()
+async def serving(
+    resources: Resources, clock: Clock, *, port: int | None = None, embedded_jobs: bool = False
+) -> AsyncIterator[Live]:
+    """The app on uvicorn (its default websocket implementation) until the block ends; on
+    ``port`` (a restart: the same address again); with ``embedded_jobs``, as ``prodhub serve``
+    runs it without Redis: its lifespan starts the in-process worker and scheduler (and closes
+    the resources at the end)."""
+    app = create_app(resources, clock=clock, embedded_jobs=embedded_jobs)
+    port = port or free_port()
+    lifespan: Literal["on", "off"] = "on" if embedded_jobs else "off"
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", log_config=None
+        app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning", log_config=None
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -75,7 +81,8 @@ async def serving(resources: Resources, clock: Clock) -> AsyncIterator[Live]:
     finally:
         server.should_exit = True
         await task
-        await graphql.aclose()
+        if not embedded_jobs:  # else the lifespan did
+            await graphql.aclose()
 
 
 @asynccontextmanager
@@ -120,6 +127,55 @@ subscription Live($from: Date, $to: Date, $first: Int) {
   }
 }
 """
+
+
+# What the floor screen (prodhub/static/board/board.js) subscribes to, as it sends it.
+SCREEN = """
+subscription FloorBoard($metric: LeaderboardMetric!, $first: Int!, $from: Date, $to: Date) {
+  leaderboardUpdated(metric: $metric, first: $first, from: $from, to: $to) {
+    from to metric totalCount
+    team { name timezone }
+    edges { node { rank displayName itemsProcessed pointsEarned productivity } }
+  }
+}
+"""
+SCREEN_VARIABLES = {"metric": "POINTS", "first": 10, "from": None, "to": None}
+
+
+def screen_url(live_url: str, authorization: str, **fragment: str) -> str:
+    """The floor screen's address on the server of ``live_url`` (its websocket), its key (and
+    any other setting) in the fragment."""
+    key = authorization.removeprefix("Bearer ")
+    extra = "".join(f"&{name}={value}" for name, value in fragment.items())
+    return (
+        live_url.replace("ws://", "http://").removesuffix("/graphql") + f"/board#key={key}{extra}"
+    )
+
+
+async def hearing(live: Live) -> None:
+    """With Redis, until this process's subscription to the notices stands (and the boards
+    it recomputed then are computed)."""
+    if live.resources.settings.redis_url:
+        async with asyncio.timeout(10):
+            await live.resources.notices.subscribed.wait()
+            await live.app.boards.settled()
+
+
+@contextmanager
+def unheard(db: Database) -> Iterator[None]:
+    """The block's writes are told to no board (a test then tells of them itself, to count
+    what a board's recomputation costs alone)."""
+    listeners = db._write_listeners
+    notices = [
+        listener for listener in listeners
+        if isinstance(getattr(listener, "__self__", None), BoardNotices)
+    ]  # fmt: skip
+    for listener in notices:
+        listeners.remove(listener)
+    try:
+        yield
+    finally:
+        listeners.extend(notices)
 
 
 def rows(data: dict[str, Any]) -> list[tuple[int, float, str]]:

@@ -27,7 +27,9 @@ class ApiKey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    scope: Mapped[str] = mapped_column(String(16))  # INGEST
+    scope: Mapped[str] = mapped_column(String(16))  # INGEST | DISPLAY
+    # A DISPLAY key's team, the one leaderboard it shows; None for any other scope.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     key_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]

@@ -83,10 +83,16 @@ def from_global_id(value: str) -> tuple[str, int]:
     return match["type"], int(match["id"])
 
 
-def expect_global_id(value: str, node_type: type[Any]) -> int:
-    found, db_id = from_global_id(value)
+def expect_global_id(value: str, node_type: type[Any], *, field: str | None = None) -> int:
+    """The database id of a global id of ``node_type``; ``BadInput`` (at ``field``) if not one."""
+    try:
+        found, db_id = from_global_id(value)
+    except BadInput as malformed:
+        raise BadInput(malformed.message, field=field) from None
     if found != type_name(node_type):
-        raise BadInput(f"id {shown(value)} is of type {found}, expected {type_name(node_type)}")
+        raise BadInput(
+            f"id {shown(value)} is of type {found}, expected {type_name(node_type)}", field=field
+        )
     return db_id
 
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # cache); never by a decision of what to show.
 IDENTITY = {"user_id", "email", "stamp"}
 # What decisions of what to show read: the scope must tell apart viewers who differ in any.
-VISIBILITY = ("role", "team_ids", "employee_id", "api_key_id", "scopes")
+VISIBILITY = ("role", "team_ids", "employee_id", "api_key_id", "scopes", "display_team_id")
 # ``Viewer``'s properties and methods that code reads, with the attributes they read.
 DERIVED = {
     "is_authenticated": {"role"},
@@ -50,7 +50,8 @@ def viewers() -> list[Viewer]:
         "team_ids": [frozenset(), frozenset({1}), frozenset({2}), frozenset({1, 2})],
         "employee_id": [None, 1, 2],
         "api_key_id": [None, 1, 2],
-        "scopes": [frozenset(), frozenset({"INGEST"})],
+        "scopes": [frozenset(), frozenset({"INGEST"}), frozenset({"DISPLAY"})],
+        "display_team_id": [None, 1],
     }
     names = list(values)
     return [
@@ -70,6 +71,7 @@ def decisions(viewer: Viewer) -> tuple[Any, ...]:
         viewer.role,
         viewer.team_ids,
         viewer.employee_id,
+        viewer.display_team_id,
         tuple(viewer.may_see_employee(e, t) for e, t in employees),
         tuple(
             shown_by_name(viewer, employee_id=e, opted_out=o)
@@ -156,5 +158,12 @@ def test_a_manager_linked_to_an_employee_record_has_a_scope_of_their_own() -> No
         Viewer(role=UserRole.ADMIN).cache_scope,
         Viewer(role=UserRole.EMPLOYEE, employee_id=7).cache_scope,
         Viewer(api_key_id=3, scopes=frozenset({"INGEST"})).cache_scope,
+        Viewer(api_key_id=4, scopes=frozenset({"DISPLAY"}), display_team_id=2).cache_scope,
         Viewer().cache_scope,
-    ] == ["admin", "employee/record:7", "device/key:3/scopes:INGEST", "anonymous"]
+    ] == [
+        "admin",
+        "employee/record:7",
+        "device/key:3/scopes:INGEST",
+        "device/key:4/scopes:DISPLAY/board:2",
+        "anonymous",
+    ]

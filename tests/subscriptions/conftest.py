@@ -9,6 +9,7 @@ import pytest
 from db.engine import Database
 from tests import helpers
 from tests.helpers import NOW, Backend
+from tests.helpers_browser import Browser, browser, chromium_path
 from tests.helpers_live import DAY, Floor, Live, live_app
 
 
@@ -33,3 +34,19 @@ async def floor(db: Database) -> Floor:
         await found.scan(db, name, items)
     await helpers.refresh_days(db, DAY, now=NOW)
     return found
+
+
+@pytest.fixture(scope="module")
+async def chromium() -> AsyncIterator[Browser]:
+    """One headless chromium for a module's tests (each opens tabs of its own)."""
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed here (scripts/services.sh installs it for CI)")
+    async with browser() as started:
+        yield started
+
+
+@pytest.fixture
+def screen(chromium: Browser) -> Browser:
+    """The browser, with nothing reported yet by this test's pages."""
+    chromium.problems.clear()
+    return chromium

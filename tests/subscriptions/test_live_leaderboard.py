@@ -5,28 +5,18 @@ do not grow with the subscribers."""
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import AsyncExitStack
 
 from db.engine import Database
 from services.authentication import Viewer
 from services.users import UserRole
 from tests.helpers import ADMIN, Backend, StatementCounter, bearer
-from tests.helpers_live import DAY, Floor, Live, refresh, rows, told_once, watching
+from tests.helpers_live import DAY, Floor, Live, hearing, refresh, rows, told_once, watching
 
 ADMIN_TOKEN = bearer(ADMIN)["Authorization"]
 BOARD = {"from": DAY.isoformat(), "to": DAY.isoformat()}
 FIRST = [(1, 30.0, "Ann"), (2, 20.0, "Bob"), (3, 10.0, "Cid")]
 AFTER_BOB = [(1, 35.0, "Bob"), (2, 30.0, "Ann"), (3, 10.0, "Cid")]
-
-
-async def hearing(live: Live) -> None:
-    """With Redis, until this process's subscription to the notices stands (and the boards
-    it recomputed then are computed)."""
-    if live.resources.settings.redis_url:
-        async with asyncio.timeout(10):
-            await live.resources.notices.subscribed.wait()
-            await live.app.boards.settled()
 
 
 async def test_the_current_page_then_each_change_and_nothing_when_nothing_changed(
