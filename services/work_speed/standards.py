@@ -1,10 +1,10 @@
 """The standards a day's score was computed with: each role's points per item and expected
 rate, the idle threshold and the productivity goal.
 
-Today the scores keep no record of them, so every day of a period is shown with the current
-roles and settings. This is the one place an export reads them: once each day's score names
-the set of standards it was computed with, this function reads those sets instead (a day
-without one keeps today's), and nothing else changes."""
+Each day's score names the standard set it was computed with (``services.standard_sets``):
+a day is shown with that set, whatever changed since; a day without one (no score yet, or a
+score from before the sets were recorded) with the current roles and settings. This is the
+one place an export reads them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Role
+from db.models import DailyScore, Role
+from db.models import StandardSet as StandardSetRow
+from services.standard_sets import RoleFigures, from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +54,41 @@ async def standards_applied(
     current: CurrentSettings,
 ) -> Mapping[date, Standards]:
     """Each day from ``first`` to ``last`` (both included) with the standards ``employee_id``'s
-    score of that day was computed with: today, the current roles (one SELECT) and
-    ``current`` settings for every day."""
-    del employee_id  # the recorded sets are per score: the employee's, once there are some
+    score of that day was computed with, else the current ones: two SELECTs (the current
+    roles, for their names and the days without a set; the period's scores' sets)."""
     rows = (await session.scalars(select(Role).order_by(Role.key))).all()
-    standards = Standards(
+    names = {r.id: r.name for r in rows}
+    today = Standards(
         roles={
             r.id: RoleStandards(r.id, r.key, r.name, r.points_per_item, r.expected_per_hour)
             for r in rows
         },
-        idle_threshold_minutes=current.idle_threshold_minutes,
+        idle_threshold_minutes=float(current.idle_threshold_minutes),
         productivity_goal=current.productivity_goal,
     )
+    recorded = await session.execute(
+        select(DailyScore.work_date, StandardSetRow)
+        .join(StandardSetRow, StandardSetRow.id == DailyScore.standard_set_id)
+        .where(DailyScore.employee_id == employee_id, DailyScore.work_date.between(first, last))
+    )
+    by_day: dict[date, Standards] = {}
+    sets: dict[str, Standards] = {}
+    for work_date, row in recorded:
+        if row.id not in sets:
+            stored = from_row(row)
+            sets[row.id] = Standards(
+                # a role made after the day was scored: today's figures, until it is rescored
+                roles=dict(today.roles)
+                | {r.role_id: _recorded(r, names) for r in stored.roles.values()},
+                idle_threshold_minutes=stored.idle_threshold_minutes,
+                productivity_goal=stored.productivity_goal,
+            )
+        by_day[work_date] = sets[row.id]
     days = (last - first).days + 1
-    return {first + timedelta(days=n): standards for n in range(days)}
+    dates = (first + timedelta(days=n) for n in range(days))
+    return {d: by_day.get(d, today) for d in dates}
+
+
+def _recorded(role: RoleFigures, names: Mapping[int, str]) -> RoleStandards:
+    name = names.get(role.role_id, role.key)  # a role's name is not a standard: today's
+    return RoleStandards(role.role_id, role.key, name, role.points_per_item, role.expected_per_hour)

@@ -27,7 +27,7 @@ HEADER = "work_date,section,role,start,end,metric,value,status,resolved_by,resol
 S = "2026-11-19"
 # The hand day (tests/helpers_work_speed.py), row by row, as computed by hand.
 HAND_LINES = [
-    "2026-11-19,standard,,,,idle_threshold_minutes,15,,,,",
+    "2026-11-19,standard,,,,idle_threshold_minutes,15.0,,,,",
     "2026-11-19,standard,,,,productivity_goal,100.0,,,,",
     "2026-11-19,role,packing,,,points_per_item,0.5,,,,",
     "2026-11-19,role,packing,,,expected_per_hour,120.0,,,,",

@@ -4,15 +4,16 @@ export gets, committed before any data is read; refusals audit nothing."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from db import models
 from db.engine import Database
 from services.authentication import Viewer
+from services.standard_sets import stamp, standard_set
 from services.users import UserRole
 from services.work_speed import reads
 from tests import helpers
@@ -255,3 +256,35 @@ async def test_an_export_that_cannot_be_audited_reads_and_sends_nothing(
     assert [e["code"] for e in answer["errors"]] == ["UNAUTHENTICATED"]
     assert not any("activities" in s or "daily_scores" in s for s in statements.statements)
     assert await audit_entries(db) == []
+
+
+async def test_a_day_shows_the_standards_its_score_was_computed_with(
+    floor: Floor, gql: GraphQLClient, db: Database
+) -> None:
+    async with db.session() as session, session.begin():
+        roles = (await session.scalars(select(models.Role))).all()
+        recorded = standard_set(roles=roles, idle_threshold=timedelta(minutes=15), goal=100.0)
+        await stamp(session=session, standards=recorded, days=[date(2026, 11, 19)], now=NOW)
+        await session.execute(
+            update(models.DailyScore)
+            .where(models.DailyScore.employee_id == floor.ann.id)
+            .values(standard_set_id=recorded.id)
+        )
+        # the standard changes after the day was scored
+        await session.execute(
+            update(models.Role)
+            .where(models.Role.id == floor.picking.id)
+            .values(points_per_item=3.0, expected_per_hour=90.0)
+        )
+    ann = gid("Employee", floor.ann.id)
+
+    scored = await export(gql, floor.manager, ann, "2026-11-19", "2026-11-19")
+    async with db.session() as session, session.begin():
+        await session.execute(update(models.DailyScore).values(standard_set_id=None))
+    unrecorded = await export(gql, floor.manager, ann, "2026-11-19", "2026-11-19")
+
+    assert scored["export"]["days"] == [HAND_DAY]  # picking at 2 points and 60 an hour, as scored
+    picking = next(r for r in unrecorded["export"]["days"][0]["roles"] if r["key"] == "picking")
+    assert (picking["pointsPerItem"], picking["expectedPerHour"], picking["points"]) == (
+        3.0, 90.0, 390.0,
+    )  # fmt: skip

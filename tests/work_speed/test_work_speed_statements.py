@@ -17,9 +17,10 @@ from tests.helpers import ADMIN, GraphQLClient, ServerStatements, StatementCount
 from tests.helpers_work_speed import EXPORT
 
 LAST = date(2026, 11, 19)
-# employee, team, the audit INSERT, roles, scores, idle periods, flags, activities
-CLIENT_STATEMENTS = 8
-SELECTS = 7
+# employee, team, the audit INSERT, roles, the scores' standard sets, scores, idle periods, flags,
+# activities
+CLIENT_STATEMENTS = 9
+SELECTS = 8
 
 
 async def period_of(db: Database, days: int) -> models.Employee:
