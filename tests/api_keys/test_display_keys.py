@@ -197,7 +197,7 @@ async def test_a_display_key_is_refused_everything_else_as_an_ingest_key_is(
             answers[name] = [error["extensions"]["code"] for error in body.get("errors", [])]
     display_message = (await display.execute("{ teams { key } }"))["errors"][0]["message"]
 
-    assert len(asked) == 38  # every root field but the three above
+    assert len(asked) == 40  # every root field but the three above
     assert {name: codes for name, codes in refused.items()
             if codes not in (["FORBIDDEN"], ["UNAUTHENTICATED"])} == {}  # fmt: skip
     assert refused == as_ingest | {"recordActivities": ["FORBIDDEN"]}

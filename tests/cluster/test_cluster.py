@@ -9,6 +9,9 @@ out of nginx's upstream first loses some)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import os
 import re
 import time
@@ -20,6 +23,7 @@ from typing import Any
 import httpx
 import pymysql
 import pytest
+import websockets
 
 from bench.cluster import nginx, pids, replication, topology
 from bench.cluster.rolling import nginx_of, replace, restart_webs
@@ -28,6 +32,9 @@ from bench.cluster.traffic import EMPLOYEES, Answer, Traffic
 from bench.faults.load import INGEST, USERS, sign_in
 from bench.faults.processes import MariaDB
 from prodhub.http_guard import MAX_DEVICE_BODY_BYTES
+from tests.helpers_live import PROTOCOL
+
+BOARD = "subscription($first: Int!) { leaderboardUpdated(first: $first) { edges { rank } } }"
 
 pytestmark = pytest.mark.skipif(
     not (MariaDB.available() and nginx.available())
@@ -195,3 +202,33 @@ def test_a_rolling_restart_under_load_loses_no_request(cluster: State) -> None:
     assert set(_upstreams(cluster, since)) == webs
     assert _stored(cluster, "mariadb-primary", "rolling") == len(traffic.stored)
     assert Path(cluster.directory / topology.STATE).exists()
+
+
+async def test_a_live_leaderboard_through_nginx_outlives_its_read_timeout(cluster: State) -> None:
+    """nginx passes the websocket upgrade on, and an idle subscription stays up past nginx's
+    15 s read timeout for plain requests (the server's pings come every 20 s)."""
+    token = await asyncio.to_thread(sign_in, cluster.url, USERS[0])
+    url = cluster.url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(url, subprotocols=[PROTOCOL]) as ws:
+        await ws.send(json.dumps({"type": "connection_init",
+                                  "payload": {"Authorization": f"Bearer {token}"}}))  # fmt: skip
+        acked = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": BOARD, "variables": {"first": 3}}}))  # fmt: skip
+        first = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        pings = 0
+        deadline = time.monotonic() + 25  # past nginx's 15 s and one server ping
+        while (left := deadline - time.monotonic()) > 0:
+            with contextlib.suppress(TimeoutError):
+                message = json.loads(await asyncio.wait_for(ws.recv(), left))
+                if message["type"] == "ping":
+                    pings += 1
+                    await ws.send(json.dumps({"type": "pong"}))
+        await ws.send(json.dumps({"type": "ping"}))
+        pong = json.loads(await asyncio.wait_for(ws.recv(), 10))
+
+    assert acked == {"type": "connection_ack"}
+    assert (first["type"], first["id"]) == ("next", "1")
+    assert len(first["payload"]["data"]["leaderboardUpdated"]["edges"]) == 3
+    assert pings == 1
+    assert pong == {"type": "pong"}

@@ -27,12 +27,12 @@ async def test_a_message_over_the_bound_closes_the_connection(
     try:
         await asyncio.to_thread(web.wait_ready)
         url = web.url.replace("http://", "ws://") + "/graphql"
-        init = orjson.dumps({"type": "connection_init", "payload": {}})
+        init = orjson.dumps({"type": "connection_init", "payload": {}}).decode()
         async with connect(url, subprotocols=[PROTOCOL]) as fitting:
-            await fitting.send(init + b" " * (WS_MAX_MESSAGE_BYTES - len(init)))
+            await fitting.send(init + " " * (WS_MAX_MESSAGE_BYTES - len(init)))
             acked = orjson.loads(await asyncio.wait_for(fitting.recv(), 10))
         async with connect(url, subprotocols=[PROTOCOL]) as oversized:
-            await oversized.send(init + b" " * WS_MAX_MESSAGE_BYTES)
+            await oversized.send(init + " " * WS_MAX_MESSAGE_BYTES)
             with pytest.raises(ConnectionClosedError) as closed:
                 await asyncio.wait_for(oversized.recv(), 10)
     finally:
