@@ -8,7 +8,6 @@ from typing import Any
 import strawberry
 
 from db import models
-from loaders.base import MISSING, known
 from resolvers import sessions
 from resolvers.context import Info
 from schema.infra.nodes import NodeKind
@@ -40,12 +39,7 @@ class ApiKeyType(Node):
         description="A DISPLAY key's team, whose leaderboard it shows; null for other keys.",
     )
     def team(self, info: Info) -> Any:
-        if self.team_id is None:
-            return None
-        row = known(info.context.loaders.by_id(models.Team), self.team_id)
-        if row is not MISSING:
-            return TeamType.from_row(row) if row else None
-        return _team(info, self.team_id)
+        return TeamType.by_id(info, self.team_id)
 
     @classmethod
     def from_row(cls, row: models.ApiKey) -> ApiKeyType:
@@ -58,11 +52,6 @@ class ApiKeyType(Node):
             last_used_at=row.last_used_at,
             team_id=row.team_id,
         )
-
-
-async def _team(info: Info, team_id: int) -> TeamType | None:
-    row = await info.context.loaders.by_id(models.Team).load(team_id)
-    return TeamType.from_row(row) if row else None
 
 
 NODES = (NodeKind(ApiKeyType, models.ApiKey, admin_only=True),)

@@ -10,8 +10,6 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.nodes import SelectedField
 
-from db import models
-from loaders.base import MISSING, known
 from resolvers import leaderboard as resolve
 from resolvers.context import Info
 from resolvers.leaderboard import LeaderboardPage, Wanted
@@ -97,12 +95,7 @@ class LeaderboardConnectionType:
     def team(self, info: Info) -> Any:
         """At once when the request holds the team already (a board of today read its
         timezone), else through the loader."""
-        if self.team_id is None:
-            return None
-        row = known(info.context.loaders.by_id(models.Team), self.team_id)
-        if row is not MISSING:
-            return TeamType.from_row(row) if row else None
-        return _team(info, self.team_id)
+        return TeamType.by_id(info, self.team_id)
 
     @classmethod
     def of(cls, found: LeaderboardPage, viewer: Viewer) -> LeaderboardConnectionType:
@@ -119,11 +112,6 @@ class LeaderboardConnectionType:
             page_info=page_info(found.page, edges),
             team_id=found.board.team_id,
         )
-
-
-async def _team(info: Info, team_id: int) -> TeamType | None:
-    row = await info.context.loaders.by_id(models.Team).load(team_id)
-    return TeamType.from_row(row) if row else None
 
 
 FromDay = Annotated[dt.date | None, strawberry.argument(name="from")]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from db import models
+from loaders.base import MISSING, known
 from resolvers import sessions
 from resolvers.context import Info
 from schema.infra.cache_control import cached
@@ -32,6 +35,22 @@ class TeamType(Node):
             name=row.name,
             timezone=row.timezone,
         )
+
+    @classmethod
+    def by_id(cls, info: Info, team_id: int | None) -> Any:
+        """The team of ``team_id`` (None: null): at once when the request holds it already,
+        else through the loader (an awaitable)."""
+        if team_id is None:
+            return None
+        row = known(info.context.loaders.by_id(models.Team), team_id)
+        if row is not MISSING:
+            return cls.from_row(row) if row else None
+        return _loaded(cls, info, team_id)
+
+
+async def _loaded(cls: type[TeamType], info: Info, team_id: int) -> TeamType | None:
+    row = await info.context.loaders.by_id(models.Team).load(team_id)
+    return cls.from_row(row) if row else None
 
 
 NODES = (NodeKind(TeamType, models.Team),)
