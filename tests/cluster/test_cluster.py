@@ -34,7 +34,9 @@ from bench.faults.processes import MariaDB
 from prodhub.http_guard import MAX_DEVICE_BODY_BYTES
 from tests.helpers_live import PROTOCOL
 
-BOARD = "subscription($first: Int!) { leaderboardUpdated(first: $first) { edges { rank } } }"
+BOARD = (
+    "subscription($first: Int!) { leaderboardUpdated(first: $first) { edges { node { rank } } } }"
+)
 
 pytestmark = pytest.mark.skipif(
     not (MariaDB.available() and nginx.available())
@@ -228,7 +230,7 @@ async def test_a_live_leaderboard_through_nginx_outlives_its_read_timeout(cluste
         pong = json.loads(await asyncio.wait_for(ws.recv(), 10))
 
     assert acked == {"type": "connection_ack"}
-    assert (first["type"], first["id"]) == ("next", "1")
+    assert (first["type"], first["id"]) == ("next", "1"), first
     assert len(first["payload"]["data"]["leaderboardUpdated"]["edges"]) == 3
     assert pings == 1
     assert pong == {"type": "pong"}
