@@ -58,8 +58,13 @@ def test_nginx_waits_for_clients_as_the_app_does() -> None:
 
 
 def test_nginx_waits_for_the_app_past_its_budget_and_not_much_longer() -> None:
-    (read,) = [seconds(v) for v in directive("proxy_read_timeout")]
+    """15 s for a request; on /graphql, whose websockets are idle between the server's pings,
+    past two pings (a plain request there is still answered within the app's budget)."""
+    read, websockets = [seconds(v) for v in directive("proxy_read_timeout")]
     assert EXECUTION_TIMEOUT_SECONDS + 1 <= read <= EXECUTION_TIMEOUT_SECONDS + 10
+    (graphql,) = re.findall(r"location = /graphql \{(.*?)\}", SITE, re.DOTALL)
+    assert directive("proxy_read_timeout", graphql) == ["60s"]
+    assert websockets == 60 > 2 * Settings.model_fields["subscription_ping_seconds"].default
 
 
 def test_nginx_lets_idle_connections_go_before_uvicorn_does() -> None:
@@ -67,8 +72,13 @@ def test_nginx_lets_idle_connections_go_before_uvicorn_does() -> None:
     (idle,) = [seconds(v) for v in directive("keepalive_timeout", upstream)]
     assert idle < uvicorn.Config(app="prodhub.app:create_app").timeout_keep_alive
     assert directive("proxy_http_version") == ["1.1"]
+    # "" (keep-alive to the app) unless the client asks for a websocket
+    (upgrade,) = re.findall(r"map \$http_upgrade \$prodhub_connection \{(.*?)\}", SITE, re.DOTALL)
+    assert [line.strip() for line in upgrade.strip().splitlines()] == [
+        'default "";', "websocket upgrade;",
+    ]  # fmt: skip
     assert directive("proxy_set_header") == [
-        'Connection ""', "Host $host", "X-Forwarded-For $proxy_add_x_forwarded_for",
+        "Connection $prodhub_connection", "Upgrade $http_upgrade", "Host $host", "X-Forwarded-For $proxy_add_x_forwarded_for",
         "X-Forwarded-Proto $scheme", "X-Request-ID $prodhub_request_id",
     ]  # fmt: skip
 
