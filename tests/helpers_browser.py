@@ -161,7 +161,11 @@ async def browser() -> AsyncIterator[Browser]:
     """A headless chromium on a new, empty profile, until the block ends."""
     path = chromium_path()
     assert path is not None
-    with tempfile.TemporaryDirectory(prefix="prodhub-chromium-") as directory:
+    # chromium's helper processes may still write to the profile for a moment after it exits:
+    # a file they add then must not fail the test that ran (what is left is in the temp dir).
+    with tempfile.TemporaryDirectory(
+        prefix="prodhub-chromium-", ignore_cleanup_errors=True
+    ) as directory:
         profile = Path(directory)
         process = await asyncio.create_subprocess_exec(
             path, *FLAGS, f"--user-data-dir={profile}", "about:blank",
