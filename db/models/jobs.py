@@ -22,7 +22,7 @@ class JobRun(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     job: Mapped[str] = mapped_column(String(64))
-    tick: Mapped[str] = mapped_column(String(32))
+    tick: Mapped[str] = mapped_column(String(48))
     status: Mapped[str] = mapped_column(String(16))  # RUNNING | SUCCEEDED | FAILED | SKIPPED
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
@@ -51,7 +51,7 @@ class SyncRun(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # TIME_CLOCK | SCHEDULES | USERS
     # The job's tick (a backfill's chunk adds its first date); null on runs before 0005.
-    key: Mapped[str | None] = mapped_column(String(40))
+    key: Mapped[str | None] = mapped_column(String(48))
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16))  # QUEUED, RUNNING, SUCCEEDED, FAILED
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import dramatiq
@@ -30,7 +31,7 @@ TRIGGER = """mutation($kind: SyncKind!, $from: Date, $to: Date) {
 RUNS = "{ syncRuns(first: 10) { edges { node { kind key status rangeStart rangeEnd attempts } } } }"
 STATUS = """{ systemStatus { connecteamConfigured
   syncs { kind key status rangeStart rangeEnd attempts counts error } } }"""
-TICK = "2026-11-20T20:30:00Z"  # NOW
+TICK = "2026-11-20T20:30:00.000Z"  # NOW
 
 
 @pytest.fixture
@@ -139,6 +140,45 @@ async def test_a_backfill_in_chunks_refused_while_queued_then_run(
     ]  # fmt: skip
     assert [tuple(c) for c in clocks] == [("s-oct", utc(2026, 10, 5).date())]
     assert after["triggerSync"]["enqueued"] == 1
+
+
+async def test_a_sync_asked_for_within_the_second_the_last_one_finished_runs_too(
+    backend: Backend, db: Database, admin: None
+) -> None:
+    """The same default range asked for twice 400 ms apart, the first run done in between:
+    two ticks, two runs, the second under its own key (a tick to the second made them one key,
+    and the second ask an internal error)."""
+    fake = FakeConnecteam(time_clocks=[{"id": 7, "name": "Warehouse", "isArchived": False}])
+    now = [NOW]
+    async with serving(fake) as url:
+        settings = backend.settings.model_copy(
+            update={"redis_url": None, "connecteam_api_key": SecretStr(API_KEY),
+                    "connecteam_base_url": url}
+        )  # fmt: skip
+        app = create_app(build_resources(settings, db=db), clock=lambda: now[0], embedded_jobs=True)
+        broker = app.state.jobs.actors[Job.SYNC_TIME_CLOCK].broker
+        answers = []
+        for _ in range(2):
+            answers.append(await ask(app, TRIGGER, kind="TIME_CLOCK"))
+            worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
+            worker.start()
+            try:
+                await asyncio.to_thread(lambda: broker.join("connecteam", fail_fast=True))
+            finally:
+                await asyncio.to_thread(worker.stop)
+            now[0] += timedelta(milliseconds=400)
+        runs = await ask(app, RUNS)
+        await app.state.resources.aclose()
+
+    assert [a["triggerSync"] for a in answers] == [
+        {"enqueued": 1, "job": "sync_time_clock", "tick": tick, "errors": []}
+        for tick in (TICK, "2026-11-20T20:30:00.400Z")
+    ]
+    assert [e["node"]["key"] for e in runs["syncRuns"]["edges"]] == [
+        "2026-11-20T20:30:00.400Z/20261119",
+        f"{TICK}/20261119",
+    ]
+    assert {e["node"]["status"] for e in runs["syncRuns"]["edges"]} == {"SUCCEEDED"}
 
 
 @pytest.mark.parametrize(

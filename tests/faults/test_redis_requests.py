@@ -157,7 +157,7 @@ async def test_a_scan_stored_while_redis_refuses_is_answered_stored_and_its_refr
     assert [day.isoformat() for day in owed] == ["2026-11-16", "2026-11-17"]
     assert failures._value.get() - failed_before == 2
     assert queued_meanwhile == []
-    tick = "2026-11-20T20:30:00Z"
+    tick = "2026-11-20T20:30:00.000Z"
     assert setup.refreshes_queued() == [("2026-11-16", tick), ("2026-11-17", tick)]
     assert paid_after < 1.5  # tried every second at most, past the breaker
     # to run after a burst would have ended, as when sent at once

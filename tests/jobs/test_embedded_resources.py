@@ -55,7 +55,7 @@ class Clock:
 
     def tick(self) -> str:
         self.now += timedelta(minutes=1)
-        return self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 async def runs(db: Database) -> list[tuple[str, str]]:

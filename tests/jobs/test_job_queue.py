@@ -48,7 +48,7 @@ async def test_a_burst_enqueues_one_refresh_per_day(
 
     # Two web processes share the window through Redis; without Redis each has its own.
     copies = 1 if resources.redis is not None else 2
-    tick = "2026-11-20T20:30:00Z"  # a write's tick says its offset
+    tick = "2026-11-20T20:30:00.000Z"  # a write's tick says its offset
     assert sum(sent) == 2 * copies
     assert delayed(broker) == [("2026-11-16", tick)] * copies + [("2026-11-17", tick)] * copies
     etas = {Message.decode(raw).options["eta"] for raw in broker.queues["scores.DQ"].queue}

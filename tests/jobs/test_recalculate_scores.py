@@ -58,11 +58,11 @@ async def test_days_after_today_are_refused_and_an_accepted_call_answers_its_job
     assert accepted["recalculateScores"] == {
         "enqueued": 2,
         "job": "refresh_scores",
-        "tick": "2026-11-21T03:00:00Z",
+        "tick": "2026-11-21T03:00:00.000Z",
         "errors": [],
     }
     messages = [Message.decode(data) for data in queued]
     assert [m.args[:2] for m in messages] == [
-        ("2026-11-19", "2026-11-21T03:00:00Z"),
-        ("2026-11-20", "2026-11-21T03:00:00Z"),
+        ("2026-11-19", "2026-11-21T03:00:00.000Z"),
+        ("2026-11-20", "2026-11-21T03:00:00.000Z"),
     ]

@@ -49,7 +49,7 @@ async def test_a_job_logs_under_the_id_of_the_request_that_enqueued_it(
             headers={**bearer(ADMIN), "X-Request-ID": "recalc-7"},
         )
         assert response.json()["data"]["recalculateScores"] == {"enqueued": 1, "errors": []}
-        tick = f"{NOW.strftime('%Y-%m-%dT%H:%M:%SZ')}/2026-11-20"
+        tick = f"{NOW.strftime('%Y-%m-%dT%H:%M:%S.000Z')}/2026-11-20"
         for _ in range(300):
             if await ran(backend.db, tick) and any(
                 line.get("request_id") == "recalc-7" for line in logs.events("job finished")
