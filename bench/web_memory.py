@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="bench/web_memory")
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between samples")
-    parser.add_argument("--scans", type=int, default=100, help="device scans per second")
+    parser.add_argument("--items", type=int, default=100, help="items scanned per second")
     parser.add_argument("--variant", action="append", default=[], help="NAME[=SOURCE][:ENV=V,..]")
     parser.add_argument("--keep", type=Path, help="where to keep the logs (else removed)")
     options = parser.parse_args()
@@ -76,7 +76,7 @@ def main() -> None:
         for variant in variants:
             assert variant.web is not None
             variant.web.wait_ready()
-        measure(variants, api_key, options.minutes * 60, options.interval, options.scans)
+        measure(variants, api_key, options.minutes * 60, options.interval, options.items)
     finally:
         for member in reversed(stoppable):
             member.stop()
@@ -113,9 +113,9 @@ def start_backends(directory: Path, stoppable: list[Process | Server | Redis]) -
 
 
 def measure(
-    variants: list[Variant], api_key: str, seconds: float, interval: float, scans: int
+    variants: list[Variant], api_key: str, seconds: float, interval: float, items: int
 ) -> None:
-    traffic = [SoakTraffic(v.web.url, api_key, scans).start() for v in variants if v.web]
+    traffic = [SoakTraffic(v.web.url, api_key, items).start() for v in variants if v.web]
     began = time.monotonic()
     try:
         while (elapsed := time.monotonic() - began) < seconds:

@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=WARMUP_SECONDS / 60, help="minutes")
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between samples")
-    parser.add_argument("--scans", type=int, default=100, help="device scans per second")
+    parser.add_argument("--items", type=int, default=100, help="items scanned per second")
     parser.add_argument("--dir", type=Path, help="a running cluster's directory")
     parser.add_argument("--running", action="store_true", help="the last cluster started")
     parser.add_argument("--plot", type=Path, default=Path("docs/soak.png"))
@@ -49,7 +49,7 @@ def main() -> None:
     state = State.load(directory) if directory else topology.start()
     try:
         result = soak(
-            state, options.minutes * 60, options.interval, options.scans, options.warmup * 60
+            state, options.minutes * 60, options.interval, options.items, options.warmup * 60
         )
     finally:
         if directory is None:  # its own cluster: stopped, its directory removed
@@ -63,10 +63,10 @@ def main() -> None:
 
 
 def soak(
-    state: State, seconds: float, interval: float, scans: int, warmup: float = WARMUP_SECONDS
+    state: State, seconds: float, interval: float, items: int, warmup: float = WARMUP_SECONDS
 ) -> dict[str, Any]:
     warmup = min(warmup, seconds * WARMUP_SHARE) if seconds < 600 else warmup
-    traffic = SoakTraffic(state.url, state.api_key, scans).start()
+    traffic = SoakTraffic(state.url, state.api_key, items).start()
     began = time.monotonic()
     samples: list[dict[str, Any]] = []
     seen = 0
@@ -88,8 +88,8 @@ def soak(
         "minutes": seconds / 60,
         "interval_seconds": interval,
         "warmup_seconds": warmup,
-        "scans_per_second": scans,
-        "scans_stored": traffic.scans_stored,
+        "items_per_second": items,
+        "items_stored": traffic.items_stored,
         "machine": machine(),
         "profile": "S (seed-demo)",
         "processes": [m.name for m in state.members],
@@ -200,7 +200,7 @@ def report(result: dict[str, Any]) -> str:
         f"Machine: {result['machine']['cpus']} cores, {result['machine']['platform']}; "
         f"demo data profile {result['profile']}. Traffic: "
         + ", ".join(f"{kind} {n}" for kind, n in result["requests"].items())
-        + f" requests; {result['scans_stored']} scans stored ({result['scans_per_second']}/s).",
+        + f" requests; {result['items_stored']} items scanned ({result['items_per_second']}/s).",
         "",
         f"RSS of each process (its children included; processes: how many, over the run), "
         f"after the {warm:g} s warm-up; start and end: the median of the first and of the last "

@@ -1,8 +1,15 @@
 """The soak's mixed traffic through nginx, one thread per client, every answer checked:
 dashboard reads with a token (the same employees and teams each time), leaderboard pages
 (the first, then the next by its cursor), a device's ``recordActivities`` at a steady rate
-of scans per second (each batch stored: accepted plus duplicates is the batch), sign-ins
+of items per second (each batch stored: accepted plus duplicates is the batch), sign-ins
 (each demo sign-in in turn), and now and then an admin's ``recalculateScores`` of today.
+
+The scans are shaped like a floor's: every demo employee scans in their own default role,
+one activity every ``ACTIVITY_SECONDS`` covering the seconds since their last one (no two of
+an employee's windows overlap), the items shared out so that the whole floor scans the rate
+asked for. A day grows by what the floor really adds, not by overlapping copies that each
+raise a flag (an earlier shape: every scan one activity over the same 20 s for ten
+employees, which grew today to 180,000 overlapping activities and as many flags in 30 min).
 
 Every request is one ``Answer`` (kind, start, seconds, outcome); the sampler reads them
 by position, so the list only grows."""
@@ -19,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.cluster.traffic import EMPLOYEES, TIMEOUT, Answer, dashboard_rows
+from bench.cluster.traffic import TIMEOUT, Answer, dashboard_rows
 from bench.faults.load import DASHBOARD, INGEST, LOGIN, PASSWORD, USERS, sign_in
 
 LEADERBOARD = """query($after: String) { leaderboard(first: 20, after: $after) {
@@ -28,6 +35,10 @@ LEADERBOARD = """query($after: String) { leaderboard(first: 20, after: $after) {
 RECALCULATE = """mutation($d: Date!) { recalculateScores(from: $d, to: $d) {
   enqueued errors { code } } }"""
 BATCH_SECONDS = 0.5  # a device posts its scans twice a second
+ACTIVITY_SECONDS = 10  # each employee's activities: one window every 10 s
+CYCLE = round(ACTIVITY_SECONDS / BATCH_SECONDS)  # batches in one round of the floor
+LAG = timedelta(seconds=30)  # a window ends this long before it is posted
+FLOOR = "{ employees(first: 100) { edges { node { code defaultRole { key } } } } }"
 RECALCULATE_SECONDS = 60.0
 
 
@@ -39,13 +50,13 @@ class Refused(Exception):
 class SoakTraffic:
     url: str  # nginx's
     api_key: str  # a device's (INGEST)
-    scans_per_second: int = 100
+    items_per_second: int = 100
     answers: list[Answer] = field(default_factory=list)
-    scans_stored: int = 0
+    items_stored: int = 0
     _token: str = ""
     _expected: list[tuple[str, str | None]] = field(default_factory=list)
-    _codes: list[str] = field(default_factory=list)
-    _role: str = ""
+    _floor: list[tuple[str, str]] = field(default_factory=list)  # (code, role), who scans
+    _began: datetime = field(default_factory=lambda: datetime.now(UTC))
     _prefix: str = field(default_factory=lambda: f"soak-{int(time.time())}")
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -55,10 +66,10 @@ class SoakTraffic:
         headers = {"Authorization": f"Bearer {self._token}"}
         with httpx.Client(base_url=self.url, headers=headers, timeout=TIMEOUT) as http:
             self._expected = dashboard_rows(http.post("/graphql", json={"query": DASHBOARD}).json())
-            employees = http.post("/graphql", json={"query": EMPLOYEES}).json()["data"]
+            employees = http.post("/graphql", json={"query": FLOOR}).json()["data"]
         nodes = [edge["node"] for edge in employees["employees"]["edges"]]
-        self._codes = [n["code"] for n in nodes]
-        self._role = next(n["defaultRole"]["key"] for n in nodes if n["defaultRole"])
+        self._floor = [(n["code"], n["defaultRole"]["key"]) for n in nodes if n["defaultRole"]]
+        self._began = datetime.now(UTC).replace(microsecond=0) - LAG
         loops: list[tuple[str, float, Callable[[httpx.Client, int], None]]] = [
             ("dashboard", 0.2, self._dashboard),
             ("dashboard", 0.2, self._dashboard),
@@ -116,20 +127,34 @@ class SoakTraffic:
             _post(http, LEADERBOARD, after, self._token)
 
     def _scans(self, http: httpx.Client, n: int) -> None:
-        size = max(1, round(self.scans_per_second * BATCH_SECONDS))
-        end = datetime.now(UTC) - timedelta(seconds=30)
-        start = end - timedelta(seconds=20)
+        """Batch ``n``: the activities of the employees whose turn it is (every ``CYCLE``-th
+        of the floor), each over its ``ACTIVITY_SECONDS`` window of round ``n // CYCLE``."""
+        turn = self._turn(n)
         batch = [
-            {"employeeCode": self._codes[(n * size + i) % len(self._codes)],
-             "roleKey": self._role, "itemsCount": 1 + i % 5,
+            {"employeeCode": code, "roleKey": role, "itemsCount": items,
              "windowStart": start.isoformat(), "windowEnd": end.isoformat(),
              "externalRef": f"{self._prefix}-{n}-{i}"}
-            for i in range(size)
+            for i, (code, role, items, start, end) in enumerate(turn)
         ]  # fmt: skip
+        if not batch:
+            return
         recorded = _post(http, INGEST, {"items": batch}, self.api_key)["data"]["recordActivities"]
-        if recorded["errors"] or recorded["accepted"] + recorded["duplicates"] != size:
+        if recorded["errors"] or recorded["accepted"] + recorded["duplicates"] != len(batch):
             raise Refused(f"not stored: {recorded}")
-        self.scans_stored += size
+        self.items_stored += sum(items for _, _, items, _, _ in turn)
+
+    def _turn(self, n: int) -> list[tuple[str, str, int, datetime, datetime]]:
+        """Who scans in batch ``n``, how many items, over which window: a round's items
+        (the rate times ``ACTIVITY_SECONDS``) shared out evenly over the floor."""
+        rounds, slot = divmod(n, CYCLE)
+        start = self._began + timedelta(seconds=rounds * ACTIVITY_SECONDS)
+        end = start + timedelta(seconds=ACTIVITY_SECONDS)
+        share, extra = divmod(self.items_per_second * ACTIVITY_SECONDS, len(self._floor))
+        return [
+            (code, role, share + (i < extra), start, end)
+            for i, (code, role) in enumerate(self._floor)
+            if i % CYCLE == slot and share + (i < extra) > 0
+        ]
 
     def _sign_in(self, http: httpx.Client, n: int) -> None:
         variables = {"e": USERS[n % len(USERS)], "p": PASSWORD}
