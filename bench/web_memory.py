@@ -35,6 +35,7 @@ from bench.cluster.replication import Server, follow, install_primary, install_r
 from bench.cluster.soak_traffic import SoakTraffic
 from bench.cluster.topology import cli
 from bench.faults.processes import ROOT, Process, Redis, Web, serve, worker
+from core.settings import Settings
 
 WARMUP_MINUTES = 2
 
@@ -115,7 +116,8 @@ def start_backends(directory: Path, stoppable: list[Process | Server | Redis]) -
 def measure(
     variants: list[Variant], api_key: str, seconds: float, interval: float, items: int
 ) -> None:
-    traffic = [SoakTraffic(v.web.url, api_key, items).start() for v in variants if v.web]
+    zone = Settings.model_fields["timezone"].default  # the processes' own: none is set
+    traffic = [SoakTraffic(v.web.url, api_key, zone, items).start() for v in variants if v.web]
     began = time.monotonic()
     try:
         while (elapsed := time.monotonic() - began) < seconds:

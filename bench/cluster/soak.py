@@ -66,7 +66,7 @@ def soak(
     state: State, seconds: float, interval: float, items: int, warmup: float = WARMUP_SECONDS
 ) -> dict[str, Any]:
     warmup = min(warmup, seconds * WARMUP_SHARE) if seconds < 600 else warmup
-    traffic = SoakTraffic(state.url, state.api_key, items).start()
+    traffic = SoakTraffic(state.url, state.api_key, topology.zone(state), items).start()
     began = time.monotonic()
     samples: list[dict[str, Any]] = []
     seen = 0

@@ -2,7 +2,8 @@
 dashboard reads with a token (the same employees and teams each time), leaderboard pages
 (the first, then the next by its cursor), a device's ``recordActivities`` at a steady rate
 of items per second (each batch stored: accepted plus duplicates is the batch), sign-ins
-(each demo sign-in in turn), and now and then an admin's ``recalculateScores`` of today.
+(each demo sign-in in turn), and now and then an admin's ``recalculateScores`` of today
+(the company's: in its timezone, a recalculation of a day not begun there is refused).
 
 The scans are shaped like a floor's: every demo employee scans in their own default role,
 one activity every ``ACTIVITY_SECONDS`` covering the seconds since their last one (no two of
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -50,6 +52,7 @@ class Refused(Exception):
 class SoakTraffic:
     url: str  # nginx's
     api_key: str  # a device's (INGEST)
+    zone: str  # the company's timezone: ``recalculateScores`` takes its days, none after today
     items_per_second: int = 100
     answers: list[Answer] = field(default_factory=list)
     items_stored: int = 0
@@ -163,7 +166,7 @@ class SoakTraffic:
             raise Refused(f"refused: {login}")
 
     def _recalculate(self, http: httpx.Client, _: int) -> None:
-        today = datetime.now(UTC).date().isoformat()
+        today = datetime.now(ZoneInfo(self.zone)).date().isoformat()
         job = _post(http, RECALCULATE, {"d": today}, self._token)["data"]["recalculateScores"]
         if job["errors"] or job["enqueued"] < 1:
             raise Refused(f"not enqueued: {job}")

@@ -149,12 +149,17 @@ def start(directory: Path | None = None, *, log: Callable[[str], None] = print) 
     return state
 
 
+def zone(state: State) -> str:
+    """The company's timezone the cluster's processes run with: its days are theirs."""
+    name: str = state.env.get("PRODHUB_TIMEZONE", Settings.model_fields["timezone"].default)
+    return name
+
+
 def start_connecteam(state: State) -> None:
     """The fake, on a port of its own; the prodhub processes' settings point at it."""
-    zone = state.env.get("PRODHUB_TIMEZONE", Settings.model_fields["timezone"].default)
     data = state.directory / "connecteam.json"
-    today = datetime.now(ZoneInfo(zone)).date()
-    connecteam.prepare(state.env["PRODHUB_DATABASE_URL"], data, today, zone)
+    today = datetime.now(ZoneInfo(zone(state))).date()
+    connecteam.prepare(state.env["PRODHUB_DATABASE_URL"], data, today, zone(state))
     port = free_port()
     with (state.directory / "logs" / "connecteam.log").open("ab") as out:
         popen = subprocess.Popen(
