@@ -2,13 +2,16 @@
 side by side in one run, at several sizes of the day.
 
     python -m bench.refresh_memory --url mysql+aiomysql://... --day 2026-11-20 \
-        [--sizes 10000 50000 150000] [--rounds 3]
+        [--sizes 10000 50000 150000] [--rounds 3] [--items 0]
 
 Expects a database seeded with ``prodhub seed-demo --profile S --today <day>`` (``bench/run
 --profile S`` does all of it). The day after ``--day`` gets ``--day``'s clock records, then,
 for each size, that many activities in bulk, shared among the clocked employees, back to back
-through each one's clock record with zero items (so that none raises a flag, and every size
-writes the same scores and flags). Each path then refreshes that day in a fresh subprocess:
+through each one's clock record with ``--items`` items each: zero by default, so that none
+raises a flag and every size writes the same scores; with enough items that each window's
+rate is impossible, every activity raises a flag, and the day's flags grow with it (raised
+once before measuring, so that each refresh measured finds them all and finds them again).
+Each path then refreshes that day in a fresh subprocess:
 its peak resident size (``VmHWM``, see ``peak_resident``), its resident size before the job,
 after it and after glibc's ``malloc_trim(0)``, seconds and the statements MariaDB executed
 (``Questions``); then the same job again under ``tracemalloc``, for the Python heap's peak.
@@ -197,12 +200,16 @@ async def child(url: str, day: date, path: str) -> dict[str, Any]:
     await db.write(job)
     traced = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    async with db.read_session() as session:
+        stored = await session.scalar(
+            select(func.count()).select_from(Flag).where(Flag.work_date == on)
+        )
     server.close()
     await db.dispose()
     return {"seconds": seconds, "statements": statements, "peak_rss": peak,
             "rss_before": before, "rss_after": after, "rss_trimmed": trimmed,
             "traced_peak": traced, "scores": refreshed.scores,
-            "flags_raised": refreshed.flags_raised}  # fmt: skip
+            "flags_raised": refreshed.flags_raised, "flags": stored}  # fmt: skip
 
 
 def measure(url: str, day: date, path: str) -> dict[str, Any]:
@@ -245,7 +252,7 @@ async def prepare_day(db: Database, day: date) -> None:
         await session.execute(insert(ClockRecord), rows)
 
 
-async def add_activities(db: Database, day: date, count: int) -> int:
+async def add_activities(db: Database, day: date, count: int, items: int) -> int:
     """``count`` more activities of the benchmark's day, shared among its clocked employees:
     each one's back to back through their clock record, after those added before."""
     on = bench_day(day)
@@ -265,7 +272,7 @@ async def add_activities(db: Database, day: date, count: int) -> int:
         assert clock_out is not None  # prepare_day closed them all
         step = (clock_out - clock_in) / max(many, 1)
         rows += [
-            {"employee_id": employee_id, "role_id": role, "items_count": 0,
+            {"employee_id": employee_id, "role_id": role, "items_count": items,
              "window_start": clock_in + step * i, "window_end": clock_in + step * (i + 1),
              "work_date": on, "source": "bench", "external_ref": f"{REF}{n}-{i}"}
             for i in range(many)
@@ -300,14 +307,29 @@ async def counts(db: Database, day: date) -> tuple[int, int, int]:
     return int(employees or 0), by_day.get(day, 0), by_day.get(bench_day(day), 0)
 
 
-async def run(url: str, day: date, sizes: list[int], rounds: int) -> dict[str, Any]:
+async def raise_flags(db: Database, day: date) -> None:
+    """The benchmark's day refreshed once, so that its flags are stored before measuring."""
+
+    async def job(session: AsyncSession) -> Refreshed:
+        return await refresh_day(
+            session=session, work_date=bench_day(day), now=now_of(day), idle_threshold=IDLE,
+            goal=100.0,
+        )  # fmt: skip
+
+    await db.write(job)
+
+
+async def run(url: str, day: date, sizes: list[int], rounds: int, items: int) -> dict[str, Any]:
     db = Database(Settings(database_url=url))
     await prepare_day(db, day)
     measured: list[dict[str, Any]] = []
     for size in sizes:
         async with db.session() as session, session.begin():
-            await session.execute(delete(Activity).where(Activity.work_date == bench_day(day)))
-        await add_activities(db, day, size)
+            for model in (Flag, Activity):
+                await session.execute(delete(model).where(model.work_date == bench_day(day)))
+        await add_activities(db, day, size, items)
+        if items:
+            await raise_flags(db, day)
         employees, seeded, rows = await counts(db, day)
         got: dict[str, list[dict[str, Any]]] = {path: [] for path in PATHS}
         for _ in range(rounds):  # interleaved, so that noise hits both alike
@@ -319,7 +341,7 @@ async def run(url: str, day: date, sizes: list[int], rounds: int) -> dict[str, A
     await forget(db, day)
     await db.dispose()
     return {"day": bench_day(day).isoformat(), "employees": employees, "seeded_rows": seeded,
-            "rounds": rounds, "runs": measured}  # fmt: skip
+            "rounds": rounds, "items": items, "runs": measured}  # fmt: skip
 
 
 def report(result: dict[str, Any]) -> str:
@@ -327,12 +349,13 @@ def report(result: dict[str, Any]) -> str:
     lines = [
         f"{result['employees']} employees ({result['seeded_rows']:,} activities on the seed's "
         f"last day); day {result['day']}: its clock records, then the activities below, "
-        f"zero items each, back to back through each clock record. Each path in a fresh "
-        f"process, medians of {result['rounds']} interleaved rounds; sizes in MiB.",
+        f"{result['items']} items each, back to back through each clock record. Each path "
+        f"in a fresh process, medians of {result['rounds']} interleaved rounds; sizes in MiB.",
         "",
         "| activities of the day | path | peak RSS (VmHWM) | RSS before | after "
-        "| after malloc_trim | tracemalloc peak | seconds | statements | scores | flags raised |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| after malloc_trim | tracemalloc peak | seconds | statements | scores "
+        "| flags raised | flags of the day |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in result["runs"]:
         lines.append(
@@ -340,7 +363,7 @@ def report(result: dict[str, Any]) -> str:
             f"| {run['rss_before'] / mib:.0f} | {run['rss_after'] / mib:.0f} "
             f"| {run['rss_trimmed'] / mib:.0f} | {run['traced_peak'] / mib:.1f} "
             f"| {run['seconds']:.2f} | {run['statements']} | {run['scores']} "
-            f"| {run['flags_raised']} |"
+            f"| {run['flags_raised']} | {run['flags']} |"
         )
     return "\n".join(lines)
 
@@ -349,13 +372,15 @@ def main() -> None:
     parser = results.arguments(__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 150_000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--items", type=int, default=0, help="items in each activity")
     parser.add_argument("--child", choices=PATHS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(asyncio.run(child(args.url, args.day, args.child))))
         return
-    result = asyncio.run(run(args.url, args.day, sorted(args.sizes), args.rounds))
-    results.keep("refresh_memory", result, report(result))
+    result = asyncio.run(run(args.url, args.day, sorted(args.sizes), args.rounds, args.items))
+    name = "refresh_memory_flagged" if args.items else "refresh_memory"
+    results.keep(name, result, report(result))
 
 
 if __name__ == "__main__":
