@@ -13,6 +13,7 @@ import dramatiq
 import httpx
 import pytest
 from dramatiq import Message
+from dramatiq.brokers.stub import StubBroker
 from pydantic import SecretStr
 from sqlalchemy import delete, select
 
@@ -87,13 +88,7 @@ async def test_a_backfill_in_chunks_refused_while_queued_then_run(
         waiting = await ask(app, RUNS)
         messages = queued(app)
 
-        broker = app.state.jobs.actors[Job.SYNC_TIME_CLOCK].broker
-        worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
-        worker.start()
-        try:
-            await asyncio.to_thread(lambda: broker.join("connecteam", fail_fast=True))
-        finally:
-            await asyncio.to_thread(worker.stop)
+        await drain(embedded_broker(app))
         status = await ask(app, STATUS)
         after = await ask(app, TRIGGER, kind="TIME_CLOCK")  # nothing running any more
         await app.state.resources.aclose()
@@ -156,16 +151,10 @@ async def test_a_sync_asked_for_within_the_second_the_last_one_finished_runs_too
                     "connecteam_base_url": url}
         )  # fmt: skip
         app = create_app(build_resources(settings, db=db), clock=lambda: now[0], embedded_jobs=True)
-        broker = app.state.jobs.actors[Job.SYNC_TIME_CLOCK].broker
         answers = []
         for _ in range(2):
             answers.append(await ask(app, TRIGGER, kind="TIME_CLOCK"))
-            worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
-            worker.start()
-            try:
-                await asyncio.to_thread(lambda: broker.join("connecteam", fail_fast=True))
-            finally:
-                await asyncio.to_thread(worker.stop)
+            await drain(embedded_broker(app))
             now[0] += timedelta(milliseconds=400)
         runs = await ask(app, RUNS)
         await app.state.resources.aclose()
@@ -228,3 +217,20 @@ async def test_without_connecteam_or_a_worker_nothing_is_queued(
     assert status == {"systemStatus": {"connecteamConfigured": False, "syncs": []}}
     assert [e["code"] for e in no_worker["triggerSync"]["errors"]] == ["JOBS_OFF"]
     assert runs == {"syncRuns": {"edges": []}}
+
+
+def embedded_broker(app: Any) -> StubBroker:
+    """The embedded default's queue of ``app``: a ``StubBroker`` in process."""
+    broker = app.state.jobs.actors[Job.SYNC_TIME_CLOCK].broker
+    assert isinstance(broker, StubBroker)
+    return broker
+
+
+async def drain(broker: StubBroker) -> None:
+    """The embedded queue's Connecteam messages run by a worker started for them, then stopped."""
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        await asyncio.to_thread(lambda: broker.join("connecteam", fail_fast=True))
+    finally:
+        await asyncio.to_thread(worker.stop)
