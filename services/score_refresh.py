@@ -1,15 +1,15 @@
 """Recomputing one work date's scores, idle periods and flags for every employee, set-based.
 
-A fixed handful of statements whatever the number of employees or activities: SELECTs of
-the day's final scores, clock records, breaks, roles, activities (one SELECT, streamed one
-employee at a time, so that memory is bounded by the largest employee's day, not by the
-day's), employees and flags; then the standard set the scores were computed with is stamped
-(``services.standard_sets``: one INSERT, none for a day without scores), the day's
-non-final score and idle rows are replaced in bulk (DELETE and a multi-row INSERT each),
-new flags inserted and open flags that no longer apply deleted (resolved or dismissed ones
-stay) — all in the caller's transaction, so a day is never half-written. The formulas are
-``services.scores`` and ``services.flags``; running it twice with the same data and ``now``
-gives identical rows.
+A fixed handful of statements whatever the number of employees or activities: SELECTs of the
+day's scores (locked: one day's refreshes and finalization run one after another), clock
+records, breaks, roles, activities (one SELECT, streamed one employee at a time, so that memory
+is bounded by the largest employee's day, not by the day's), employees and flags; then the
+standard set the scores were computed with is stamped (``services.standard_sets``: one INSERT,
+none for a day without scores), the day's non-final score and idle rows are replaced in bulk
+(DELETE and a multi-row INSERT each), new flags inserted and open flags that no longer apply
+deleted (resolved or dismissed ones stay) — all in the caller's transaction, so a day is never
+half-written. The formulas are ``services.scores`` and ``services.flags``; running it twice with
+the same data and ``now`` gives identical rows.
 """
 
 from __future__ import annotations
@@ -77,15 +77,15 @@ async def refresh_day(
     The activities are streamed, one employee's at a time (``_work``): what is held at once is
     the largest single employee's day, plus each employee's score, idle periods and flags."""
     now = now.replace(microsecond=0)
-    was_final = set(
-        (
-            await session.scalars(
-                select(DailyScore.employee_id).where(
-                    DailyScore.work_date == work_date, DailyScore.is_final.is_(True)
-                )
-            )
-        ).all()
+    # The day's scores locked first, by a locking read (the latest committed rows, not the
+    # transaction's snapshot): refreshes, finalizations and rescorings of one day run one
+    # after another, so that none writes as not final a score another has just made final.
+    day_scores = await session.execute(
+        select(DailyScore.employee_id, DailyScore.is_final)
+        .where(DailyScore.work_date == work_date)
+        .with_for_update()
     )
+    was_final = {employee_id for employee_id, is_final in day_scores if is_final}
     final: set[int] = set() if rescore_final else was_final
     clocks = await _clocks(session, work_date)
     standards = standard_set(
