@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -110,3 +111,12 @@ def rows(state: State, query: str) -> list[list[str]]:
     """A query's rows on the primary, its cells as text."""
     answer = faults.server(state, "mariadb-primary").sql(f"USE prodhub; {query};")
     return [line.split("\t") for line in answer.splitlines()]
+
+
+def zone_where_it_is(hour: int, now: datetime | None = None) -> str:
+    """A fixed-offset timezone in which it is now between ``hour`` and the next: a test
+    cluster's company time, chosen away from the day's finalization at 18:00 (which makes
+    today's scores final: a later scan no longer changes them) and from midnight."""
+    offset = (hour - (now or datetime.now(UTC)).hour + 11) % 24 - 11  # ahead of UTC, -11..12
+    # Etc/GMT's signs are POSIX's: Etc/GMT-5 is five hours ahead of UTC
+    return "Etc/GMT" + (f"{-offset:+d}" if offset else "")

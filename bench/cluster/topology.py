@@ -90,8 +90,14 @@ class State:
         return State(Path(raw.pop("directory")), members=members, **raw)
 
 
-def start(directory: Path | None = None, *, log: Callable[[str], None] = print) -> State:
-    """Start everything in ``directory`` (a new temporary one by default)."""
+def start(
+    directory: Path | None = None,
+    *,
+    log: Callable[[str], None] = print,
+    timezone: str | None = None,
+) -> State:
+    """Start everything in ``directory`` (a new temporary one by default), in the company
+    timezone ``timezone`` (the settings' default if none)."""
     directory = directory or Path(tempfile.mkdtemp(prefix="prodhub-cluster-"))
     logs = directory / "logs"
     logs.mkdir(exist_ok=True)
@@ -125,7 +131,7 @@ def start(directory: Path | None = None, *, log: Callable[[str], None] = print) 
             "PRODHUB_DATABASE_REPLICA_URLS": replica.url(),
             "PRODHUB_REDIS_URL": redis.url(),
             "PRODHUB_TRUSTED_PROXIES": "127.0.0.1",
-        }
+        } | ({"PRODHUB_TIMEZONE": timezone} if timezone else {})
         log("==> prodhub migrate; the demo data (profile S); a device key")
         cli(state.env, "migrate")
         # seed-demo makes sign-ins with a public password, so it refuses production
