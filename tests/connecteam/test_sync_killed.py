@@ -81,7 +81,8 @@ async def test_a_worker_killed_between_days_leaves_whole_days_and_the_retry_comp
         worker = start_worker(env)
         try:
             # Hold K2's score of the 20th: the 19th's transaction commits; the 20th's waits
-            # here, in the middle, to replace the day's scores.
+            # here, in the middle (its clock records written), to lock the day's scores
+            # before it scores the day again.
             async with db.session() as holder, holder.begin():
                 await holder.execute(  # by primary key: that row alone, no gap
                     select(models.DailyScore.id)
@@ -90,7 +91,8 @@ async def test_a_worker_killed_between_days_leaves_whole_days_and_the_retry_comp
                 )
                 declare(build_broker(settings))[Job.SYNC_TIME_CLOCK].send(TICK)
                 midway = await wait_for(db, "SELECT 1 FROM information_schema.PROCESSLIST "
-                                            "WHERE INFO LIKE 'DELETE FROM daily_scores%'")  # fmt: skip
+                                            "WHERE INFO LIKE 'SELECT daily_scores.employee_id%"
+                                            "FOR UPDATE'")  # fmt: skip
                 worker.kill()  # SIGKILL: no shutdown, no rollback from the worker itself
                 worker.wait(timeout=30)
             after_kill = await rows(db)
