@@ -31,7 +31,7 @@ from prodhub.resources import build_resources
 from services import api_keys
 from services.api_keys import ApiKeyScope
 from services.authentication import Viewer, issue_token
-from services.score_refresh import refresh_day
+from services.score_refresh import Refreshed, refresh_day
 from services.users import UserRole
 from tasks.registry import Actors, declare
 
@@ -329,13 +329,13 @@ async def users(db: Database, *viewers: Viewer) -> None:
     )
 
 
-async def refresh_days(db: Database, *days: date, now: datetime) -> None:
+async def refresh_days(db: Database, *days: date, now: datetime) -> list[Refreshed]:
     """Score ``days`` as the refresh job does (15-minute idle threshold, goal 100), each
-    committed."""
-
+    committed; what each refresh did."""
+    done: list[Refreshed] = []
     for day in days:
 
-        async def work(session: Any, day: date = day) -> object:
+        async def work(session: Any, day: date = day) -> Refreshed:
             return await refresh_day(
                 session=session,
                 work_date=day,
@@ -344,7 +344,8 @@ async def refresh_days(db: Database, *days: date, now: datetime) -> None:
                 goal=100.0,
             )
 
-        await db.write(work)
+        done.append(await db.write(work))
+    return done
 
 
 # --- a worker ------------------------------------------------------------------------------

@@ -11,27 +11,16 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
 from db.engine import Database
 from services.finalization import finalize_day
-from services.score_refresh import Refreshed, refresh_day
 from tests import helpers
 from tests.helpers import utc
 
 DAY = date(2026, 11, 20)
 NOW = utc(2026, 11, 20, 21)
 IDLE = timedelta(minutes=15)
-
-
-async def refresh(db: Database) -> Refreshed:
-    async def work(session: AsyncSession) -> Refreshed:
-        return await refresh_day(
-            session=session, work_date=DAY, now=NOW, idle_threshold=IDLE, goal=100.0
-        )
-
-    return await db.write(work)
 
 
 async def waiting_on_a_lock(db: Database) -> None:
@@ -60,16 +49,16 @@ async def test_a_refresh_asked_for_during_a_finalization_leaves_the_day_final(
         db,
         *(helpers.activity(who, role, utc(2026, 11, 20, 14), 30, work_date=DAY) for who in (a, b)),
     )
-    await refresh(db)  # the day's scores, not final yet
+    await helpers.refresh_days(db, DAY, now=NOW)  # the day's scores, not final yet
 
     async with db.session() as session, session.begin():
         finalized = await finalize_day(
             session=session, work_date=DAY, now=NOW, idle_threshold=IDLE, goal=100.0
         )
-        asked = asyncio.create_task(refresh(db))
+        asked = asyncio.create_task(helpers.refresh_days(db, DAY, now=NOW))
         await waiting_on_a_lock(db)
         assert not asked.done()
-    refreshed = await asked
+    [refreshed] = await asked
 
     async with db.read_session() as session:
         final = dict(
